@@ -48,3 +48,12 @@ class ThemeMatch:
     theme: str
     score: float
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as saved: its row id and source row id beside the parsed values."""
+
+    id: int
+    source_id: int
+    item: Item
