@@ -1,0 +1,66 @@
+"""Metric helpers count what the stages report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from briefings import metrics
+
+
+def value(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels or None) or 0.0
+
+
+@dataclass
+class Report:
+    fetched: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    new_items: int = 0
+    matches: dict[str, int] = field(default_factory=dict)
+    duration: float = 0.0
+
+
+def test_record_cycle_from_a_dataclass_report() -> None:
+    before = {
+        "ok": value("borderbrief_feeds_fetched_total", outcome="ok"),
+        "unchanged": value("borderbrief_feeds_fetched_total", outcome="unchanged"),
+        "failed": value("borderbrief_feeds_fetched_total", outcome="failed"),
+        "timeout": value("borderbrief_feed_errors_total", reason="timeout"),
+        "new": value("borderbrief_items_new_total"),
+        "fentanyl": value("borderbrief_matches_total", theme="fentanyl"),
+        "polls": value("borderbrief_poll_duration_seconds_count"),
+    }
+    metrics.record_cycle(Report(
+        fetched=5, unchanged=3, failed=[("a", "timeout after 15s"), ("b", "HTTP 503")],
+        new_items=9, matches={"fentanyl": 4}, duration=2.0,
+    ))
+    assert value("borderbrief_feeds_fetched_total", outcome="ok") - before["ok"] == 5
+    assert value("borderbrief_feeds_fetched_total", outcome="unchanged") - before["unchanged"] == 3
+    assert value("borderbrief_feeds_fetched_total", outcome="failed") - before["failed"] == 2
+    assert value("borderbrief_feed_errors_total", reason="timeout") - before["timeout"] == 1
+    assert value("borderbrief_items_new_total") - before["new"] == 9
+    assert value("borderbrief_matches_total", theme="fentanyl") - before["fentanyl"] == 4
+    assert value("borderbrief_poll_duration_seconds_count") - before["polls"] == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "label"),
+    [("ReadTimeout", "timeout"), ("404", "http_4xx"), ("http_503", "http_5xx"),
+     ("body too_large", "too_large"), ("blocked address 10.0.0.1", "blocked"),
+     ("weird: thing with spaces and https://x/y?token=1", "other"), ("tls", "tls")],
+)
+def test_error_class_keeps_labels_bounded(reason: str, label: str) -> None:
+    assert metrics.error_class(reason) == label
+
+
+def test_store_gauges() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    metrics.set_store_gauges(outbox_depth=7, last_poll_at=now - timedelta(seconds=90), now=now)
+    assert value("borderbrief_outbox_depth") == 7
+    assert value("borderbrief_last_poll_age_seconds") == 90
+    metrics.set_store_gauges(outbox_depth=0, last_poll_at=None, now=now)
+    assert value("borderbrief_last_poll_age_seconds") == -1
