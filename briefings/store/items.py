@@ -1,0 +1,119 @@
+"""The ``items`` table: every news item kept, once per source.
+
+An item is new when its source has neither its GUID nor its content hash yet: the hash
+catches a feed that changed its GUIDs without changing its articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import RowMapping, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from briefings.model import Item, StoredItem
+from briefings.store.db import insert_ignore
+from briefings.store.tables import items as t
+from briefings.store.tables import sources
+
+# Keeps each statement's bound parameters under SQLite's and asyncpg's limits.
+_CHUNK = 500
+
+
+async def save_items(
+    conn: AsyncConnection, source_id: int, items: Sequence[Item], fetched_at: datetime
+) -> list[StoredItem]:
+    """Insert the items this source does not have yet; return those, with their row ids."""
+    fresh = _first_of_each(items)
+    if not fresh:
+        return []
+    known = await _known_hashes(conn, source_id, [i.content_hash for i in fresh if i.content_hash])
+    fresh = [i for i in fresh if not i.content_hash or i.content_hash not in known]
+    saved: list[StoredItem] = []
+    stmt = insert_ignore(conn, t, ["source_id", "guid"]).returning(t.c.id, t.c.guid)
+    for start in range(0, len(fresh), _CHUNK):
+        chunk = fresh[start : start + _CHUNK]
+        rows = [_values(source_id, item, fetched_at) for item in chunk]
+        result = await conn.execute(stmt, rows)
+        ids = {guid: row_id for row_id, guid in result}
+        saved.extend(StoredItem(ids[i.guid], source_id, i) for i in chunk if i.guid in ids)
+    return saved
+
+
+def _first_of_each(items: Iterable[Item]) -> list[Item]:
+    """Drop repeats inside one feed (same GUID or same content), keeping the first."""
+    guids: set[str] = set()
+    hashes: set[str] = set()
+    kept: list[Item] = []
+    for item in items:
+        if item.guid in guids or (item.content_hash and item.content_hash in hashes):
+            continue
+        guids.add(item.guid)
+        if item.content_hash:
+            hashes.add(item.content_hash)
+        kept.append(item)
+    return kept
+
+
+async def _known_hashes(conn: AsyncConnection, source_id: int, hashes: list[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        result = await conn.execute(
+            select(t.c.content_hash).where(
+                t.c.source_id == source_id, t.c.content_hash.in_(hashes[start : start + _CHUNK])
+            )
+        )
+        known.update(result.scalars())
+    return known
+
+
+def _values(source_id: int, item: Item, fetched_at: datetime) -> dict[str, object]:
+    return {
+        "source_id": source_id,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "language": item.language,
+        "published_at": item.published_at,
+        "fetched_at": fetched_at,
+        "content_hash": item.content_hash,
+    }
+
+
+async def items_by_ids(conn: AsyncConnection, ids: Iterable[int]) -> list[StoredItem]:
+    """The stored items with these ids (any order in, id order out)."""
+    wanted = sorted(set(ids))
+    found: list[StoredItem] = []
+    for start in range(0, len(wanted), _CHUNK):
+        result = await conn.execute(
+            select(t, sources.c.name.label("source_name"))
+            .join(sources, sources.c.id == t.c.source_id)
+            .where(t.c.id.in_(wanted[start : start + _CHUNK]))
+            .order_by(t.c.id)
+        )
+        found.extend(_stored(r._mapping) for r in result)
+    return found
+
+
+def _stored(row: RowMapping) -> StoredItem:
+    item = Item(
+        source=row["source_name"],
+        guid=row["guid"],
+        url=row["url"],
+        title=row["title"],
+        summary=row["summary"],
+        language=row["language"],
+        published_at=row["published_at"],
+        content_hash=row["content_hash"],
+    )
+    return StoredItem(id=row["id"], source_id=row["source_id"], item=item)
+
+
+async def count_items(conn: AsyncConnection, source_id: int | None = None) -> int:
+    """How many items are stored (for one source, or all)."""
+    stmt = select(func.count()).select_from(t)
+    if source_id is not None:
+        stmt = stmt.where(t.c.source_id == source_id)
+    return int(await conn.scalar(stmt) or 0)
