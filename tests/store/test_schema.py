@@ -9,7 +9,12 @@ from briefings.store.tables import chats, sources, subscriptions
 
 
 async def test_migrated_to_head(engine):
-    assert await current_revision(engine) == "0001"
+    from alembic.script import ScriptDirectory
+
+    from briefings.store.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert await current_revision(engine) == head
 
 
 async def test_times_come_back_aware_utc(engine):

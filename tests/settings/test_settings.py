@@ -1,0 +1,92 @@
+"""Settings come from the environment and an optional TOML file; a bad value names itself."""
+
+import pytest
+
+from briefings.paths import defaults_dir
+from briefings.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("BORDERBRIEF_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_find_the_shipped_config():
+    settings = load_settings()
+    assert settings.sources == defaults_dir() / "sources.toml"
+    assert settings.themes == defaults_dir() / "themes.toml"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.token is None
+
+
+def test_environment_values(monkeypatch):
+    monkeypatch.setenv("BORDERBRIEF_POLL_INTERVAL", "120")
+    monkeypatch.setenv("BORDERBRIEF_OWNER_IDS", "11, 22 33")
+    monkeypatch.setenv("BORDERBRIEF_TELEGRAM_TOKEN", "123:abc")
+    settings = load_settings()
+    assert settings.poll_interval == 120
+    assert settings.owner_ids == [11, 22, 33]
+    assert settings.token == "123:abc"
+    assert "123:abc" not in repr(settings)  # secrets never print
+
+
+def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
+    config = tmp_path / "borderbrief.toml"
+    config.write_text('poll_interval = 900\ndefault_timezone = "America/Mexico_City"\n')
+    monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    monkeypatch.setenv("BORDERBRIEF_POLL_INTERVAL", "300")
+    settings = load_settings()
+    assert settings.poll_interval == 300  # the environment wins
+    assert settings.default_timezone == "America/Mexico_City"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("BORDERBRIEF_POLL_INTERVAL", "soon", "BORDERBRIEF_POLL_INTERVAL"),
+        ("BORDERBRIEF_POLL_INTERVAL", "5", "greater than or equal to 30"),
+        ("BORDERBRIEF_DATABASE_URL", "mysql://x", "sqlite+aiosqlite://"),
+        ("BORDERBRIEF_TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"),
+        ("BORDERBRIEF_DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("BORDERBRIEF_DEFAULT_BRIEF_TIME", "25:00", "HH:MM"),
+        ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
+        ("BORDERBRIEF_OWNER_IDS", "alice", "BORDERBRIEF_OWNER_IDS"),
+    ],
+)
+def test_bad_value_names_the_setting(monkeypatch, name, value, says):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert name in str(caught.value)
+    assert says in str(caught.value)
+
+
+def test_cli_reports_a_bad_setting_in_one_line(monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("BORDERBRIEF_POLL_INTERVAL", "often")
+    monkeypatch.setenv("BORDERBRIEF_DATABASE_URL", "sqlite+aiosqlite:///unused.db")
+    assert main(["db", "current"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("borderbrief: configuration error: BORDERBRIEF_POLL_INTERVAL")
+    assert "\n" not in err
+
+
+def test_cli_db_upgrade_creates_the_file(monkeypatch, tmp_path, capsys):
+    from bot.cli import main
+
+    db = tmp_path / "nested" / "bb.db"
+    monkeypatch.setenv("BORDERBRIEF_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    assert main(["db", "upgrade"]) == 0
+    assert db.exists()
+    assert main(["db", "current"]) == 0
+    from alembic.script import ScriptDirectory
+
+    from briefings.store.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert capsys.readouterr().out.split()[-1] == head
