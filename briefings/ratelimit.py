@@ -1,0 +1,114 @@
+"""Pacing maths for sending to Telegram: overall, per chat and per group, on a clock you pass.
+
+Telegram allows about 30 messages/s per bot, 1/s per chat and 20/min per group. Windows are
+sliding (as Telegram's are), each widened by a small ``margin`` so network jitter between our
+clock and the server's does not tip a send over a limit. A 429 for one chat blocks only that chat
+(``block``) — unlike a global pause, every other chat keeps going. ``now`` is any monotonic
+seconds value; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Telegram's flood limits, as numbers a test or a bench can change."""
+
+    per_second: float = 30.0  # all chats together
+    per_chat_interval: float = 1.0  # seconds between two messages to one chat
+    per_group_per_minute: int = 20  # groups, supergroups and channels (negative ids)
+    margin: float = 0.02  # seconds added to every window
+
+    @property
+    def burst(self) -> int:
+        """How many sends the overall window holds (at least one)."""
+        return max(1, math.floor(self.per_second))
+
+
+def is_group(chat_id: int) -> bool:
+    """Group, supergroup and channel ids are negative; private chats are positive."""
+    return chat_id < 0
+
+
+@dataclass
+class Pacer:
+    """When each chat may be sent to next; record() every send, block() on a 429."""
+
+    limits: Limits = field(default_factory=Limits)
+    _overall: deque[float] = field(default_factory=deque)
+    _last: dict[int, float] = field(default_factory=dict)
+    _group: dict[int, deque[float]] = field(default_factory=dict)
+    _blocked: dict[int, float] = field(default_factory=dict)
+
+    def overall_ready_at(self, now: float) -> float:
+        """The earliest time any message may go, given the overall window."""
+        window, span = self._overall, 1.0 + self.limits.margin
+        while window and now - window[0] >= span:
+            window.popleft()
+        if len(window) < self.limits.burst:
+            return now
+        return window[-self.limits.burst] + span
+
+    def chat_ready_at(self, chat_id: int, now: float) -> float:
+        """The earliest time ``chat_id`` may be sent to, ignoring the overall window."""
+        ready = now
+        blocked = self._blocked.get(chat_id)
+        if blocked is not None:
+            if blocked <= now:
+                del self._blocked[chat_id]
+            else:
+                ready = blocked
+        last = self._last.get(chat_id)
+        if last is not None:
+            ready = max(ready, last + self.limits.per_chat_interval + self.limits.margin)
+        if is_group(chat_id):
+            window = self._group.get(chat_id)
+            span = 60.0 + self.limits.margin
+            if window is not None:
+                while window and now - window[0] >= span:
+                    window.popleft()
+                if len(window) >= self.limits.per_group_per_minute:
+                    ready = max(ready, window[-self.limits.per_group_per_minute] + span)
+        return ready
+
+    def ready_at(self, chat_id: int, now: float) -> float:
+        """The earliest time a message to ``chat_id`` may go: its own limits and the overall."""
+        return max(self.chat_ready_at(chat_id, now), self.overall_ready_at(now))
+
+    def record(self, chat_id: int, now: float) -> None:
+        """Count a send to ``chat_id`` made at ``now``."""
+        self._overall.append(now)
+        if len(self._overall) > self.limits.burst:
+            self._overall.popleft()
+        self._last[chat_id] = now
+        if is_group(chat_id):
+            window = self._group.setdefault(chat_id, deque())
+            window.append(now)
+            if len(window) > self.limits.per_group_per_minute:
+                window.popleft()
+
+    def block(self, chat_id: int, until: float) -> None:
+        """Telegram said wait: hold ``chat_id`` (only it) until ``until``."""
+        self._blocked[chat_id] = max(until, self._blocked.get(chat_id, until))
+
+    def blocked_until(self, chat_id: int, now: float) -> float | None:
+        until = self._blocked.get(chat_id)
+        return until if until is not None and until > now else None
+
+    def forget_idle(self, now: float) -> None:
+        """Drop what no longer constrains anything, so memory stays flat over many chats."""
+        stale = now - (self.limits.per_chat_interval + self.limits.margin)
+        self._last = {c: t for c, t in self._last.items() if t > stale}
+        horizon = now - 60.0 - self.limits.margin
+        self._group = {c: w for c, w in self._group.items() if w and w[-1] > horizon}
+        self._blocked = {c: t for c, t in self._blocked.items() if t > now}
+
+    def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its pacing follows it."""
+        for table in (self._last, self._group, self._blocked):
+            if old_chat_id in table:
+                table[new_chat_id] = table.pop(old_chat_id)  # type: ignore[index]
