@@ -1,0 +1,283 @@
+"""The outbox: messages waiting to go to Telegram, claimed by a sender and marked one by one.
+
+A rendered body is stored once (``bodies``) and shared by every chat that gets it; each
+(chat, part) is one outbox row. A sender claims due rows for a lease, sends them, and marks each
+row sent in its own short transaction right after Telegram accepts it — so a crash repeats at
+most the message in flight and loses none. Every function runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from briefings.store.db import insert_ignore, is_postgres
+from briefings.store.tables import (
+    bodies,
+    chat_themes,
+    chats,
+    item_themes,
+    outbox,
+    sent_stories,
+    story_themes,
+    subscriptions,
+)
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One claimed message: where it goes and what it says."""
+
+    id: int
+    chat_id: int
+    kind: str
+    part: int
+    text: str
+    parse_mode: str
+    thread_id: int | None
+    silent: bool
+    attempts: int
+    dedupe_key: str | None
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    chat_ids: Sequence[int],
+    parts: Sequence[str],
+    kind: str,
+    now: datetime,
+    dedupe_prefix: str | None = None,
+    silent: bool = False,
+    thread_ids: Mapping[int, int | None] | None = None,
+    parse_mode: str = "HTML",
+    not_before: datetime | None = None,
+) -> int:
+    """Queue ``parts`` for every chat; returns the rows added (a repeated dedupe key adds none)."""
+    if not chat_ids or not parts:
+        return 0
+    thread_ids = thread_ids or {}
+    added = 0
+    for number, text in enumerate(parts):
+        body_id = (
+            await conn.execute(
+                bodies.insert()
+                .values(text=text, parse_mode=parse_mode, created_at=now)
+                .returning(bodies.c.id)
+            )
+        ).scalar_one()
+        rows = [
+            {
+                "chat_id": chat_id,
+                "body_id": body_id,
+                "kind": kind,
+                "part": number,
+                "thread_id": thread_ids.get(chat_id),
+                "silent": silent,
+                "dedupe_key": f"{dedupe_prefix}:{chat_id}:{number}" if dedupe_prefix else None,
+                "status": PENDING,
+                "not_before": not_before or now,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for chat_id in chat_ids
+        ]
+        stmt = insert_ignore(conn, outbox, ["dedupe_key"]).returning(outbox.c.id)
+        inserted = len((await conn.execute(stmt, rows)).all())
+        if not inserted:  # every chat had it already: keep no orphan body
+            await conn.execute(delete(bodies).where(bodies.c.id == body_id))
+        added += inserted
+    return added
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        outbox.c.status == PENDING,
+        outbox.c.not_before <= now,
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+    )
+
+
+async def claim_due(
+    conn: AsyncConnection, now: datetime, *, limit: int, worker: str, lease: timedelta
+) -> list[OutboxRow]:
+    """Claim up to ``limit`` due rows for ``worker`` until ``now + lease``, in chat/part order."""
+    pick = (
+        select(outbox.c.id)
+        .where(_claimable(now))
+        .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)
+        .limit(limit)
+    )
+    if is_postgres(conn):
+        # Several senders on one database never claim the same row.
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list((await conn.execute(pick)).scalars())
+    if not ids:
+        return []
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids), _claimable(now))
+        .values(claimed_by=worker, claimed_until=now + lease)
+    )
+    rows = await conn.execute(
+        select(
+            outbox.c.id,
+            outbox.c.chat_id,
+            outbox.c.kind,
+            outbox.c.part,
+            bodies.c.text,
+            bodies.c.parse_mode,
+            outbox.c.thread_id,
+            outbox.c.silent,
+            outbox.c.attempts,
+            outbox.c.dedupe_key,
+        )
+        .join(bodies, bodies.c.id == outbox.c.body_id)
+        .where(outbox.c.id.in_(ids), outbox.c.claimed_by == worker)
+        .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)
+    )
+    return [OutboxRow(*row) for row in rows]
+
+
+async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
+    """Telegram accepted the message: it never goes again."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(status=SENT, sent_at=now, claimed_by=None, claimed_until=None,
+                attempts=outbox.c.attempts + 1)
+    )
+
+
+async def reschedule(
+    conn: AsyncConnection, row_id: int, not_before: datetime, error: str | None
+) -> None:
+    """Try the row again at ``not_before``; the chat's other pending rows wait too (order)."""
+    chat_id = (
+        await conn.execute(select(outbox.c.chat_id).where(outbox.c.id == row_id))
+    ).scalar_one_or_none()
+    if chat_id is None:
+        return
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(not_before=not_before, last_error=error, attempts=outbox.c.attempts + 1,
+                claimed_by=None, claimed_until=None)
+    )
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING,
+               outbox.c.id != row_id, outbox.c.not_before < not_before)
+        .values(not_before=not_before, claimed_by=None, claimed_until=None)
+    )
+
+
+async def mark_failed(conn: AsyncConnection, row_id: int, error: str) -> None:
+    """Give up on a row, keeping why."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(status=FAILED, last_error=error, attempts=outbox.c.attempts + 1,
+                claimed_by=None, claimed_until=None)
+    )
+
+
+async def release(conn: AsyncConnection, row_ids: Sequence[int]) -> None:
+    """Hand claimed rows back unsent (a sender stopping or skipping them)."""
+    if row_ids:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == PENDING)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
+async def release_claims(conn: AsyncConnection, *, worker: str | None = None) -> int:
+    """Free the claims of a sender that died (all claims if ``worker`` is None); rows freed."""
+    stmt = update(outbox).where(outbox.c.status == PENDING, outbox.c.claimed_by.is_not(None))
+    if worker is not None:
+        stmt = stmt.where(outbox.c.claimed_by == worker)
+    result = await conn.execute(stmt.values(claimed_by=None, claimed_until=None))
+    return int(result.rowcount or 0)
+
+
+async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> None:
+    """The chat blocked or removed the bot, or is gone: stop sending, drop what was waiting."""
+    await conn.execute(
+        update(chats).where(chats.c.id == chat_id).values(active=False, deactivated_reason=reason)
+    )
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING)
+        .values(status=FAILED, last_error=f"chat deactivated: {reason}",
+                claimed_by=None, claimed_until=None)
+    )
+
+
+async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
+    """A group became a supergroup: everything of ``old_id`` now belongs to ``new_id``."""
+    if old_id == new_id:
+        return
+    exists = (await conn.execute(select(chats.c.id).where(chats.c.id == new_id))).first()
+    if exists is None:
+        # The foreign keys cascade the new id to subscriptions, own themes, sent, outbox.
+        await conn.execute(
+            update(chats).where(chats.c.id == old_id).values(id=new_id, type="supergroup")
+        )
+    else:
+        await _merge_into(conn, old_id, new_id)
+    await _rename_own_theme_keys(conn, old_id, new_id)
+
+
+async def _merge_into(conn: AsyncConnection, old_id: int, new_id: int) -> None:
+    """The new chat is already registered: move the old one's rows over, then drop it."""
+    for table, keys in (
+        (subscriptions, ["chat_id", "theme"]),
+        (chat_themes, ["chat_id", "name"]),
+        (sent_stories, ["chat_id", "story_id"]),
+    ):
+        columns = [c for c in table.c if c.name != "chat_id"]
+        source = select(literal(new_id, table.c.chat_id.type).label("chat_id"), *columns).where(
+            table.c.chat_id == old_id
+        )
+        stmt = insert_ignore(conn, table, keys).from_select(
+            ["chat_id", *[c.name for c in columns]], source
+        )
+        await conn.execute(stmt)
+    await conn.execute(update(outbox).where(outbox.c.chat_id == old_id).values(chat_id=new_id))
+    await conn.execute(
+        update(chats).where(chats.c.id == new_id).values(active=True, deactivated_reason=None)
+    )
+    await conn.execute(delete(chats).where(chats.c.id == old_id))
+
+
+async def _rename_own_theme_keys(conn: AsyncConnection, old_id: int, new_id: int) -> None:
+    # Own theme keys embed the chat id (c<chat_id>:<name>); matches follow the chat.
+    old_prefix, new_prefix = f"c{old_id}:", f"c{new_id}:"
+    for table in (item_themes, story_themes):
+        rows = await conn.execute(select(table.c.theme).where(table.c.theme.startswith(old_prefix))
+                                  .distinct())
+        for (key,) in rows.all():
+            await conn.execute(
+                update(table).where(table.c.theme == key)
+                .values(theme=new_prefix + key[len(old_prefix):])
+            )
+
+
+async def pending_count(conn: AsyncConnection) -> int:
+    """Rows still waiting to go (due or not)."""
+    stmt = select(func.count()).select_from(outbox).where(outbox.c.status == PENDING)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending row becomes due (None if nothing waits)."""
+    stmt = select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
+    return (await conn.execute(stmt)).scalar_one_or_none()
