@@ -1,0 +1,414 @@
+"""Near-duplicate clustering: reports of the same event, from many outlets, become one story.
+
+An item's *fingerprint* is the set of its content tokens (title plus the lede's first words):
+casefolded, accents stripped, EN/ES stop-words dropped, each word cut to a 6-letter stem and
+passed through a small EN<->ES glossary, so ``intervención militar`` and ``military
+intervention`` give the same tokens (``interv``, ``milita``). Adjacent token pairs are added
+unordered, which rewards shared phrases in either word order. Similarity is the exact Jaccard
+index of the two shingle sets (words and pairs). To find candidates without comparing all
+pairs, each fingerprint has a one-permutation MinHash sketch of its words (96 bins, densified)
+cut into 48 LSH bands of 2 rows; only stories sharing a band are compared. Words alone give
+same-event reports a Jaccard of 0.25-0.6, where banding finds them with probability > 0.95.
+
+Everything is deterministic: tokens are hashed with BLAKE2b, never Python's salted ``hash``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+# Tuned on the labelled reports in tests/stories/headlines.py (words + pairs Jaccard): reports
+# of one event by other outlets score 0.14-0.47 (English vs Spanish included), different events
+# on the same theme at most 0.12. The time window keeps apart what text alone cannot.
+DEFAULT_THRESHOLD = 0.13
+LEDE_WORDS = 40  # words of the summary that count: a lede, not the whole article
+STEM = 6
+
+BINS = 96
+ROWS = 2
+BANDS = BINS // ROWS
+_MASK32 = (1 << 32) - 1
+_MASK64 = (1 << 64) - 1
+_VALUE_BITS = 58
+
+_STOP_EN = """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers him his how i if in into is it its itself just me more most my
+no nor not now of off on once only or other our out over own same she should so some such than
+that the their them then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your says said say told tells
+new after amid over via could may might must would according report reports reported
+"""
+_STOP_ES = """
+a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el
+ella ellas ellos en entre era es esa ese eso esta estaba estado estan este esto estos fue fueron
+ha han hasta hay la las le les lo los mas me mi mientras muy ni no nos o otra otro para pero poco
+por porque que quien se ser si sin sino sobre su sus tambien tanto te tiene todo tras tu un una
+uno unos y ya dijo dice segun afirma asegura senala informa ser sera seria este esta sido
+"""
+STOP_WORDS = frozenset(_STOP_EN.split()) | frozenset(_STOP_ES.split())
+
+# EN<->ES words of this domain, keyed by word prefix, mapped to one shared token. Words whose
+# 6-letter stems already agree (intervención/intervention, militar/military, cártel/cartel,
+# fentanilo/fentanyl, terroristas/terrorist) need no entry.
+GLOSSARY: dict[str, str] = {
+    # trade
+    "arancel": "tariff", "tariff": "tariff", "gravamen": "tariff", "duties": "tariff",
+    "acero": "steel", "steel": "steel", "aluminio": "alumin", "aluminum": "alumin",
+    "aluminium": "alumin", "importac": "import", "importa": "import", "import": "import",
+    "exportac": "export", "exporta": "export", "export": "export", "comercio": "trade",
+    "comercial": "trade", "trade": "trade", "represali": "retali", "retaliat": "retali",
+    "revision": "review", "review": "review", "impuesto": "tax", "tax": "tax",
+    "usmca": "usmca", "tmec": "usmca", "t-mec": "usmca", "tlcan": "nafta", "nafta": "nafta",
+    "automovil": "car", "autos": "car", "cars": "car", "vehicul": "car", "vehicle": "car",
+    "tomate": "tomato", "tomato": "tomato", "maiz": "corn", "corn": "corn", "agua": "water",
+    "water": "water",
+    # security and sovereignty
+    "soberan": "sovereign", "sovereign": "sovereign", "ataque": "strike", "attack": "strike",
+    "strike": "strike", "bombarde": "strike", "dron": "drone", "drone": "drone",
+    "tropa": "troops", "troop": "troops", "soldado": "troops", "soldier": "troops",
+    "elemento": "troops", "guardia": "guard", "guard": "guard", "frontera": "border",
+    "fronteriz": "border", "border": "border", "amenaz": "threat", "threat": "threat",
+    "rechaz": "reject", "reject": "reject", "descart": "reject",
+    "acuerd": "deal", "acord": "deal", "agree": "deal", "pacto": "deal", "deal": "deal",
+    "pausa": "pause", "pause": "pause", "suspend": "pause", "pospon": "pause",
+    "postpon": "pause", "delay": "pause", "aplaz": "pause", "designa": "design",
+    "designat": "design", "gobierno": "govern", "govern": "govern", "negocia": "negoti",
+    "negotia": "negoti", "talks": "negoti", "platica": "negoti", "dialogo": "negoti",
+    "secretari": "secret", "secretary": "secret", "canciller": "foreign_min",
+    "invasion": "invasi", "invadir": "invasi", "invade": "invasi", "narcotrafic": "drug_traf",
+    "drogas": "drug", "droga": "drug", "drug": "drug", "narcotic": "drug", "narcotico": "drug",
+    "nacion": "nation", "nation": "nation", "mes": "month", "meses": "month",
+    "month": "month", "enviar": "send", "envia": "send", "enviara": "send", "send": "send",
+    "sends": "send", "sent": "send", "traslad": "send", "transfer": "send",
+    "desplieg": "deploy", "desplega": "deploy", "deploy": "deploy", "trafic": "traffic",
+    "traffick": "traffic", "traffic": "traffic", "agente": "agent", "agent": "agent",
+    "officer": "agent", "oficial": "agent", "propon": "propos", "propus": "propos",
+    "propos": "propos", "reduc": "reduce", "rebaj": "reduce", "cut": "reduce", "lower": "reduce",
+    "vigor": "in_force", "effect": "in_force", "force": "in_force", "tratado": "treaty",
+    "treaty": "treaty", "sancion": "sanction", "sanction": "sanction", "millon": "million",
+    "million": "million", "garita": "port_entry", "camion": "truck", "tractocamion": "truck",
+    "truck": "truck", "trailer": "truck", "oculta": "hidden", "hidden": "hidden",
+    "grupo": "group", "group": "group", "criminal": "crimin", "extranjer": "foreign",
+    "foreign": "foreign", "departamento": "department", "department": "department",
+    "estado": "state", "state": "state", "asesinato": "killing", "killing": "killing",
+    "murder": "killing", "buscado": "wanted", "wanted": "wanted", "territori": "territ",
+    "suelo": "soil", "soil": "soil", "cerca": "near", "reunion": "meeting",
+    "meeting": "meeting", "reunirse": "meeting", "met": "meeting", "anunci": "announ",
+    "announc": "announ", "productos": "goods", "goods": "goods", "autopart": "car_part",
+    "pais": "country", "paises": "country", "country": "country", "countries": "country",
+    "asiatic": "asia", "asia": "asia", "agricol": "farm", "farm": "farm", "texas": "texas",
+    "acusa": "accuse", "accus": "accuse", "incumpl": "violate", "violat": "violate",
+    "failing": "violate", "entreg": "deliver", "deliver": "deliver",
+    # seizures and harm
+    "incauta": "seize", "decomis": "seize", "aseguramient": "seize", "seiz": "seize",
+    "confisca": "seize", "pastilla": "pill", "pildora": "pill", "pill": "pill",
+    "libras": "pound", "pound": "pound", "sobredosis": "overdos", "overdos": "overdos",
+    "muerte": "death", "death": "death", "muerto": "death", "dead": "death",
+    "precursor": "precur",
+    # places and people
+    "eeuu": "usa", "eua": "usa", "estadounidens": "usa", "american": "usa", "america": "usa",
+    "washington": "usa", "mexican": "mexico", "mexico": "mexico", "canad": "canada",
+    "chin": "china", "panam": "panama", "groenland": "greenland", "greenland": "greenland",
+    "presiden": "presid", "mandatari": "presid", "cartel": "cartel",
+    # weekdays and months
+    "lunes": "d_mon", "monday": "d_mon", "martes": "d_tue", "tuesday": "d_tue",
+    "miercoles": "d_wed", "wednesday": "d_wed", "jueves": "d_thu", "thursday": "d_thu",
+    "viernes": "d_fri", "friday": "d_fri", "sabado": "d_sat", "saturday": "d_sat",
+    "domingo": "d_sun", "sunday": "d_sun", "enero": "m_01", "january": "m_01",
+    "febrero": "m_02", "february": "m_02", "marzo": "m_03", "march": "m_03", "abril": "m_04",
+    "april": "m_04", "mayo": "m_05", "junio": "m_06", "june": "m_06", "julio": "m_07",
+    "july": "m_07", "agosto": "m_08", "august": "m_08", "septiembre": "m_09",
+    "september": "m_09", "octubre": "m_10", "october": "m_10", "noviembre": "m_11",
+    "november": "m_11", "diciembre": "m_12", "december": "m_12",
+}  # fmt: skip
+_GLOSSARY_LENGTHS = sorted({len(k) for k in GLOSSARY}, reverse=True)
+
+# Rewrites done on the casefolded, accent-free text before words are cut.
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"\bestados unidos\b|\bunited states\b|\bee\.?\s?uu\.?|\bu\.s\.a?\.?|\busa\b", " usa "),
+        (r"\bt-?mec\b|\busmca\b", " usmca "),
+        (r"\bcasa blanca\b|\bwhite house\b", " whitehouse "),
+        (r"\b(\d+)\s?(?:%|por ciento|percent|per cent)", r" \1pct "),
+        (r"\b(\d{1,3})[.,](\d{3})\b", r"\1\2"),  # 10,000 / 10.000 -> 10000
+        (r"\b(\d+)\s(?:mil|thousand)\b", r"\g<1>000"),
+        (r"\bclaudia sheinbaum\b", " sheinbaum "),
+        (r"\bdonald trump\b", " trump "),
+        (r"\bataques? con drones?\b|\bdrone strikes?\b", " drone strike "),
+    )
+)
+_US_UPPER = re.compile(r"\bUS\b")  # "US strikes": the country only when written in capitals
+_WORD = re.compile(r"[a-z0-9]+(?:pct)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """An item's shingles as 32-bit hashes: its words, and its unordered adjacent word pairs."""
+
+    words: frozenset[int]
+    pairs: frozenset[int] = frozenset()
+    language: str = ""
+    sketch: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def tokens(self) -> frozenset[int]:
+        return self.words | self.pairs
+
+    def to_json(self) -> dict[str, Any]:
+        return {"l": self.language, "w": sorted(self.words), "p": sorted(self.pairs)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fingerprint:
+        words = frozenset(int(t) for t in data.get("w", ()))
+        pairs = frozenset(int(t) for t in data.get("p", ()))
+        return Fingerprint(words, pairs, str(data.get("l", "")), _sketch(words))
+
+
+def normalise(text: str) -> str:
+    """Casefold, strip accents, and rewrite the phrases that different outlets spell apart."""
+    text = _US_UPPER.sub(" usa ", text)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    for pattern, repl in _PHRASES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+_word_cache: dict[str, str | None] = {}
+
+
+def _canonical(word: str) -> str | None:
+    """A word's shared token: its glossary entry, else its 6-letter stem; None for stop-words."""
+    cached = _word_cache.get(word, "")
+    if cached != "":
+        return cached
+    result: str | None
+    if word in STOP_WORDS or (len(word) < 3 and not word.isdigit()):
+        result = None
+    else:
+        result = None
+        for n in _GLOSSARY_LENGTHS:
+            if len(word) >= n and word[:n] in GLOSSARY:
+                result = GLOSSARY[word[:n]]
+                break
+        if result is None:
+            result = word[:STEM] if not word[0].isdigit() else word
+    if len(_word_cache) < 200_000:
+        _word_cache[word] = result
+    return result
+
+
+def tokens(title: str, summary: str) -> list[str]:
+    """The content tokens of a title and the first words of its summary, in reading order."""
+    lede = " ".join(summary.split()[:LEDE_WORDS])
+    out: list[str] = []
+    for word in _WORD.findall(normalise(f"{title} . {lede}")):
+        token = _canonical(word)
+        if token is not None and (not out or out[-1] != token):
+            out.append(token)
+    return out
+
+
+_hash_cache: dict[str, int] = {}
+
+
+def _hash32(token: str) -> int:
+    value = _hash_cache.get(token)
+    if value is None:
+        value = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "big")
+        if len(_hash_cache) < 500_000:
+            _hash_cache[token] = value
+    return value
+
+
+def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
+    """The fingerprint of one item: its tokens and unordered adjacent pairs, hashed."""
+    words = tokens(title, summary)
+    unigrams = frozenset(_hash32(w) for w in words)
+    pairs = frozenset(
+        _hash32("|".join(sorted(pair))) for pair in zip(words, words[1:], strict=False)
+    )
+    return Fingerprint(unigrams, pairs, language, _sketch(unigrams))
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Jaccard index of two fingerprints' token sets (0 when either is empty)."""
+    if not a.words or not b.words:
+        return 0.0
+    common = len(a.words & b.words) + len(a.pairs & b.pairs)
+    size_a, size_b = len(a.words) + len(a.pairs), len(b.words) + len(b.pairs)
+    return common / (size_a + size_b - common)
+
+
+# --- the MinHash sketch behind the LSH index -------------------------------------------------
+
+# Each empty bin borrows from the first non-empty bin of its own fixed pseudo-random probe
+# order ("optimal densification", Shrivastava 2017), which keeps the sketch a valid MinHash.
+_PROBES: tuple[tuple[int, ...], ...] = tuple(
+    tuple(random.Random(f"bin-{j}").sample(range(BINS), BINS)) for j in range(BINS)
+)
+
+
+def _sketch(token_set: frozenset[int]) -> tuple[int, ...]:
+    if not token_set:
+        return ()
+    mins: list[int | None] = [None] * BINS
+    for token in token_set:
+        mixed = (token * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & _MASK64
+        mixed ^= mixed >> 29
+        b, value = mixed >> _VALUE_BITS, mixed & ((1 << _VALUE_BITS) - 1)
+        current = mins[b]
+        if current is None or value < current:
+            mins[b] = value
+    out: list[int] = []
+    for j, value in enumerate(mins):
+        if value is None:
+            for k in _PROBES[j]:
+                donor = mins[k]
+                if donor is not None:
+                    value = donor
+                    break
+        out.append(value if value is not None else 0)
+    return tuple(out)
+
+
+def _band_keys(sketch: tuple[int, ...]) -> list[int]:
+    return [
+        hash((band, sketch[band * ROWS : band * ROWS + ROWS])) for band in range(BANDS)
+    ]  # in-process only (never stored), so the salted hash is fine
+
+
+@dataclass(slots=True)
+class _Entry:
+    story_id: int
+    fp: Fingerprint
+    at: datetime
+
+
+class StoryIndex:
+    """Recent stories' fingerprints, found by LSH banding instead of comparing every pair."""
+
+    def __init__(self, *, bucket_cap: int = 64) -> None:
+        # A very common band (say "mexico"+"trump") would make every lookup scan thousands of
+        # stories: only the most recent ``bucket_cap`` entries of a bucket are compared.
+        self._bucket_cap = bucket_cap
+        self._buckets: dict[int, list[int]] = defaultdict(list)
+        self._entries: list[_Entry] = []
+        self._last_seen: dict[int, datetime] = {}
+        self._fps: dict[int, list[Fingerprint]] = defaultdict(list)
+
+    def __len__(self) -> int:
+        return len(self._last_seen)
+
+    def fingerprints(self, story_id: int) -> list[Fingerprint]:
+        """The fingerprints indexed for a story (its first members), oldest first."""
+        return list(self._fps.get(story_id, ()))
+
+    def member_count(self, story_id: int) -> int:
+        """How many fingerprints the index holds for a story."""
+        return len(self._fps.get(story_id, ()))
+
+    def add(self, story_id: int, fp: Fingerprint, at: datetime) -> None:
+        """Index one fingerprint of a story (a story may have several: its first members)."""
+        last = self._last_seen.get(story_id)
+        if last is None or at > last:
+            self._last_seen[story_id] = at
+        if not fp.sketch:
+            return
+        self._fps[story_id].append(fp)
+        position = len(self._entries)
+        self._entries.append(_Entry(story_id, fp, at))
+        for key in _band_keys(fp.sketch):
+            bucket = self._buckets[key]
+            bucket.append(position)
+            if len(bucket) > 2 * self._bucket_cap:
+                del bucket[: len(bucket) - self._bucket_cap]
+
+    def touch(self, story_id: int, at: datetime) -> None:
+        """Record that a story was seen at ``at`` without indexing another fingerprint."""
+        last = self._last_seen.get(story_id)
+        if last is None or at > last:
+            self._last_seen[story_id] = at
+
+    def best_match(
+        self,
+        fp: Fingerprint,
+        at: datetime,
+        *,
+        window: timedelta,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> int | None:
+        """The most similar story seen within ``window`` of ``at``, if similar enough.
+
+        Ties go to the lower story id, so the result never depends on insertion order.
+        """
+        if not fp.sketch:
+            return None
+        seen: set[int] = set()
+        best: tuple[float, int] | None = None
+        for key in _band_keys(fp.sketch):
+            bucket = self._buckets.get(key)
+            if not bucket:
+                continue
+            for position in bucket[-self._bucket_cap :]:
+                if position in seen:
+                    continue
+                seen.add(position)
+                entry = self._entries[position]
+                last = self._last_seen[entry.story_id]
+                if abs(at - last) > window and abs(at - entry.at) > window:
+                    continue
+                score = similarity(fp, entry.fp)
+                if score < threshold:
+                    continue
+                candidate = (score, -entry.story_id)
+                if best is None or candidate > best:
+                    best = candidate
+        return None if best is None else -best[1]
+
+
+def cluster(
+    docs: list[tuple[int, Fingerprint, datetime]],
+    *,
+    window: timedelta = timedelta(hours=48),
+    threshold: float = DEFAULT_THRESHOLD,
+    max_members: int = 4,
+) -> dict[int, int]:
+    """Group ``(doc_id, fingerprint, time)`` into stories: doc id -> the id of its first doc.
+
+    A pure helper for tests and tools; the store's ``file_items`` runs the same loop.
+    """
+    index = StoryIndex()
+    assigned: dict[int, int] = {}
+    for doc_id, fp, at in sorted(docs, key=lambda d: (d[2], d[0])):
+        story = index.best_match(fp, at, window=window, threshold=threshold)
+        if story is None:
+            story = doc_id
+            index.add(story, fp, at)
+        elif index.member_count(story) < max_members:
+            index.add(story, fp, at)
+        else:
+            index.touch(story, at)
+        assigned[doc_id] = story
+    return assigned
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Fingerprint",
+    "StoryIndex",
+    "cluster",
+    "fingerprint",
+    "similarity",
+    "tokens",
+]
