@@ -106,6 +106,8 @@ async def sync_sources(conn: AsyncConnection, configured: Sequence[Source], now:
                                                  error_count=0, seeded=False))  # fmt: skip
             continue
         values = _config_values(source)
+        if source.enabled and not row.source.enabled:
+            values["seeded"] = False  # back after a pause: its backlog is old news, not alerts
         if source.url == row.url or moved.get(row.id) == source.url:
             values["url"] = row.url  # unchanged, or a remembered permanent redirect
         else:

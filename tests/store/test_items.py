@@ -29,15 +29,15 @@ def item(guid: str, title: str, summary: str = "", source: str = "Feed A") -> It
 
 async def _source_ids(engine: AsyncEngine, *names: str) -> dict[str, int]:
     async with engine.begin() as conn:
-        await sync_sources(
-            conn, [Source(n, f"https://example.com/{i}.xml", "es") for i, n in enumerate(names)], NOW
-        )
+        configured = [Source(n, f"https://example.com/{i}.xml", "es") for i, n in enumerate(names)]
+        await sync_sources(conn, configured, NOW)
         return {row.name: row.id for row in await all_sources(conn)}
 
 
 async def test_saves_new_items_once_with_ids(engine: AsyncEngine) -> None:
     ids = await _source_ids(engine, "Feed A")
-    batch = [item(f"g{n}", f"Título número {n}", "Resumen con acentos: año, señal") for n in range(3)]
+    summary = "Resumen con acentos: año, señal"
+    batch = [item(f"g{n}", f"Título número {n}", summary) for n in range(3)]
     async with engine.begin() as conn:
         saved = await save_items(conn, ids["Feed A"], batch, NOW)
     assert [s.item.guid for s in saved] == ["g0", "g1", "g2"]
@@ -73,7 +73,8 @@ async def test_same_guid_in_two_sources_is_two_items(engine: AsyncEngine) -> Non
     ids = await _source_ids(engine, "Feed A", "Feed B")
     async with engine.begin() as conn:
         a = await save_items(conn, ids["Feed A"], [item("shared", "Wire story")], NOW)
-        b = await save_items(conn, ids["Feed B"], [item("shared", "Wire story", source="Feed B")], NOW)
+        copy = item("shared", "Wire story", source="Feed B")
+        b = await save_items(conn, ids["Feed B"], [copy], NOW)
         assert len(a) == len(b) == 1
         assert await count_items(conn) == 2
 

@@ -1,0 +1,306 @@
+"""``borderbrief poll`` and ``borderbrief sources import|export|list``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from briefings.pipeline import CycleReport, poll_cycle, utcnow
+from briefings.settings import Settings, load_settings
+from briefings.sources import SourcesError, append_sources, export_opml, import_opml, load_sources
+from briefings.store.db import open_engine, upgrade
+from briefings.store.sources import all_sources, sync_sources
+from briefings.store.tables import sources as sources_table
+
+log = logging.getLogger(__name__)
+MIN_SLEEP = 5.0  # seconds between daemon cycles, at least
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    poll = sub.add_parser("poll", help="poll the news feeds and store new items")
+    poll.add_argument("--once", action="store_true",
+                      help="poll every enabled feed now, once, then print a summary")  # fmt: skip
+    poll.add_argument("--force", action="store_true",
+                      help="also poll feeds backing off after errors")  # fmt: skip
+    poll.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    poll.set_defaults(func=_poll)
+
+    src = sub.add_parser("sources", help="list, import or export the news feeds")
+    actions = src.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="each feed with its health: last fetch, errors")
+    listing.set_defaults(func=_list)
+    imp = actions.add_parser("import", help="append the feeds of an OPML file to the sources file")
+    imp.add_argument("file", type=Path, help="an OPML file")
+    imp.add_argument("--language", default="en",
+                     help="language of outlines that name none (default: en)")  # fmt: skip
+    imp.set_defaults(func=_import)
+    exp = actions.add_parser("export", help="print the sources file as OPML")
+    exp.set_defaults(func=_export)
+
+
+# ── poll ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _poll(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        configured = load_sources(settings.sources)
+    except SourcesError as exc:
+        print(f"borderbrief: {exc}", file=sys.stderr)
+        return 2
+    try:
+        matcher, filer = _domain(settings)
+    except Exception as exc:  # noqa: BLE001 - a bad themes file, named in the message
+        print(f"borderbrief: {exc}", file=sys.stderr)
+        return 2
+    if args.once:
+        report = asyncio.run(_poll_once(settings, configured, matcher, filer, force=args.force,
+                                        show_progress=sys.stderr.isatty()))  # fmt: skip
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False))
+        else:
+            print_summary(report, Console())
+        return 0
+    return asyncio.run(_poll_forever(settings, matcher, filer, force=args.force, as_json=args.json))
+
+
+def _domain(settings: Settings) -> tuple[Any, Any]:
+    """Theme matcher and story filer, when those stages are installed; else poll without."""
+    try:
+        from briefings.matcher import Matcher
+        from briefings.themes import load_themes
+    except ImportError:
+        matcher = None
+    else:
+        matcher = Matcher(load_themes(settings.themes).themes)
+    try:
+        from briefings.store.stories import file_items
+    except ImportError:
+        file_items = None
+    return matcher, file_items
+
+
+async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:
+    """Open the store, bring its schema up to date and load the sources file into it."""
+    engine = open_engine(settings.database_url)
+    await upgrade(engine)
+    async with engine.begin() as conn:
+        await sync_sources(conn, configured, utcnow())
+    return engine
+
+
+def _fetcher(settings: Settings) -> Any:
+    from briefings.fetch import FetchConfig, Fetcher
+
+    return Fetcher(FetchConfig.from_settings(settings))
+
+
+async def _poll_once(
+    settings: Settings, configured: list[Any], matcher: Any, filer: Any, *, force: bool,
+    show_progress: bool,
+) -> CycleReport:  # fmt: skip
+    engine = await _prepare(settings, configured)
+    try:
+        async with _fetcher(settings) as fetcher:
+            with _progress(show_progress) as on_progress:
+                return await poll_cycle(
+                    engine, fetcher, interval=settings.poll_interval, matcher=matcher,
+                    filer=filer, ignore_schedule=True, force=force, on_progress=on_progress,
+                )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+
+async def _poll_forever(
+    settings: Settings, matcher: Any, filer: Any, *, force: bool, as_json: bool
+) -> int:
+    """Poll due feeds until interrupted; re-read the sources file before each cycle."""
+    configured = load_sources(settings.sources)
+    engine = await _prepare(settings, configured)
+    console = Console()
+    try:
+        async with _fetcher(settings) as fetcher:
+            first = True
+            while True:
+                try:
+                    configured = load_sources(settings.sources)
+                    async with engine.begin() as conn:
+                        await sync_sources(conn, configured, utcnow())
+                except SourcesError as exc:  # keep polling the last good list
+                    log.error("sources file not reloaded: %s", exc)
+                report = await poll_cycle(engine, fetcher, interval=settings.poll_interval,
+                                          matcher=matcher, filer=filer,
+                                          force=force and first)  # fmt: skip
+                first = False
+                if as_json:
+                    print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
+                elif report.feeds:
+                    print_summary(report, console)
+                await asyncio.sleep(await _seconds_to_next(engine, settings.poll_interval))
+    finally:
+        await engine.dispose()
+
+
+async def _seconds_to_next(engine: AsyncEngine, interval: float) -> float:
+    """Sleep until the earliest feed is due (never longer than the poll interval)."""
+    t = sources_table
+    async with engine.connect() as conn:
+        soonest = await conn.scalar(
+            select(func.min(t.c.next_fetch_at)).where(
+                t.c.enabled.is_(True), t.c.disabled_reason.is_(None)
+            )
+        )
+    if soonest is None:
+        return float(interval)
+    if soonest.tzinfo is None:
+        soonest = soonest.replace(tzinfo=UTC)
+    wait = (soonest - utcnow()).total_seconds() + 1  # +1: arrive just after it is due
+    return min(float(interval), max(MIN_SLEEP, wait))
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        self.bar = Progress(
+            TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self.bar.start()
+        self.task = self.bar.add_task("poll", total=None)
+
+        def update(done: int, total: int) -> None:
+            assert self.bar is not None
+            self.bar.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def print_summary(report: CycleReport, console: Console) -> None:
+    """The cycle's totals, then one line per failed feed with its reason."""
+    table = Table(title=f"Poll finished in {report.duration:.1f} s", title_justify="left")
+    for heading in ("Feeds", "Fetched", "Unchanged", "Failed", "New items"):
+        table.add_column(heading, justify="right")
+    table.add_row(str(report.feeds), str(report.fetched), str(report.unchanged),
+                  str(report.failed), str(report.new_items))  # fmt: skip
+    console.print(table)
+    if report.seeded:
+        console.print(f"First poll of {len(report.seeded)} feed(s): items stored without alerts.")
+    if report.errors:
+        failed = Table(title="Failed feeds", title_justify="left")
+        failed.add_column("Source")
+        failed.add_column("Reason")
+        for error in report.errors:
+            failed.add_row(error["source"], error["error"])
+        console.print(failed)
+
+
+# ── sources ──────────────────────────────────────────────────────────────────────────────
+
+
+def _import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        found = import_opml(args.file, default_language=args.language)
+        added, skipped = append_sources(settings.sources, found)
+    except SourcesError as exc:
+        print(f"borderbrief: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(found)} feed(s) in {args.file}: {len(added)} added to {settings.sources}, "
+          f"{skipped} already there")  # fmt: skip
+    for source in added:
+        print(f"  + {source.name} ({source.language}) {source.url}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        configured = load_sources(settings.sources)
+    except SourcesError as exc:
+        print(f"borderbrief: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(export_opml(configured))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        configured = load_sources(settings.sources)
+    except SourcesError as exc:
+        print(f"borderbrief: {exc}", file=sys.stderr)
+        return 2
+
+    async def go() -> list[Any]:
+        engine = await _prepare(settings, configured)
+        try:
+            async with engine.connect() as conn:
+                return await all_sources(conn)
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(go())
+    now = utcnow()
+    table = Table(title=f"{len(rows)} sources", title_justify="left")
+    for heading in ("Source", "Lang", "Status", "Last fetch", "Errors", "Next fetch", "Last error"):
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.name, row.source.language, _status(row), _ago(row.last_fetched_at, now),
+            str(row.error_count), _ago(row.next_fetch_at, now), row.last_error or "",
+        )  # fmt: skip
+    Console().print(table)
+    return 0
+
+
+def _status(row: Any) -> str:
+    if not row.source.enabled:
+        return "disabled"
+    if row.disabled_reason:
+        return f"stopped: {row.disabled_reason}"
+    if row.error_count:
+        return "backing off"
+    if row.last_fetched_at is None:
+        return "new"
+    return "ok"
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    """'5m ago' / 'in 3h' / '-'."""
+    if when is None:
+        return "-"
+    delta = when - now
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        text = f"{int(seconds)}s"
+    elif seconds < 3600:
+        text = f"{int(seconds // 60)}m"
+    elif seconds < 86400:
+        text = f"{seconds / 3600:.1f}h"
+    else:
+        text = f"{seconds / 86400:.1f}d"
+    return f"in {text}" if delta > timedelta(0) else f"{text} ago"
