@@ -1,0 +1,172 @@
+"""Match items against themes: one Aho-Corasick pass over the normalised text, then rules.
+
+Every term becomes automaton keys padded with spaces (" cartel ", " arancel"), and the text is
+normalised to words separated by single spaces with a space at each end, so every hit already
+sits on word boundaries: no boundary check is needed after a hit.
+
+Scoring: each distinct term counts its weight (strong 1, weak 0.5) and each near rule that
+fires counts its weight; a theme matches when that strength reaches its threshold (1 by
+default, so one weak term alone never matches). The score doubles a term's weight when it is
+hit in the title, so title hits rank first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import ahocorasick
+
+from briefings.model import Hit, ThemeMatch
+from briefings.termlang import Term, normalize
+
+if TYPE_CHECKING:
+    from briefings.themes import Theme
+
+TITLE_FACTOR = 2.0
+_TERM, _EXCL, _VETO, _NEAR_A, _NEAR_B = range(5)
+
+# slot: (theme index, kind, index of the term or rule, index inside a near rule's side)
+Slot = tuple[int, int, int, int]
+
+
+class Matcher:
+    """Compiled themes; ``match`` is pure and safe to call from any thread."""
+
+    def __init__(self, themes: Iterable[Theme]) -> None:
+        self.themes: tuple[Theme, ...] = tuple(themes)
+        self._langs = [
+            {t.lang for t in theme.terms if t.lang} for theme in self.themes
+        ]  # the languages each theme has terms for
+        self._automaton = self._compile()
+
+    def _compile(self) -> ahocorasick.Automaton | None:
+        keys: dict[str, list[Slot]] = {}
+
+        def add(term: Term, slot: Slot) -> None:
+            for key in term.automaton_keys():
+                keys.setdefault(key, []).append(slot)
+
+        for ti, theme in enumerate(self.themes):
+            for i, term in enumerate(theme.terms):
+                add(term, (ti, _TERM, i, 0))
+            for i, term in enumerate(theme.exclude):
+                add(term, (ti, _EXCL, i, 0))
+            for i, term in enumerate(theme.veto):
+                add(term, (ti, _VETO, i, 0))
+            for r, rule in enumerate(theme.near):
+                for j, term in enumerate(rule.a):
+                    add(term, (ti, _NEAR_A, r, j))
+                for j, term in enumerate(rule.b):
+                    add(term, (ti, _NEAR_B, r, j))
+        if not keys:
+            return None
+        automaton = ahocorasick.Automaton()
+        for key, slots in keys.items():
+            # the core span of a hit excludes the padding spaces; a prefix key has no tail space
+            tail = 0 if key.endswith(" ") else 1
+            automaton.add_word(key, (len(key), tail, tuple(slots)))
+        automaton.make_automaton()
+        return automaton
+
+    def match(self, title: str, summary: str, language: str | None = None) -> list[ThemeMatch]:
+        """The themes an item belongs to, best score first.
+
+        With ``language`` set, a theme's terms for other languages are ignored (terms under
+        ``any`` always count) — unless the theme has no terms in that language at all.
+        """
+        if self._automaton is None:
+            return []
+        t, s = normalize(title), normalize(summary)
+        text = f" {t} \n {s} "
+        split = len(t) + 2  # a core span starting before this is in the title
+        found: dict[int, list[tuple[Slot, int, int]]] = {}
+        for end, (length, tail, slots) in self._automaton.iter(text):
+            span = (end - length + 2, end + tail)
+            for slot in slots:
+                hits = found.get(slot[0])
+                if hits is None:
+                    found[slot[0]] = [(slot, *span)]
+                else:
+                    hits.append((slot, *span))
+        results = []
+        for ti, hits in found.items():
+            result = self._judge(ti, hits, text, split, language)
+            if result is not None:
+                results.append(result)
+        results.sort(key=lambda m: (-m.score, m.theme))
+        return results
+
+    def _judge(
+        self,
+        ti: int,
+        hits: list[tuple[Slot, int, int]],
+        text: str,
+        split: int,
+        language: str | None,
+    ) -> ThemeMatch | None:
+        theme = self.themes[ti]
+        if any(slot[1] == _VETO for slot, _, _ in hits):
+            return None
+        excluded = [(s0, s1) for slot, s0, s1 in hits if slot[1] == _EXCL]
+        if excluded:
+            # a term inside an excluded phrase is switched off for the whole item
+            off = {
+                slot
+                for slot, s0, s1 in hits
+                if slot[1] != _EXCL and any(s0 < e1 and e0 < s1 for e0, e1 in excluded)
+            }
+            hits = [h for h in hits if h[0] not in off and h[0][1] != _EXCL]
+        foreign = language is not None and language in self._langs[ti]
+
+        fields: dict[int, bool] = {}  # term index -> hit in the title
+        near_a: dict[int, list[tuple[int, bool]]] = {}  # rule -> [(word index, in title)]
+        near_b: dict[int, list[tuple[int, bool]]] = {}
+        for (_, kind, ref, _), s0, _ in hits:
+            in_title = s0 < split
+            if kind == _TERM:
+                lang = theme.terms[ref].lang
+                if foreign and lang is not None and lang != language:
+                    continue
+                fields[ref] = fields.get(ref, False) or in_title
+            else:
+                side = near_a if kind == _NEAR_A else near_b
+                side.setdefault(ref, []).append((text.count(" ", 0, s0), in_title))
+
+        strength = score = 0.0
+        title_hits: list[Hit] = []
+        summary_hits: list[Hit] = []
+        for ref, in_title in fields.items():
+            term = theme.terms[ref]
+            strength += term.weight
+            score += term.weight * (TITLE_FACTOR if in_title else 1.0)
+            (title_hits if in_title else summary_hits).append(Hit(term.source, _field(in_title)))
+        for ref in near_a.keys() & near_b.keys():
+            rule = theme.near[ref]
+            pair = _closest(near_a[ref], near_b[ref], rule.within)
+            if pair is None:
+                continue
+            strength += rule.weight
+            score += rule.weight * (TITLE_FACTOR if pair else 1.0)
+            (title_hits if pair else summary_hits).append(Hit(rule.label, _field(pair)))
+        if strength < theme.threshold - 1e-9:
+            return None
+        return ThemeMatch(theme.name, round(score, 3), tuple(title_hits + summary_hits))
+
+
+def _closest(
+    a: list[tuple[int, bool]], b: list[tuple[int, bool]], within: int
+) -> bool | None:
+    """None if no a/b pair in one field is within reach, else whether one is in the title."""
+    best: bool | None = None
+    for wa, ta in a:
+        for wb, tb in b:
+            if ta == tb and abs(wa - wb) <= within:
+                if ta:
+                    return True
+                best = False
+    return best
+
+
+def _field(in_title: bool) -> str:
+    return "title" if in_title else "summary"
