@@ -38,6 +38,8 @@ class Matcher:
         self._langs = [
             {t.lang for t in theme.terms if t.lang} for theme in self.themes
         ]  # the languages each theme has terms for
+        # the same term written for two languages ("cartel", "cártel") counts once
+        self._canon = [_canonical(theme.terms) for theme in self.themes]
         self._automaton = self._compile()
 
     def _compile(self) -> ahocorasick.Automaton | None:
@@ -120,18 +122,20 @@ class Matcher:
         foreign = language is not None and language in self._langs[ti]
 
         fields: dict[int, bool] = {}  # term index -> hit in the title
-        near_a: dict[int, list[tuple[int, bool]]] = {}  # rule -> [(word index, in title)]
-        near_b: dict[int, list[tuple[int, bool]]] = {}
-        for (_, kind, ref, _), s0, _ in hits:
+        # rule -> [(word index, in title, term index)]
+        near_a: dict[int, list[tuple[int, bool, int]]] = {}
+        near_b: dict[int, list[tuple[int, bool, int]]] = {}
+        for (_, kind, ref, sub), s0, _ in hits:
             in_title = s0 < split
             if kind == _TERM:
                 lang = theme.terms[ref].lang
                 if foreign and lang is not None and lang != language:
                     continue
+                ref = self._canon[ti][ref]
                 fields[ref] = fields.get(ref, False) or in_title
             else:
                 side = near_a if kind == _NEAR_A else near_b
-                side.setdefault(ref, []).append((text.count(" ", 0, s0), in_title))
+                side.setdefault(ref, []).append((text.count(" ", 0, s0), in_title, sub))
 
         strength = score = 0.0
         title_hits: list[Hit] = []
@@ -146,26 +150,34 @@ class Matcher:
             pair = _closest(near_a[ref], near_b[ref], rule.within)
             if pair is None:
                 continue
+            in_title, ja, jb = pair
             strength += rule.weight
-            score += rule.weight * (TITLE_FACTOR if pair else 1.0)
-            (title_hits if pair else summary_hits).append(Hit(rule.label, _field(pair)))
+            score += rule.weight * (TITLE_FACTOR if in_title else 1.0)
+            label = f"{rule.a[ja].source} ~{rule.within} {rule.b[jb].source}"
+            (title_hits if in_title else summary_hits).append(Hit(label, _field(in_title)))
         if strength < theme.threshold - 1e-9:
             return None
         return ThemeMatch(theme.name, round(score, 3), tuple(title_hits + summary_hits))
 
 
 def _closest(
-    a: list[tuple[int, bool]], b: list[tuple[int, bool]], within: int
-) -> bool | None:
-    """None if no a/b pair in one field is within reach, else whether one is in the title."""
-    best: bool | None = None
-    for wa, ta in a:
-        for wb, tb in b:
+    a: list[tuple[int, bool, int]], b: list[tuple[int, bool, int]], within: int
+) -> tuple[bool, int, int] | None:
+    """An a/b pair in one field within reach — (in title, a term, b term) — title first."""
+    best: tuple[bool, int, int] | None = None
+    for wa, ta, ja in a:
+        for wb, tb, jb in b:
             if ta == tb and abs(wa - wb) <= within:
                 if ta:
-                    return True
-                best = False
+                    return (True, ja, jb)
+                best = best or (False, ja, jb)
     return best
+
+
+def _canonical(terms: tuple[Term, ...]) -> list[int]:
+    """For each term, the index of the first term that matches exactly the same words."""
+    first: dict[tuple[str, bool, bool], int] = {}
+    return [first.setdefault((t.text, t.prefix, t.exact), i) for i, t in enumerate(terms)]
 
 
 def _field(in_title: bool) -> str:
