@@ -84,7 +84,10 @@ def parse_feed(
         if item is not None and item.guid not in seen:
             seen.add(item.guid)
             items.append(item)
-    return ParsedFeed(items=items, title=title, language=feed_language, link=link)
+    error = None
+    if not items and parsed.get("bozo"):  # broken, and nothing usable survived
+        error = f"malformed XML: {_exception_text(parsed.get('bozo_exception'))}"
+    return ParsedFeed(items=items, title=title, error=error, language=feed_language, link=link)
 
 
 def _run_feedparser(body: bytes, *, content_type: str | None) -> feedparser.FeedParserDict | str:
@@ -111,6 +114,9 @@ def _why_empty(parsed: Any, body: bytes, content_type: str | None) -> str | None
     if not parsed.get("version"):
         if is_html:
             return "not a feed: HTML page"
+        start = head.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
+        if not start.startswith(b"<"):
+            return "not a feed: the response is not XML"
         if parsed.get("bozo"):
             return f"malformed XML: {_exception_text(parsed.get('bozo_exception'))}"
         return "not a feed: no RSS, Atom or RDF root element"
@@ -207,7 +213,8 @@ def _declared_entities(body: bytes) -> frozenset[str]:
 def _strip_declared(text: str, declared: frozenset[str]) -> str:
     if not declared or "&" not in text:
         return text
-    pattern = "&(?:" + "|".join(re.escape(name) for name in declared) + r");?"
+    names = sorted(declared, key=len, reverse=True)  # "lol9" before "lol"
+    pattern = "&(?:" + "|".join(re.escape(name) for name in names) + r")(?:;|(?![\w.-]))"
     return re.sub(r"\s+", " ", re.sub(pattern, "", text)).strip()
 
 

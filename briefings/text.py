@@ -94,8 +94,10 @@ def html_to_text(html_text: str, *, limit: int | None = None) -> str:
         text = html_text
     # Double-escaped feeds ("&amp;amp;", "&amp;#8217;") leave entities in the text: decode
     # those, but only complete ones with a semicolon so "AT&T" or "x&notes" stay as written.
-    if "&" in text:
-        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    # Plain text (no tags) gets both rounds here.
+    for _ in range(1 if "<" in html_text else 2):
+        if "&" in text:
+            text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     if limit is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip as gzip_module
 import hashlib
+import sys
 import threading
 import zlib
 from collections import Counter
@@ -138,6 +139,10 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # idle keep-alive connections must not hold up stop()
     request_queue_size = 256  # a benchmark opens many connections at once
     owner: FeedServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # a client hanging up is normal
 
 
 class FeedServer:

@@ -1,0 +1,65 @@
+"""html_to_text and content_hash: clean text out of feed HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.text import content_hash, html_to_text, shorten
+
+CASES = [
+    ("", ""),
+    ("plain text", "plain text"),
+    ("<p>Hello <b>world</b></p>", "Hello world"),
+    ("<p>one</p><p>two</p>", "one two"),
+    ("line<br>break<br/>again", "line break again"),
+    ("Tariffs &amp; trade", "Tariffs & trade"),
+    ("Sheinbaum&#8217;s &#x201C;cool head&#x201D;", "Sheinbaum’s “cool head”"),
+    ("aranceles &amp;amp; soberan&amp;iacute;a", "aranceles & soberanía"),  # double-escaped
+    ("AT&T and R&D stay", "AT&T and R&D stay"),
+    ("x&notes", "x&notes"),  # no semicolon: not an entity
+    ("<script>track('x');</script>News", "News"),
+    ("<style>.a{color:red}</style><div>News</div>", "News"),
+    ("  lots \n\t of   space  ", "lots of space"),
+    ("Mexico's <sovereignty> red line", "Mexico's <sovereignty> red line"),  # not an HTML tag
+    ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+    ("<img src='a.jpg'/>", ""),
+    ("<a href='https://x'>Read more &raquo;</a>", "Read more »"),
+    ("control\x00\x07chars", "controlchars"),
+    ("<p>Se&ntilde;al de alarma</p>", "Señal de alarma"),
+    ("<ul><li>uno</li><li>dos</li></ul>", "uno dos"),
+    ("<p>unclosed <b>bold", "unclosed bold"),
+]
+
+
+@pytest.mark.parametrize(("html", "expected"), CASES)
+def test_html_to_text(html: str, expected: str) -> None:
+    assert html_to_text(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("Trump announces tariffs on Mexican imports", 20, "Trump announces…"),
+        ("abcdefghijklmnopqrstuvwxyz", 10, "abcdefghi…"),
+        ("exactly ten", 11, "exactly ten"),
+    ],
+)
+def test_shorten(text: str, limit: int, expected: str) -> None:
+    assert shorten(text, limit) == expected
+    assert len(shorten(text, limit)) <= limit
+
+
+def test_html_to_text_limit_caps_length() -> None:
+    text = html_to_text("<p>" + "palabra " * 500 + "</p>", limit=1000)
+    assert len(text) <= 1000
+    assert text.endswith("…")
+
+
+def test_content_hash_ignores_case_spacing_and_width() -> None:
+    a = content_hash("Trump  Tariffs", "On Mexico ")
+    assert a == content_hash("trump tariffs", "on mexico")
+    assert a == content_hash("ＴＲＵＭＰ tariffs", "on  mexico")  # full-width letters
+    assert a != content_hash("Trump tariffs", "On Canada")
+    assert a != content_hash("Trump tariffs on", "Mexico")  # title/summary boundary counts
+    assert len(a) == 32 and int(a, 16) >= 0
