@@ -116,6 +116,7 @@ async def poll_cycle(
     limit: int | None = None,
     on_progress: Progress | None = None,
     on_new_stories: NewStories | None = None,
+    select_due: Callable[..., Awaitable[list[SourceRow]]] | None = None,  # e.g. a scale-out claim
 ) -> CycleReport:
     """Poll the due sources once and store what is new.
 
@@ -129,7 +130,7 @@ async def poll_cycle(
     report = CycleReport(started_at=started)
 
     async with engine.begin() as conn:
-        due = await store_sources.due_sources(
+        due = await (select_due or store_sources.due_sources)(
             conn, started, ignore_schedule=ignore_schedule, force=force, limit=limit
         )
     report.feeds = len(due)
@@ -241,7 +242,7 @@ class _Context:
     async def _fetched(self, row: SourceRow, result: FetchResult, now: datetime) -> FeedOutcome:
         parsed = parse_feed(result.body, source=row.source, fetched_at=now,
                             content_type=result.content_type,
-                            base_url=result.permanent_url or row.url)  # fmt: skip
+                            base_url=result.url or row.url)  # fmt: skip
         if parsed.error and not parsed.items:
             return await self._failed(row, result, now, parsed.error, parse_error=True)
         async with self.engine.begin() as conn:
