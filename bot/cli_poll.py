@@ -71,7 +71,7 @@ def _poll(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
-            print_summary(report, Console())
+            print_summary(report, _console())
         return 0
     return asyncio.run(_poll_forever(settings, matcher, filer, force=args.force, as_json=args.json))
 
@@ -129,7 +129,7 @@ async def _poll_forever(
     """Poll due feeds until interrupted; re-read the sources file before each cycle."""
     configured = load_sources(settings.sources)
     engine = await _prepare(settings, configured)
-    console = Console()
+    console = _console()
     try:
         async with _fetcher(settings) as fetcher:
             first = True
@@ -168,6 +168,14 @@ async def _seconds_to_next(engine: AsyncEngine, interval: float) -> float:
         soonest = soonest.replace(tzinfo=UTC)
     wait = (soonest - utcnow()).total_seconds() + 1  # +1: arrive just after it is due
     return min(float(interval), max(MIN_SLEEP, wait))
+
+
+def _console() -> Console:
+    """stdout; piped output gets a wide table instead of rich's default 80 columns."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    return console
 
 
 class _progress:
@@ -273,7 +281,7 @@ def _list(args: argparse.Namespace) -> int:
             row.name, row.source.language, _status(row), _ago(row.last_fetched_at, now),
             str(row.error_count), _ago(row.next_fetch_at, now), row.last_error or "",
         )  # fmt: skip
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
