@@ -1,0 +1,109 @@
+"""``build_application``: the Telegram bot wired together — store, themes, handlers, jobs."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import handlers
+from bot.state import BotState, Clock, bot_state, install_state, utc_now
+from bot.texts import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
+from briefings.settings import Settings, SettingsError
+from briefings.store.db import open_engine, upgrade
+from briefings.themes import ThemeSet, load_themes
+
+log = logging.getLogger("borderbrief.bot")
+
+
+def file_url_for(api_url: str) -> str:
+    """The file-download base URL beside a Bot API base URL (``…/bot`` → ``…/file/bot``)."""
+    if api_url.endswith("/bot"):
+        return api_url[: -len("/bot")] + "/file/bot"
+    return api_url.rstrip("/") + "/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    clock: Clock | None = None,
+    themes: ThemeSet | None = None,
+    jobs: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, ready for ``run_polling``/``run_webhook`` (or initialize/start in tests).
+
+    A given ``engine`` is borrowed (not migrated nor disposed); otherwise one is opened from
+    the settings, migrated in ``post_init`` and disposed in ``post_shutdown``. ``clock`` (aware
+    UTC now) drives every time-dependent decision so tests control time.
+    """
+    token = settings.token
+    if not token:
+        raise SettingsError("BORDERBRIEF_TELEGRAM_TOKEN: not set (get one from @BotFather)")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url_for(settings.telegram_api_url))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    state = BotState(
+        settings=settings,
+        engine=engine or open_engine(settings.database_url),
+        themes=themes or load_themes(settings.themes),
+        clock=clock or utc_now,
+        owns_engine=engine is None,
+    )
+    install_state(application, state)
+    handlers.register(application)
+    if importlib.util.find_spec("bot.owner") is not None:
+        from bot import owner
+
+        owner.register(application)
+    handlers.register_fallback(application)
+    if jobs:
+        _schedule_jobs(application, state)
+    return application
+
+
+def _schedule_jobs(application: Application, state: BotState) -> None:  # type: ignore[type-arg]
+    if importlib.util.find_spec("bot.jobs") is None:
+        # TODO(H5b): bot/jobs.py schedules polling, due briefs and the sender.
+        log.warning("bot.jobs is missing: no polling, briefs or delivery will run")
+        return
+    from bot.jobs import schedule_jobs
+
+    schedule_jobs(application, settings=state.settings, engine=state.engine, clock=state.clock)
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    state = bot_state(application)
+    if state.owns_engine:
+        await upgrade(state.engine)
+    await set_bot_profile(application)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    state = bot_state(application)
+    if state.owns_engine:
+        await state.engine.dispose()
+
+
+async def set_bot_profile(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu and descriptions, in English (the default) and Spanish."""
+    bot = application.bot
+    for lang, code in (("en", None), ("es", "es")):
+        column = 1 if lang == "en" else 2
+        commands = [BotCommand(c[0], c[column]) for c in COMMANDS]
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(DESCRIPTION[lang], language_code=code)
+            await bot.set_my_short_description(SHORT_DESCRIPTION[lang], language_code=code)
+        except TelegramError as exc:  # the bot still works without its menu
+            log.warning("could not set the bot's commands or description: %s", exc)

@@ -1,0 +1,160 @@
+"""Command arguments → values. Pure functions; a bad argument raises ArgError(problem, command).
+
+``problem`` is a key of ``bot.texts.TEXTS`` and ``command`` names the example shown after it, so
+every bad argument gets a one-line reply with the right form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from briefings.schedule import format_hhmm, parse_hhmm, parse_timezone
+from briefings.themes import ThemeSet
+
+MAX_LATEST = 20
+DEFAULT_LATEST = 5
+_NAME = re.compile(r"^[\w-]{1,32}$")
+_CHANNEL_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{5,20})$")
+_TRUE = frozenset({"on", "yes", "y", "1", "true", "si", "sí", "activar", "encender"})
+_FALSE = frozenset({"off", "no", "n", "0", "false", "desactivar", "apagar"})
+_LANGUAGES = {
+    "en": "en", "english": "en", "ingles": "en", "inglés": "en",
+    "es": "es", "spanish": "es", "espanol": "es", "español": "es", "castellano": "es",
+}
+
+
+class ArgError(ValueError):
+    """A bad argument: ``problem`` is a text key, ``command`` the example to show."""
+
+    def __init__(self, problem: str, command: str, **values: Any) -> None:
+        super().__init__(problem)
+        self.problem, self.command, self.values = problem, command, values
+
+
+def parse_count(args: Sequence[str], command: str, *, default: int = DEFAULT_LATEST,
+                maximum: int = MAX_LATEST) -> int:
+    """``[N]`` with 1 ≤ N ≤ maximum."""
+    if not args:
+        return default
+    if len(args) > 1:
+        raise ArgError("err_too_many_args", command)
+    return _count(args[0], command, maximum)
+
+
+def _count(text: str, command: str, maximum: int) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ArgError("err_count", command, value=text, max=maximum)
+    return int(text)
+
+
+def split_topic(args: Sequence[str]) -> tuple[str, int]:
+    """``THEME [N]`` (the theme may be several words) → (theme text, N)."""
+    words = list(args)
+    count = DEFAULT_LATEST
+    if len(words) > 1 and words[-1].lstrip("-").isdigit():
+        count = _count(words.pop(), "topic", MAX_LATEST)
+    return " ".join(words), count
+
+
+def resolve_themes(args: Sequence[str], themes: ThemeSet, command: str) -> list[str]:
+    """Theme names in either language → keys. ``all`` means every theme.
+
+    A display name of several words is tried whole first, then words (or comma-separated parts)
+    one by one.
+    """
+    valid = ", ".join(themes.names())
+    text = " ".join(args).strip()
+    if not text:
+        raise ArgError("err_no_theme", command, valid=valid)
+    if text.lower() in ("all", "todos", "todo"):
+        return themes.names()
+    whole = themes.get(text)
+    if whole is not None:
+        return [whole.name]
+    parts = [p.strip() for p in text.split(",")] if "," in text else text.split()
+    keys = []
+    for part in filter(None, parts):
+        theme = themes.get(part)
+        if theme is None:
+            raise ArgError("err_unknown_theme", command, value=part, valid=valid)
+        keys.append(theme.name)
+    return list(dict.fromkeys(keys))
+
+
+def parse_brief_time(args: Sequence[str], current: str) -> str:
+    """``HH:MM`` (also ``7``, ``7:30``, ``19.30``) → ``HH:MM``."""
+    if not args:
+        raise ArgError("err_time_missing", "time", current=current)
+    text = " ".join(args)
+    try:
+        return format_hhmm(parse_hhmm(text))
+    except ValueError:
+        raise ArgError("err_time", "time", value=text) from None
+
+
+def parse_tz(args: Sequence[str], current: str) -> str:
+    """``Area/City`` or a UTC offset → an IANA zone name."""
+    if not args:
+        raise ArgError("err_timezone_missing", "timezone", current=current)
+    text = " ".join(args)
+    try:
+        return parse_timezone(text)
+    except ValueError:
+        raise ArgError("err_timezone", "timezone", value=text) from None
+
+
+def parse_on_off(args: Sequence[str], command: str = "alerts") -> bool:
+    if len(args) != 1 or args[0].lower() not in _TRUE | _FALSE:
+        raise ArgError("err_on_off", command)
+    return args[0].lower() in _TRUE
+
+
+def parse_language(args: Sequence[str]) -> str:
+    if len(args) != 1 or args[0].lower() not in _LANGUAGES:
+        raise ArgError("err_language", "language", value=" ".join(args) or "—")
+    return _LANGUAGES[args[0].lower()]
+
+
+def parse_quiet(args: Sequence[str]) -> tuple[str, str] | None:
+    """``HH:MM-HH:MM`` (or ``HH:MM HH:MM``) → (start, end); ``off`` → None."""
+    text = " ".join(args).strip()
+    if text.lower() in _FALSE:
+        return None
+    pieces = re.split(r"\s*(?:-|–|—|\bto\b|\ba\b|\s)\s*", text) if text else []
+    pieces = [p for p in pieces if p]
+    if len(pieces) != 2:
+        raise ArgError("err_quiet", "quiet", value=text or "—")
+    try:
+        start, end = (format_hhmm(parse_hhmm(p)) for p in pieces)
+    except ValueError:
+        raise ArgError("err_quiet", "quiet", value=text) from None
+    if start == end:
+        raise ArgError("err_quiet_same", "quiet")
+    return start, end
+
+
+def parse_track(args: Sequence[str], themes: ThemeSet) -> tuple[str, str]:
+    """``NAME TERM…`` → (lower-case name, the terms as typed)."""
+    if len(args) < 2:
+        raise ArgError("err_track_usage", "track")
+    name = args[0].lower()
+    if not _NAME.match(name):
+        raise ArgError("err_track_name", "track", value=args[0])
+    if themes.get(name) is not None:
+        raise ArgError("err_track_name_taken", "track", value=args[0])
+    return name, " ".join(args[1:])
+
+
+def parse_untrack(args: Sequence[str]) -> str:
+    if len(args) != 1:
+        raise ArgError("err_untrack_missing", "untrack")
+    return args[0].lower()
+
+
+def parse_channel_ref(text: str) -> str | int:
+    """``@name`` → ``"@name"``; a numeric id → int."""
+    if not _CHANNEL_REF.match(text):
+        raise ArgError("err_channel_ref", "channel")
+    return text if text.startswith("@") else int(text)

@@ -1,0 +1,187 @@
+"""What every handler needs: the chat and its language, replies, admin checks, bad arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.handlers.args import ArgError
+from bot.state import BotState, bot_state
+from bot.texts import Html, bad_arg, language_of, t
+from briefings.store import chats as store
+from briefings.store.chats import Chat
+
+Context = ContextTypes.DEFAULT_TYPE
+ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+async def reply_text(update: Update, context: Context, key: str, **values: Any) -> None:
+    """Reply with text ``key`` in the language of the chat (or of the user)."""
+    turn = await Turn.load(update, context)
+    await turn.say(key, **values)
+
+
+@dataclass
+class Turn:
+    """One update being answered: who, where, in which language, and the chat if registered."""
+
+    update: Update
+    context: Context
+    state: BotState
+    chat: Chat | None
+    lang: str
+
+    @classmethod
+    async def load(cls, update: Update, context: Context) -> Turn:
+        state = bot_state(context)
+        chat = None
+        if update.effective_chat is not None:
+            async with state.engine.connect() as conn:
+                chat = await store.get_chat(conn, update.effective_chat.id)
+        return cls(update, context, state, chat, cls._language(update, state, chat))
+
+    @staticmethod
+    def _language(update: Update, state: BotState, chat: Chat | None) -> str:
+        if chat is not None:
+            return chat.language
+        user = update.effective_user
+        return language_of(user.language_code if user else None, state.settings.default_language)
+
+    @property
+    def chat_id(self) -> int:
+        assert self.update.effective_chat is not None
+        return self.update.effective_chat.id
+
+    @property
+    def is_private(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.type == ChatType.PRIVATE
+
+    @property
+    def now(self) -> datetime:
+        return self.state.now()
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+    def text(self, key: str, **values: Any) -> str:
+        return t(self.lang, key, **values)
+
+    async def send(self, text: str, *, keyboard: InlineKeyboardMarkup | None = None,
+                   preview: bool = False) -> Message | None:
+        """Answer in the chat (and forum topic) the update came from."""
+        message = self.update.effective_message
+        options = None if preview else NO_PREVIEW
+        if message is not None and self.update.callback_query is None:
+            return await message.reply_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                link_preview_options=options, do_quote=False,
+            )
+        if self.update.effective_chat is None:
+            return None
+        return await self.context.bot.send_message(
+            self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+            link_preview_options=options,
+            message_thread_id=self.chat.thread_id if self.chat else None,
+        )
+
+    async def say(self, key: str, *, keyboard: InlineKeyboardMarkup | None = None,
+                  **values: Any) -> Message | None:
+        return await self.send(self.text(key, **values), keyboard=keyboard)
+
+    async def send_parts(self, parts: list[str]) -> None:
+        for part in parts:
+            await self.send(part)
+
+    async def bad(self, error: ArgError) -> None:
+        """The one-line reply to a bad argument."""
+        await self.send(bad_arg(self.lang, error.problem, error.command, **error.values))
+
+    async def is_admin(self) -> bool:
+        """Whether the sender may change this chat's settings (always, in a private chat)."""
+        chat = self.update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return True
+        message = self.update.message
+        # Anonymous administrators post as the group itself (user GroupAnonymousBot).
+        if message is not None and message.sender_chat is not None:
+            return message.sender_chat.id == chat.id
+        user = self.update.effective_user
+        if user is None:
+            return False
+        member = await self.context.bot.get_chat_member(chat.id, user.id)
+        return member.status in ADMIN_STATUSES
+
+    async def may_change(self) -> bool:
+        """True if the sender may change settings; otherwise tells them politely."""
+        if await self.is_admin():
+            return True
+        query = self.update.callback_query
+        if query is not None:
+            await query.answer(self.text("admins_only"), show_alert=True)
+        else:
+            await self.say("admins_only")
+        return False
+
+    async def ensure_chat(self, conn: AsyncConnection, *, thread_id: int | None = None) -> Chat:
+        """The registered chat, registering it with the configured defaults if it is new."""
+        if self.chat is not None and thread_id is None:
+            found = await store.get_chat(conn, self.chat_id)
+            if found is not None:
+                return found
+        tg_chat = self.update.effective_chat
+        assert tg_chat is not None
+        settings = self.state.settings
+        chat, _ = await store.register_chat(
+            conn,
+            chat_id=tg_chat.id,
+            chat_type=tg_chat.type,
+            language=self.lang,
+            timezone=settings.default_timezone,
+            brief_time=settings.default_brief_time,
+            themes=self.state.themes.names(),
+            now=self.now,
+            title=tg_chat.title or tg_chat.full_name,
+            username=tg_chat.username,
+            thread_id=thread_id,
+        )
+        self.chat = chat
+        return chat
+
+    def theme_label(self, key: str) -> str:
+        """A theme's display name in this chat's language (own themes by their name)."""
+        parsed = store.parse_custom_theme_key(key)
+        if parsed is not None:
+            return parsed[1]
+        theme = self.state.themes.get(key)
+        return theme.display(self.lang) if theme else key
+
+    def theme_list(self, keys: list[str]) -> str:
+        return ", ".join(self.theme_label(k) for k in keys) or self.text("none")
+
+    def when(self, chat: Chat) -> Html:
+        """``tomorrow at 08:00`` for the chat's next brief, in its own time zone."""
+        if chat.next_brief_at is None:
+            return Html("—")
+        return Html(next_brief_words(self.lang, chat.next_brief_at, self.now, chat.timezone))
+
+
+def next_brief_words(lang: str, next_at: datetime, now: datetime, tz: str) -> str:
+    """``today at 08:00`` / ``tomorrow at 08:00`` / ``on 2026-11-27 at 08:00`` in ``tz``."""
+    zone = ZoneInfo(tz)
+    local, today = next_at.astimezone(zone), now.astimezone(zone).date()
+    hhmm = local.strftime("%H:%M")
+    if local.date() == today:
+        return t(lang, "next_today", time=hhmm)
+    if local.date() == today + timedelta(days=1):
+        return t(lang, "next_tomorrow", time=hhmm)
+    return t(lang, "next_on", date=local.date().isoformat(), time=hhmm)

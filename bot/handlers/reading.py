@@ -1,0 +1,110 @@
+"""Reading: /latest, /topic (and its keyboard), /brief. Anyone in a chat may read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+
+from bot.handlers.args import ArgError, parse_count, split_topic
+from bot.handlers.common import Context, Turn
+from bot.keyboards import TOPIC, topic_picker
+from briefings.store import chats as store
+
+BRIEF_WINDOW = timedelta(hours=24)  # what /brief covers when the chat never had a brief
+
+
+async def _chat_theme_keys(turn: Turn) -> list[str]:
+    if turn.chat is None:  # not registered: read as a new chat would
+        return turn.state.themes.names()
+    async with turn.state.engine.connect() as conn:
+        return await store.theme_keys(conn, turn.chat_id)
+
+
+async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> None:
+    from briefings.compose import latest
+    from briefings.render import render_story_list
+
+    async with turn.state.engine.connect() as conn:
+        stories = await latest(conn, themes=keys, now=turn.now, limit=count,
+                               chat_id=turn.chat_id)
+    if not stories:
+        await turn.say("nothing_yet")
+        return
+    await turn.send_parts(render_story_list(stories, language=turn.lang, title=title))
+
+
+async def latest_command(update: Update, context: Context) -> None:
+    turn = await Turn.load(update, context)
+    try:
+        count = parse_count(turn.args, "latest")
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    keys = await _chat_theme_keys(turn)
+    if not keys:
+        await turn.say("no_themes_chosen")
+        return
+    await _send_stories(turn, keys, count, turn.text("latest_title"))
+
+
+async def topic_command(update: Update, context: Context) -> None:
+    turn = await Turn.load(update, context)
+    async with turn.state.engine.connect() as conn:
+        own = await store.list_chat_themes(conn, turn.chat_id)
+    if not turn.args:
+        await turn.say("topic_pick", keyboard=topic_picker(
+            turn.state.themes, turn.lang, [(t.key, t.name) for t in own]))
+        return
+    try:
+        text, count = split_topic(turn.args)
+        key = _resolve_topic(turn, text, own)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    await _send_stories(turn, [key], count,
+                        turn.text("topic_title", theme=turn.theme_label(key)))
+
+
+def _resolve_topic(turn: Turn, text: str, own: list[store.ChatTheme]) -> str:
+    theme = turn.state.themes.get(text)
+    if theme is not None:
+        return theme.name
+    for mine in own:
+        if mine.name == text.lower():
+            return mine.key
+    valid = ", ".join([t.display(turn.lang) for t in turn.state.themes] + [t.name for t in own])
+    raise ArgError("err_unknown_theme", "topic", value=text, valid=valid)
+
+
+async def topic_button(update: Update, context: Context) -> None:
+    """A press on the /topic keyboard: the latest stories of that theme."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    turn = await Turn.load(update, context)
+    key = query.data.removeprefix(TOPIC)
+    await query.answer()
+    parsed = store.parse_custom_theme_key(key)
+    if parsed is not None and parsed[0] != turn.chat_id:
+        return  # another chat's own theme: not ours to read
+    if parsed is None and turn.state.themes.get(key) is None:
+        return  # a stale keyboard after a themes reload
+    await _send_stories(turn, [key], 5, turn.text("topic_title", theme=turn.theme_label(key)))
+
+
+async def brief_command(update: Update, context: Context) -> None:
+    """The brief now, as the daily one would read (it does not count as sent)."""
+    from briefings.compose import compose_brief
+    from briefings.render import render_brief
+
+    turn = await Turn.load(update, context)
+    keys = await _chat_theme_keys(turn)
+    if not keys:
+        await turn.say("no_themes_chosen")
+        return
+    now = turn.now
+    since = (turn.chat.last_brief_at if turn.chat else None) or now - BRIEF_WINDOW
+    async with turn.state.engine.connect() as conn:
+        brief = await compose_brief(conn, themes=keys, since=since, now=now, language=turn.lang,
+                                    chat_id=turn.chat_id)
+    await turn.send_parts(render_brief(brief))

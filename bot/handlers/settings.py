@@ -1,0 +1,154 @@
+"""A chat's settings: /time, /timezone, /alerts, /quiet, /pause, /resume, /language, /settings."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.handlers import args as parse
+from bot.handlers.args import ArgError
+from bot.handlers.common import Context, Turn
+from bot.texts import Html
+from briefings.store import chats as store
+from briefings.store.chats import Chat
+
+
+async def _changing(update: Update, context: Context) -> Turn | None:
+    """The turn, if the sender may change this chat's settings."""
+    turn = await Turn.load(update, context)
+    return turn if await turn.may_change() else None
+
+
+async def _apply(turn: Turn, change: Callable[..., Awaitable[Chat]], **kwargs: object) -> Chat:
+    """Register the chat if needed, then apply one store change, in one transaction."""
+    async with turn.state.engine.begin() as conn:
+        await turn.ensure_chat(conn)
+        chat = await change(conn, turn.chat_id, **kwargs)
+    turn.chat = chat
+    return chat
+
+
+def _current(turn: Turn, attribute: str, default: str) -> str:
+    return str(getattr(turn.chat, attribute)) if turn.chat else default
+
+
+async def time_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    try:
+        brief_time = parse.parse_brief_time(
+            turn.args, _current(turn, "brief_time", turn.state.settings.default_brief_time))
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    chat = await _apply(turn, store.set_schedule, now=turn.now, brief_time=brief_time)
+    await turn.say("time_set", time=chat.brief_time, tz=chat.timezone, next=turn.when(chat))
+
+
+async def timezone_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    try:
+        tz = parse.parse_tz(
+            turn.args, _current(turn, "timezone", turn.state.settings.default_timezone))
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    chat = await _apply(turn, store.set_schedule, now=turn.now, timezone=tz)
+    await turn.say("timezone_set", tz=chat.timezone, time=chat.brief_time, next=turn.when(chat))
+
+
+async def alerts_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    try:
+        on = parse.parse_on_off(turn.args, "alerts")
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    await _apply(turn, store.update_chat, alerts=on)
+    if on:
+        await turn.say("alerts_on", per_hour=turn.state.settings.alerts_per_hour)
+    else:
+        await turn.say("alerts_off")
+
+
+async def quiet_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    try:
+        quiet = parse.parse_quiet(turn.args)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    chat = await _apply(turn, store.set_quiet, quiet=quiet)
+    if quiet is None:
+        await turn.say("quiet_off")
+    else:
+        await turn.say("quiet_set", start=quiet[0], end=quiet[1], tz=chat.timezone)
+
+
+async def pause_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    if turn.args:
+        await turn.bad(ArgError("err_too_many_args", "pause"))
+        return
+    was_paused = bool(turn.chat and turn.chat.paused)
+    await _apply(turn, store.set_paused, paused=True, now=turn.now)
+    await turn.say("already_paused" if was_paused else "paused")
+
+
+async def resume_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    if turn.args:
+        await turn.bad(ArgError("err_too_many_args", "resume"))
+        return
+    chat = await _apply(turn, store.set_paused, paused=False, now=turn.now)
+    await turn.say("resumed", next=turn.when(chat))
+
+
+async def language_command(update: Update, context: Context) -> None:
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    try:
+        language = parse.parse_language(turn.args)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    await _apply(turn, store.update_chat, language=language)
+    turn.lang = language
+    await turn.say("language_set")
+
+
+async def settings_command(update: Update, context: Context) -> None:
+    """Everything about this chat at a glance (anyone may look)."""
+    turn = await Turn.load(update, context)
+    if turn.chat is None:
+        await turn.say("not_registered")
+        return
+    chat = turn.chat
+    async with turn.state.engine.connect() as conn:
+        subscribed = await store.subscribed_themes(conn, chat.id)
+        own = await store.list_chat_themes(conn, chat.id)
+    brief_key = "settings_brief_paused" if chat.paused else "settings_brief_on"
+    brief = turn.text(brief_key, time=chat.brief_time, next=turn.when(chat))
+    quiet = f"{chat.quiet[0]}–{chat.quiet[1]}" if chat.quiet else turn.text("none")
+    await turn.say(
+        "settings",
+        themes=turn.theme_list(subscribed),
+        own=", ".join(t.name for t in own) or turn.text("none"),
+        brief=Html(brief),
+        tz=chat.timezone,
+        alerts=turn.text("on" if chat.alerts else "off"),
+        quiet=quiet,
+    )

@@ -1,0 +1,140 @@
+"""Choosing themes: the /themes picker and its buttons, /subscribe, /unsubscribe, /track."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.handlers.args import ArgError, parse_track, parse_untrack, resolve_themes
+from bot.handlers.common import Context, Turn
+from bot.keyboards import DONE, TOGGLE, theme_picker
+from briefings.store import chats as store
+from briefings.themes import ThemesError, parse_custom_theme
+
+
+async def themes_command(update: Update, context: Context) -> None:
+    turn = await Turn.load(update, context)
+    async with turn.state.engine.connect() as conn:
+        subscribed = await store.subscribed_themes(conn, turn.chat_id)
+    await turn.say("picker_title",
+                   keyboard=theme_picker(turn.state.themes, subscribed, turn.lang))
+
+
+async def picker_button(update: Update, context: Context) -> None:
+    """A press on the theme picker: toggle the theme and redraw the keyboard in place."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    turn = await Turn.load(update, context)
+    if not await turn.may_change():
+        return
+    if query.data == DONE:
+        async with turn.state.engine.connect() as conn:
+            subscribed = await store.subscribed_themes(conn, turn.chat_id)
+        await query.answer()
+        await query.edit_message_text(turn.text("picker_closed",
+                                                themes=turn.theme_list(subscribed)))
+        return
+    key = query.data.removeprefix(TOGGLE)
+    if turn.state.themes.get(key) is None:  # a stale keyboard after a themes reload
+        await query.answer()
+        return
+    async with turn.state.engine.begin() as conn:
+        await turn.ensure_chat(conn)
+        now_on = await store.toggle_theme(conn, turn.chat_id, key)
+        subscribed = await store.subscribed_themes(conn, turn.chat_id)
+    await query.answer(turn.text("toggled_on" if now_on else "toggled_off",
+                                 theme=turn.theme_label(key)))
+    try:
+        await query.edit_message_reply_markup(
+            theme_picker(turn.state.themes, subscribed, turn.lang))
+    except BadRequest as exc:  # two quick presses can leave nothing to change
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    await _change_subscriptions(update, context, subscribe=True)
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    await _change_subscriptions(update, context, subscribe=False)
+
+
+async def _change_subscriptions(update: Update, context: Context, *, subscribe: bool) -> None:
+    turn = await Turn.load(update, context)
+    if not await turn.may_change():
+        return
+    command = "subscribe" if subscribe else "unsubscribe"
+    try:
+        keys = resolve_themes(turn.args, turn.state.themes, command)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    async with turn.state.engine.begin() as conn:
+        await turn.ensure_chat(conn)
+        change = store.subscribe if subscribe else store.unsubscribe
+        changed = await change(conn, turn.chat_id, keys)
+        now_subscribed = await store.subscribed_themes(conn, turn.chat_id)
+    if changed:
+        key = "subscribed" if subscribe else "unsubscribed"
+        await turn.say(key, themes=turn.theme_list(changed), all=turn.theme_list(now_subscribed))
+    else:
+        key = "already_subscribed" if subscribe else "not_subscribed"
+        await turn.say(key, themes=turn.theme_list(keys))
+
+
+async def track(update: Update, context: Context) -> None:
+    """``/track NAME TERM…`` saves the chat's own theme; ``/track`` alone lists them."""
+    turn = await Turn.load(update, context)
+    if not turn.args:
+        await _list_own(turn)
+        return
+    if not await turn.may_change():
+        return
+    try:
+        name, terms = parse_track(turn.args, turn.state.themes)
+        parse_custom_theme(name, terms)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    except ThemesError as exc:
+        await turn.bad(ArgError("err_track_terms", "track", reason=str(exc)))
+        return
+    async with turn.state.engine.begin() as conn:
+        await turn.ensure_chat(conn)
+        try:
+            new = await store.track(conn, turn.chat_id, name, terms, now=turn.now,
+                                    cap=turn.state.max_own_themes)
+        except store.TooManyThemes:
+            new = None
+    if new is None:
+        await turn.bad(ArgError("err_track_cap", "untrack", cap=turn.state.max_own_themes))
+        return
+    await turn.say("tracked" if new else "track_updated", name=name, terms=terms)
+
+
+async def _list_own(turn: Turn) -> None:
+    async with turn.state.engine.connect() as conn:
+        own = await store.list_chat_themes(conn, turn.chat_id)
+    if not own:
+        await turn.say("track_none")
+        return
+    lines = "\n".join(f"• {theme.name}: {theme.terms}" for theme in own)
+    await turn.say("track_list", count=len(own), cap=turn.state.max_own_themes, lines=lines)
+
+
+async def untrack(update: Update, context: Context) -> None:
+    turn = await Turn.load(update, context)
+    if not await turn.may_change():
+        return
+    try:
+        name = parse_untrack(turn.args)
+    except ArgError as error:
+        await turn.bad(error)
+        return
+    async with turn.state.engine.begin() as conn:
+        removed = await store.untrack(conn, turn.chat_id, name)
+    if not removed:
+        await turn.bad(ArgError("err_untrack_unknown", "untrack", value=name))
+        return
+    await turn.say("untracked", name=name)

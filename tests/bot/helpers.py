@@ -1,0 +1,104 @@
+"""A running bot (the real PTB Application) against the Bot API stand-in and a real store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_application
+from briefings.settings import load_settings
+from tests.botapi import BotApiStandIn
+
+START = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """An aware UTC clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class RunningBot:
+    app: Any
+    api: BotApiStandIn
+    clock: FakeClock
+
+    async def say(self, chat_id: int, text: str, **kw: Any) -> list[str]:
+        """Send a message as a user; wait for the bot's answer(s) and return all its texts."""
+        before = len(self.api.calls)
+        self.api.push_update(self.api.message(chat_id, text, **kw))
+        await self.api.wait_for(lambda: self.answers_since(before))
+        await self.settle()
+        return [c.params.get("text", "") for c in self.api.calls[before:]
+                if c.method in ("sendMessage", "editMessageText")]
+
+    async def settle(self, quiet: float = 0.15) -> None:
+        """Wait until the bot has made no call for ``quiet`` seconds (its answer is complete)."""
+        count = -1
+        while count != len(self.api.calls):
+            count = len(self.api.calls)
+            await asyncio.sleep(quiet)
+
+    def answers_since(self, index: int) -> list[Any]:
+        return [c for c in self.api.calls[index:] if c.method in (
+            "sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")]
+
+    async def press(self, chat_id: int, data: str, *, message_id: int, **kw: Any) -> list[Any]:
+        """Press an inline button; wait until the bot answered the callback."""
+        before = len(self.api.calls)
+        self.api.push_update(self.api.callback(chat_id, data, message_id=message_id, **kw))
+        await self.api.wait_for(
+            lambda: [c for c in self.api.calls[before:] if c.method == "answerCallbackQuery"])
+        await self.settle()
+        return self.api.calls[before:]
+
+
+def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Any:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("")
+    values = dict(
+        telegram_token=api.token,
+        telegram_api_url=api.base_url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        sources=sources,
+        default_timezone="UTC",
+        default_brief_time="08:00",
+    )
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def running_bot(api: BotApiStandIn, engine: AsyncEngine, tmp_path: Path, *,
+                      clock: FakeClock | None = None, jobs: bool = False,
+                      **overrides: Any) -> AsyncIterator[RunningBot]:
+    clock = clock or FakeClock()
+    app = build_application(make_settings(api, tmp_path, **overrides), engine=engine,
+                            clock=clock, jobs=jobs)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield RunningBot(app, api, clock)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()

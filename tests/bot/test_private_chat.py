@@ -1,0 +1,185 @@
+"""A private chat with the running bot: start, themes keyboard, settings commands, stop."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from briefings.store import chats as store
+from briefings.store.tables import chats, subscriptions
+from tests.bot.helpers import running_bot
+
+USER = 501
+
+
+async def test_start_registers_greets_and_shows_the_picker(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        texts = await bot.say(USER, "/start")
+        await botapi.wait_for(lambda: len(botapi.sent(USER)) >= 2)
+    greeting, picker = botapi.sent(USER)[:2]
+    assert "borderbrief" in greeting.params["text"] and "08:00" in greeting.params["text"]
+    buttons = [b for row in picker.params["reply_markup"]["inline_keyboard"] for b in row]
+    data = [b["callback_data"] for b in buttons]
+    assert {"tg:sovereignty", "tg:fentanyl", "tg:tariffs", "td"} <= set(data)
+    assert all(b["text"].startswith("✅") for b in buttons if b["callback_data"] != "td")
+    assert all(len(d.encode()) <= 64 for d in data)
+    async with engine.connect() as conn:
+        chat = await store.get_chat(conn, USER)
+        themes = await store.subscribed_themes(conn, USER)
+    assert texts and chat is not None and chat.type == "private" and chat.language == "en"
+    assert set(themes) >= {"sovereignty", "fentanyl", "tariffs"}
+    assert chat.next_brief_at == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+async def test_toggling_a_theme_edits_the_keyboard_in_place(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start")
+        await botapi.wait_for(lambda: len(botapi.sent(USER)) >= 2)
+        picker = botapi.sent(USER)[1]
+        message_id = 2  # the stand-in numbers the bot's messages per chat
+        calls = await bot.press(USER, "tg:tariffs", message_id=message_id)
+        await botapi.wait_for(lambda: botapi.calls_of("editMessageReplyMarkup"))
+        async with engine.connect() as conn:
+            after_off = await store.subscribed_themes(conn, USER)
+        await bot.press(USER, "tg:tariffs", message_id=message_id)
+        await botapi.wait_for(lambda: len(botapi.calls_of("editMessageReplyMarkup")) >= 2)
+        async with engine.connect() as conn:
+            after_on = await store.subscribed_themes(conn, USER)
+        await bot.press(USER, "td", message_id=message_id)
+        await botapi.wait_for(lambda: botapi.calls_of("editMessageText"))
+    assert picker.params["reply_markup"]
+    answer = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert "off" in answer.params["text"]
+    first_edit = botapi.calls_of("editMessageReplyMarkup")[0]
+    assert first_edit.params["message_id"] == message_id
+    marks = {b["callback_data"]: b["text"][0] for row in
+             first_edit.params["reply_markup"]["inline_keyboard"] for b in row}
+    assert marks["tg:tariffs"] == "▫" and marks["tg:fentanyl"] == "✅"
+    assert "tariffs" not in after_off and "tariffs" in after_on
+    closed = botapi.calls_of("editMessageText")[0].params["text"]
+    assert "/themes" in closed and "Tariffs" in closed
+
+
+async def test_settings_commands_change_the_chat(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start")
+        [time_reply] = await bot.say(USER, "/time 7:30")
+        [tz_reply] = await bot.say(USER, "/timezone America/Mexico_City")
+        [offset_reply] = await bot.say(USER, "/timezone UTC-6")
+        [alerts] = await bot.say(USER, "/alerts on")
+        [quiet] = await bot.say(USER, "/quiet 22:00-07:00")
+        [paused] = await bot.say(USER, "/pause")
+        [settings] = await bot.say(USER, "/settings")
+        [resumed] = await bot.say(USER, "/resume")
+        async with engine.connect() as conn:
+            chat = await store.get_chat(conn, USER)
+    assert "07:30" in time_reply and "today at 07:30" in time_reply
+    assert "America/Mexico_City" in tz_reply and "tomorrow at 07:30" in tz_reply
+    assert "Etc/GMT+6" in offset_reply
+    assert "on" in alerts and "22:00–07:00" in quiet and "paused" in paused.lower()
+    assert "paused" in settings and "Etc/GMT+6" in settings and "22:00–07:00" in settings
+    assert "07:30" in resumed
+    assert (chat.brief_time, chat.timezone, chat.alerts, chat.paused) == (
+        "07:30", "Etc/GMT+6", True, False)
+    assert chat.quiet == ("22:00", "07:00")
+    # 07:30 at UTC-6 is 13:30 UTC; the clock stands at 03:00 UTC.
+    assert chat.next_brief_at == datetime(2026, 11, 25, 13, 30, tzinfo=UTC)
+
+
+async def test_subscribe_and_unsubscribe_by_name_in_either_language(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start")
+        [off] = await bot.say(USER, "/unsubscribe aranceles fentanyl")
+        async with engine.connect() as conn:
+            after_off = await store.subscribed_themes(conn, USER)
+        [on] = await bot.say(USER, "/subscribe Tariffs")
+        [again] = await bot.say(USER, "/subscribe tariffs")
+        async with engine.connect() as conn:
+            after_on = await store.subscribed_themes(conn, USER)
+    assert "tariffs" not in after_off and "fentanyl" not in after_off
+    assert "Unsubscribed" in off
+    assert "tariffs" in after_on and "Subscribed" in on
+    assert "already" in again
+
+
+async def test_stop_forgets_the_chat_and_its_data(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start")
+        await bot.say(USER, "/track wall \"border wall\" barrier*")
+        [bye] = await bot.say(USER, "/stop")
+        [again] = await bot.say(USER, "/stop")
+        [settings] = await bot.say(USER, "/settings")
+    async with engine.connect() as conn:
+        chats_left = (await conn.execute(select(func.count()).select_from(chats))).scalar_one()
+        subs_left = (await conn.execute(
+            select(func.count()).select_from(subscriptions))).scalar_one()
+        own = await store.list_chat_themes(conn, USER)
+    assert "forgot" in bye and "/start" in bye
+    assert "nothing" in again
+    assert "/start" in settings
+    assert (chats_left, subs_left, own) == (0, 0, [])
+
+
+async def test_track_list_untrack(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start")
+        [none] = await bot.say(USER, "/track")
+        [tracked] = await bot.say(USER, '/track Wall "border wall" barrier* -paint')
+        [listed] = await bot.say(USER, "/track")
+        async with engine.connect() as conn:
+            keys = await store.theme_keys(conn, USER)
+        [removed] = await bot.say(USER, "/untrack wall")
+        [gone] = await bot.say(USER, "/untrack wall")
+        async with engine.connect() as conn:
+            own = await store.list_chat_themes(conn, USER)
+    assert "/track" in none
+    assert "Tracking <b>wall</b>" in tracked and "barrier*" in tracked
+    assert "wall:" in listed and "1/5" in listed
+    assert f"c{USER}:wall" in keys
+    assert "Stopped tracking" in removed
+    assert gone.startswith("⚠️") and "Example" in gone
+    assert own == []
+
+
+async def test_track_is_capped_per_chat(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        for n in range(5):
+            await bot.say(USER, f"/track t{n} word{n}")
+        [refused] = await bot.say(USER, "/track t5 word5")
+    assert refused.startswith("⚠️") and "5" in refused and "/untrack" in refused
+
+
+async def test_set_my_commands_and_descriptions_in_english_and_spanish(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path):
+        await botapi.wait_for(lambda: len(botapi.calls_of("setMyShortDescription")) >= 2)
+    commands = {c.params.get("language_code"): c.params["commands"]
+                for c in botapi.calls_of("setMyCommands")}
+    assert set(commands) == {None, "es"}
+    english = {c["command"]: c["description"] for c in commands[None]}
+    spanish = {c["command"]: c["description"] for c in commands["es"]}
+    assert set(english) == set(spanish) >= {"latest", "topic", "themes", "time", "stop"}
+    assert english["latest"] != spanish["latest"]
+    descriptions = {c.params.get("language_code"): c.params["description"]
+                    for c in botapi.calls_of("setMyDescription")}
+    assert set(descriptions) == {None, "es"} and "noticias" in descriptions["es"]
+
+
+async def test_spanish_user_gets_a_spanish_ui(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/start", language_code="es-MX")
+        await botapi.wait_for(lambda: len(botapi.sent(USER)) >= 2)
+        greeting, picker = botapi.sent(USER)[:2]
+        [time_reply] = await bot.say(USER, "/time 25:00", language_code="es-MX")
+        [english] = await bot.say(USER, "/language en", language_code="es-MX")
+        [help_text] = await bot.say(USER, "/help", language_code="es-MX")
+    assert "¡Hola" in greeting.params["text"]
+    labels = [b["text"] for row in picker.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert any("Aranceles" in label for label in labels) and "Listo" in labels[-1]
+    assert time_reply.startswith("⚠️") and "Ejemplo" in time_reply
+    assert english == "I'll speak English here."
+    assert "Reading" in help_text
+
+
+async def test_unknown_command_gets_a_hint(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        [hint] = await bot.say(USER, "/frobnicate")
+    assert "/help" in hint
