@@ -61,13 +61,16 @@ def parse_feed(
         return ParsedFeed(error=parsed)
     feed = parsed.get("feed", {})
     entries = parsed.get("entries", [])
-    if not entries:
-        return ParsedFeed(error=_why_empty(parsed, body, content_type))
-
     declared = _declared_entities(body)
     title = _clean_title(feed.get("title", ""), declared)
     feed_language = _language_code(feed.get("language"))
     link = feed.get("link") or None
+    if not entries:
+        error = _why_empty(parsed, body, content_type)
+        return ParsedFeed(
+            title=title if error is None else "", error=error, language=feed_language, link=link
+        )
+
     base = base_url or link
     language = source.language or feed_language or "en"
     items: list[Item] = []
@@ -85,8 +88,10 @@ def parse_feed(
             seen.add(item.guid)
             items.append(item)
     error = None
-    if not items and parsed.get("bozo"):  # broken, and nothing usable survived
-        error = f"malformed XML: {_exception_text(parsed.get('bozo_exception'))}"
+    if not items:  # entries, but none a reader could use
+        error = "no usable items: entries have neither a title nor a link"
+        if parsed.get("bozo") and not any(e.get("summary") for e in entries[:MAX_ENTRIES]):
+            error = f"malformed XML: {_exception_text(parsed.get('bozo_exception'))}"
     return ParsedFeed(items=items, title=title, error=error, language=feed_language, link=link)
 
 

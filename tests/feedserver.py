@@ -167,7 +167,9 @@ class FeedServer:
         server = _Server((self._host, self._port), _Handler)
         server.owner = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="feed-server")
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server"
+        )
         self._thread.daemon = True
         self._thread.start()
         return self
@@ -238,12 +240,14 @@ class FeedServer:
     ) -> str:
         """Serve ``body`` at ``path``; returns its URL.
 
+        ``headers`` None sends ``Content-Type: application/rss+xml; charset=utf-8``; a mapping
+        (even empty) is sent as given.
         ``etag``/``last_modified``: True = derive (hash of the body / a fixed date), False or
         None = send none, or give the value. Re-adding a path replaces it (a feed update).
         """
-        headers = dict(headers or {})
-        if not any(name.lower() == "content-type" for name in headers):
-            headers["Content-Type"] = RSS
+        # No headers at all: an RSS Content-Type. Headers given: exactly those (so a test can
+        # serve a body with no Content-Type, as some servers do).
+        headers = {"Content-Type": RSS} if headers is None else dict(headers)
         if etag is True:
             etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
         if last_modified is True:

@@ -1,0 +1,126 @@
+"""SSRF guard: private, loopback and other non-public addresses are refused at every step."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import httpx
+import pytest
+
+from briefings.fetch import FetchConfig, Fetcher
+from briefings.guard import BlockedAddress, GuardedTransport, check_ip, check_url
+from tests.feedserver import FeedServer
+
+REFUSED = [
+    "127.0.0.1",
+    "127.255.255.254",
+    "10.0.0.1",
+    "172.16.0.1",
+    "172.31.255.255",
+    "192.168.1.1",
+    "169.254.169.254",  # cloud metadata
+    "100.64.0.1",  # CGNAT
+    "100.127.255.255",
+    "0.0.0.0",
+    "224.0.0.1",  # multicast
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "192.0.2.10",  # documentation
+    "::1",
+    "::",
+    "fc00::1",
+    "fd12:3456::1",
+    "fe80::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",  # IPv4-mapped loopback
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+    "::127.0.0.1",  # IPv4-compatible
+    "2002:7f00:1::",  # 6to4 wrapping 127.0.0.1
+    "64:ff9b::a00:1",  # NAT64 wrapping 10.0.0.1
+    "2001:db8::1",  # documentation
+]
+ALLOWED = [
+    "93.184.216.34",
+    "8.8.8.8",
+    "1.1.1.1",
+    "172.32.0.1",  # just outside 172.16/12
+    "100.128.0.1",  # just outside 100.64/10
+    "2606:4700::1",
+    "2a00:1450:4001::200e",
+    "::ffff:93.184.216.34",  # mapped public IPv4
+]
+
+
+@pytest.mark.parametrize("address", REFUSED)
+def test_check_ip_refuses(address: str) -> None:
+    with pytest.raises(BlockedAddress, match="address"):
+        check_ip(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ALLOWED)
+def test_check_ip_allows_public(address: str) -> None:
+    check_ip(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1/feed", "loopback"),
+        ("http://[::1]:8080/feed", "loopback"),
+        ("https://10.1.2.3/feed", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://localhost/feed", "localhost resolves to a non-public address"),
+        ("ftp://example.com/feed.xml", "only http and https"),
+        ("file:///etc/passwd", "only http and https"),
+        ("gopher://127.0.0.1:6379/", "only http and https"),
+        ("http:///nohost", "no host"),
+    ],
+)
+async def test_check_url_refuses(url: str, reason: str) -> None:
+    with pytest.raises(BlockedAddress, match=reason):
+        await check_url(url)
+
+
+async def test_check_url_allows_public_literal() -> None:
+    await check_url("https://93.184.216.34/feed.xml")  # no DNS needed for a literal
+
+
+async def test_fetcher_refuses_the_local_server(feed_server: FeedServer) -> None:
+    url = feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    async with Fetcher(FetchConfig(timeout=2)) as fetcher:
+        result = await fetcher.fetch(url)
+        by_name = await fetcher.fetch(f"http://localhost:{feed_server.port}/feed.xml")
+    assert result.outcome == "error"
+    assert result.error == "refused: 127.0.0.1 is a loopback address"
+    assert result.status is None and result.body == b""
+    assert by_name.outcome == "error" and by_name.error is not None
+    assert by_name.error.startswith("refused: localhost resolves to a non-public address")
+    assert feed_server.requests["/feed.xml"] == 0  # not a single request reached the server
+
+
+async def test_guarded_transport_checks_the_connected_peer(feed_server: FeedServer) -> None:
+    # Without the URL pre-check, the connect-time check alone must stop the request.
+    url = feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    transport = GuardedTransport(limits=httpx.Limits(max_connections=2))
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(BlockedAddress, match="127.0.0.1 is a loopback address"):
+            await client.get(url)
+    assert feed_server.requests["/feed.xml"] == 0
+
+
+async def test_redirect_hop_to_private_address_is_refused(feed_server: FeedServer) -> None:
+    # allow_private=True lets the first hop reach 127.0.0.1; a hop to a scheme we never fetch
+    # is still refused. (Only loopback is reachable here, so this is what can be tested.)
+    feed_server.add_redirect("/to-file", "file:///etc/passwd", 302)
+    async with Fetcher(FetchConfig(allow_private=True, timeout=2)) as fetcher:
+        result = await fetcher.fetch(feed_server.url("/to-file"))
+    assert result.outcome == "error"
+    assert result.error == "redirected to a non-http(s) URL"
+
+
+async def test_allow_private_reaches_the_local_server(feed_server: FeedServer) -> None:
+    url = feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    async with Fetcher(FetchConfig(allow_private=True, timeout=2)) as fetcher:
+        result = await fetcher.fetch(url)
+    assert result.outcome == "ok" and result.status == 200
