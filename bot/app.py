@@ -84,13 +84,18 @@ def _schedule_jobs(application: Application, state: BotState) -> None:  # type: 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     state = bot_state(application)
-    if state.owns_engine:
+    if state.owns_engine:  # a real run (tests lend a migrated engine and need no endpoint)
         await upgrade(state.engine)
+        from bot.http import maybe_start_http_server
+
+        state.http = await maybe_start_http_server(state.settings, state.engine)
     await set_bot_profile(application)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     state = bot_state(application)
+    if state.http is not None:
+        await state.http.aclose()
     if state.owns_engine:
         await state.engine.dispose()
 

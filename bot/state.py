@@ -37,6 +37,7 @@ class BotState:
     flood: FloodLimiter = field(default_factory=FloodLimiter)
     owns_engine: bool = True  # dispose the engine at shutdown (not when a test lent it)
     max_own_themes: int = MAX_OWN_THEMES
+    http: Any = None  # the /healthz endpoint while the bot runs, if BORDERBRIEF_HTTP_PORT is set
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,0 +1,107 @@
+"""``borderbrief run``: the Telegram bot (long polling, or a webhook) — or, with no token, a
+preview of the brief in the terminal and how to get a token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from bot.logs import add_secret, settings_secrets, setup_logging
+from briefings.settings import Settings, load_settings
+
+log = logging.getLogger("borderbrief.run")
+PREVIEW_WINDOW = timedelta(hours=24)
+TOKEN_HINT = (
+    "No Telegram token set: create a bot with @BotFather in Telegram (/newbot) and put its token "
+    "in BORDERBRIEF_TELEGRAM_TOKEN (environment or config file), then run `borderbrief run` again."
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser(
+        "run", help="start the Telegram bot (without a token: show today's brief here)")
+    run.add_argument("--webhook", metavar="URL",
+                     help="receive updates at this public https URL instead of long polling")
+    run.add_argument("--listen", default="0.0.0.0",
+                     help="address the webhook server binds (default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=8443,
+                     help="port the webhook server listens on (default 8443)")
+    run.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(fmt=settings.log_format, secrets=settings_secrets(settings))
+    if not settings.token:
+        return preview(settings)
+    from telegram import Update
+
+    from bot.app import build_application
+
+    application = build_application(settings)
+    if args.webhook:
+        secret = webhook_secret(settings)
+        log.info("starting the bot with a webhook", extra={"url": args.webhook, "port": args.port})
+        application.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=urlparse(args.webhook).path.lstrip("/"),
+            webhook_url=args.webhook,
+            secret_token=secret,  # PTB rejects requests without this header value
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("starting the bot with long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured webhook secret, or a fresh one for this run (never logged)."""
+    if settings.webhook_secret:
+        return settings.webhook_secret.get_secret_value()
+    secret = secrets.token_urlsafe(32)  # A-Z a-z 0-9 _ - as Telegram requires
+    add_secret(secret)
+    log.info("BORDERBRIEF_WEBHOOK_SECRET is not set: generated a random one for this run")
+    return secret
+
+
+def preview(settings: Settings) -> int:
+    """Poll the sources once and print the brief a new subscriber would get, then the hint."""
+    text = asyncio.run(_preview_text(settings))
+    print(text)
+    print()
+    print(TOKEN_HINT)
+    return 0
+
+
+async def _preview_text(settings: Settings) -> str:
+    from briefings.compose import compose_brief
+    from briefings.render import render_brief
+
+    from bot.cli_poll import _domain, _poll_once
+    from briefings.pipeline import utcnow
+    from briefings.sources import load_sources
+    from briefings.store.db import open_engine
+    from briefings.themes import load_themes
+
+    configured = load_sources(settings.sources)
+    matcher, filer = _domain(settings)
+    # The same poll as `borderbrief poll --once`.
+    await _poll_once(settings, configured, matcher, filer, force=False,
+                     show_progress=sys.stderr.isatty())
+    themes = load_themes(settings.themes).names()
+    now = utcnow()
+    engine = open_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            brief = await compose_brief(conn, themes=themes, since=now - PREVIEW_WINDOW, now=now,
+                                        language=settings.default_language)
+    finally:
+        await engine.dispose()
+    return "\n".join(render_brief(brief, fmt="text"))
