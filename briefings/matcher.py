@@ -108,6 +108,10 @@ class Matcher:
         language: str | None,
     ) -> ThemeMatch | None:
         theme = self.themes[ti]
+        if len(hits) == 1:  # the common case: one stray term, exclusion or half a near rule
+            _, kind, ref, _ = hits[0][0]
+            if kind != _TERM or theme.terms[ref].weight < theme.threshold:
+                return None
         if any(slot[1] == _VETO for slot, _, _ in hits):
             return None
         excluded = [(s0, s1) for slot, s0, s1 in hits if slot[1] == _EXCL]

@@ -20,6 +20,10 @@ _MAX_VARIANTS = 64
 
 _NONWORD = re.compile(r"[\W_]+")
 _MARKS = re.compile(r"[\u0300-\u036f]")
+_NONASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_WORDS = bytes(  # a-z, 0-9 kept; A-Z lowered; everything else (and "?") a space
+    b if 48 <= b <= 57 or 97 <= b <= 122 else b + 32 if 65 <= b <= 90 else 32 for b in range(256)
+)
 # What a term may contain: letters, digits, spaces and the punctuation of names like "U.S.",
 # "T-MEC", "AT&T" or "Mexico's". Anything else (brackets, pipes, backslashes...) looks like
 # someone expecting a regex, and is refused rather than silently ignored.
@@ -35,7 +39,11 @@ def normalize(text: str) -> str:
     text = text.casefold()
     if not text.isascii():
         text = _MARKS.sub("", unicodedata.normalize("NFKD", text))
-    return _NONWORD.sub(" ", text).strip()
+        # letters outside ASCII survive (ø, ł, Greek...): the slower Unicode-aware path
+        if not text.isascii() and any(c.isalnum() for c in set(_NONASCII.findall(text))):
+            return " ".join(_NONWORD.sub(" ", text).split())
+    # only ASCII letters and digits are left worth keeping: a byte table is the fastest way
+    return " ".join(text.encode("ascii", "replace").translate(_ASCII_WORDS).decode().split())
 
 
 @dataclass(frozen=True, slots=True)
