@@ -1,0 +1,141 @@
+"""The JobQueue as a ticker: poll the feeds, queue due briefs, drain the outbox.
+
+Nothing is scheduled per chat in memory: schedules live in the store (``next_brief_at``), so a
+restart loses nothing. Each job is ``run_repeating`` with ``coalesce`` and ``max_instances=1``:
+a slow run is never stacked on itself, and missed ticks collapse into one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application, ContextTypes
+
+from bot.delivery import Sender
+from bot.logs import log_event
+from briefings.briefs import enqueue_alerts, enqueue_due_briefs
+from briefings.ratelimit import Limits
+from briefings.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BRIEFS_EVERY = 60.0  # seconds
+SEND_EVERY = 1.0
+_JOB_KWARGS = {"coalesce": True, "max_instances": 1}
+_SENDER_KEY = "borderbrief.sender"
+
+
+def schedule_jobs(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Any,
+    limits: Limits | None = None,
+) -> Sender:
+    """Register the poll, due-briefs and sender jobs; returns the Sender (tests drive it)."""
+    queue = application.job_queue
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
+    sender = Sender(application.bot, engine, limits=limits or Limits(), clock=clock)
+    application.bot_data[_SENDER_KEY] = sender
+    jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
+    queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
+                        job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
+    queue.run_repeating(jobs.due_briefs, interval=BRIEFS_EVERY, first=2.0, name="due-briefs",
+                        job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
+    queue.run_repeating(jobs.send, interval=SEND_EVERY, first=1.0, name="sender",
+                        job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 60})
+    return sender
+
+
+def sender_of(application: Application) -> Sender:  # type: ignore[type-arg]
+    return application.bot_data[_SENDER_KEY]  # type: ignore[no-any-return]
+
+
+class Jobs:
+    """The three job callbacks, sharing the store, the clock and the sender."""
+
+    def __init__(self, application: Application, *, settings: Settings,  # type: ignore[type-arg]
+                 engine: AsyncEngine, clock: Any, sender: Sender) -> None:
+        self.application, self.settings, self.engine = application, settings, engine
+        self.clock, self.sender = clock, sender
+        self._recovered = False
+
+    def _themes(self) -> Any:
+        from bot.state import bot_state
+
+        try:
+            return bot_state(self.application).themes
+        except KeyError:
+            from briefings.themes import load_themes
+
+            return load_themes(self.settings.themes)
+
+    async def due_briefs(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Queue the daily brief of every chat whose time has come."""
+        report = await enqueue_due_briefs(
+            self.engine, themes=self._themes(), now=self.clock(),
+            grace=timedelta(hours=self.settings.brief_grace_hours),
+        )
+        if report.due:
+            log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
+                      skipped=report.skipped, renders=report.renders, messages=report.messages)
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Drain what is due in the outbox (the previous process's claims are freed once)."""
+        if not self._recovered:
+            await self.sender.recover()
+            self._recovered = True
+        await self.sender.drain()
+
+    async def alerts(self, story_ids: list[int]) -> None:
+        """``poll_cycle``'s ``on_new_stories``: queue alerts for stories worth one."""
+        queued = await enqueue_alerts(self.engine, story_ids=story_ids, now=self.clock(),
+                                      per_hour=self.settings.alerts_per_hour)
+        if queued:
+            log_event(log, "alerts queued", stories=len(story_ids), alerts=queued)
+
+    async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One poll cycle: due feeds → items → themes → stories → alerts."""
+        from briefings.fetch import FetchConfig, Fetcher
+        from briefings.pipeline import poll_cycle
+        from briefings.sources import load_sources
+        from briefings.store.sources import sync_sources
+
+        try:
+            configured = load_sources(self.settings.sources)
+            async with self.engine.begin() as conn:
+                await sync_sources(conn, configured, self.clock())
+        except Exception:  # a bad sources file: keep polling the last good list
+            log.exception("sources file not reloaded")
+        matcher, filer = await self._domain()
+        async with Fetcher(FetchConfig.from_settings(self.settings)) as fetcher:
+            report = await poll_cycle(
+                self.engine, fetcher, interval=self.settings.poll_interval, matcher=matcher,
+                filer=filer, now_fn=self.clock, on_new_stories=self.alerts,
+            )
+        log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),
+                  alerts=len(report.alert_stories))
+
+    async def _domain(self) -> tuple[Any, Any]:
+        """A matcher over the configured themes and every chat's own (/track) themes."""
+        from briefings.matcher import Matcher
+        from briefings.store.chats import all_chat_themes
+        from briefings.store.stories import file_items
+        from briefings.themes import ThemesError, parse_custom_theme
+
+        themes = list(self._themes().themes)
+        async with self.engine.connect() as conn:
+            own = await all_chat_themes(conn)
+        for chat_theme in own:
+            try:
+                theme = parse_custom_theme(chat_theme.name, chat_theme.terms)
+            except ThemesError:
+                continue  # saved under older rules; the chat can /track it again
+            themes.append(dataclasses.replace(theme, name=chat_theme.key))
+        return Matcher(themes), file_items

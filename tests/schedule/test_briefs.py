@@ -1,0 +1,236 @@
+"""Due briefs and alerts on the real store: once per day, DST-correct, grace, render sharing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from briefings.briefs import enqueue_alerts, enqueue_due_briefs
+from briefings.store.chats import get_chat, track, update_chat
+from briefings.store.stories import recent_stories
+from briefings.store.tables import bodies, chats, outbox, sent_stories, stories, story_themes
+from tests.schedule.helpers import add_chats
+
+GRACE = timedelta(hours=6)
+NOW = datetime(2026, 3, 2, 8, 0, 30, tzinfo=UTC)
+
+
+@dataclass
+class Brief:
+    """What the test composer returns: the stories, for the test renderer."""
+
+    themes: list[str]
+    language: str
+    stories: list[Any]
+
+
+async def compose(conn: AsyncConnection, *, themes, since, now, language) -> Brief:
+    found = await recent_stories(conn, themes=themes, since=since, until=now + timedelta(1))
+    return Brief(list(themes), language, found)
+
+
+class CountingRender:
+    """A renderer that counts its calls; two parts when there are stories."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[str, ...], str]] = []
+
+    def __call__(self, brief: Brief) -> list[str]:
+        self.calls.append((tuple(brief.themes), brief.language))
+        head = f"<b>{'+'.join(brief.themes)} ({brief.language})</b>"
+        return [head, "\n".join(s.headline for s in brief.stories) or "nothing new"]
+
+
+async def add_story(conn: AsyncConnection, story_id: int, themes: list[str],
+                    at: datetime = NOW - timedelta(hours=1)) -> None:
+    await conn.execute(stories.insert().values(
+        id=story_id, headline=f"Story {story_id}", url=f"https://example.org/{story_id}",
+        summary="", first_seen_at=at, last_seen_at=at, source_count=1, languages="en"))
+    for theme in themes:
+        await conn.execute(story_themes.insert().values(story_id=story_id, theme=theme, score=1))
+
+
+async def due_chats(engine: AsyncEngine, ids: list[int], *, at: datetime = NOW,
+                    **kwargs: Any) -> None:
+    async with engine.begin() as conn:
+        await add_chats(conn, ids, now=at - timedelta(days=1), **kwargs)
+        await conn.execute(update(chats).where(chats.c.id.in_(ids)).values(next_brief_at=at))
+
+
+async def outbox_rows(engine: AsyncEngine) -> list[Any]:
+    async with engine.connect() as conn:
+        return list(await conn.execute(
+            select(outbox.c.chat_id, outbox.c.part, outbox.c.kind, outbox.c.silent,
+                   outbox.c.dedupe_key, bodies.c.text)
+            .join(bodies, bodies.c.id == outbox.c.body_id)
+            .order_by(outbox.c.chat_id, outbox.c.part)))
+
+
+async def test_a_due_chat_gets_exactly_one_brief(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await add_story(conn, 1, ["tariffs"])
+    await due_chats(engine, [10, 11])
+    render = CountingRender()
+    first = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                     render=render)
+    second = await enqueue_due_briefs(engine, now=NOW + timedelta(minutes=1), grace=GRACE,
+                                      compose=compose, render=render)
+    assert (first.due, first.enqueued, first.messages) == (2, 2, 4)
+    assert second.due == 0
+    rows = await outbox_rows(engine)
+    assert [(r.chat_id, r.part, r.kind) for r in rows] == [
+        (10, 0, "brief"), (10, 1, "brief"), (11, 0, "brief"), (11, 1, "brief")]
+    assert rows[1].text == "Story 1"
+    assert rows[0].dedupe_key == "brief:2026-03-02:10:0"
+    async with engine.connect() as conn:
+        chat = await get_chat(conn, 10)
+        sent = list(await conn.execute(select(sent_stories.c.chat_id, sent_stories.c.story_id)))
+    assert chat is not None
+    assert chat.next_brief_at == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    assert chat.last_brief_at == NOW
+    assert sorted(tuple(r) for r in sent) == [(10, 1), (11, 1)]
+
+
+async def test_never_twice_for_one_local_day_even_if_rescheduled(engine: AsyncEngine) -> None:
+    await due_chats(engine, [10])
+    await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                             render=CountingRender())
+    async with engine.begin() as conn:  # e.g. /time set again to the same time, same day
+        await conn.execute(update(chats).values(next_brief_at=NOW))
+    again = await enqueue_due_briefs(engine, now=NOW + timedelta(minutes=5), grace=GRACE,
+                                     compose=compose, render=CountingRender())
+    assert again.due == 1 and again.messages == 0
+    assert len(await outbox_rows(engine)) == 2
+
+
+async def test_advance_is_dst_correct(engine: AsyncEngine) -> None:
+    # 08:00 in New York on the Saturday before spring forward is 13:00 UTC; Sunday it is 12:00.
+    due = datetime(2026, 3, 7, 13, 0, tzinfo=UTC)
+    await due_chats(engine, [20], at=due, timezone="America/New_York")
+    await due_chats(engine, [21], at=due, timezone="Europe/Madrid", brief_time="14:00")
+    await enqueue_due_briefs(engine, now=due, grace=GRACE, compose=compose,
+                             render=CountingRender())
+    async with engine.connect() as conn:
+        ny, madrid = await get_chat(conn, 20), await get_chat(conn, 21)
+    assert ny is not None and ny.next_brief_at == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+    assert madrid is not None and madrid.next_brief_at == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)
+
+
+async def test_missed_brief_sent_late_within_grace_else_skipped(engine: AsyncEngine) -> None:
+    await due_chats(engine, [30], at=NOW - timedelta(hours=2))  # down for two hours
+    await due_chats(engine, [31], at=NOW - timedelta(hours=7))  # down for seven
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=CountingRender())
+    assert (report.due, report.enqueued, report.skipped) == (2, 1, 1)
+    assert {r.chat_id for r in await outbox_rows(engine)} == {30}
+    async with engine.connect() as conn:
+        skipped = await get_chat(conn, 31)
+    assert skipped is not None and skipped.next_brief_at > NOW  # rescheduled, not stuck
+
+
+async def test_brief_keeps_the_date_it_was_due(engine: AsyncEngine) -> None:
+    # Due at 23:30 in Mexico City on 1 March, sent 40 minutes late on 2 March (local).
+    due = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
+    await due_chats(engine, [40], at=due, timezone="America/Mexico_City", brief_time="23:30")
+    await enqueue_due_briefs(engine, now=due + timedelta(minutes=40), grace=GRACE,
+                             compose=compose, render=CountingRender())
+    assert (await outbox_rows(engine))[0].dedupe_key == "brief:2026-03-01:40:0"
+
+
+async def test_paused_and_inactive_chats_get_nothing(engine: AsyncEngine) -> None:
+    await due_chats(engine, [50, 51, 52])
+    async with engine.begin() as conn:
+        await update_chat(conn, 51, paused=True)
+        await update_chat(conn, 52, active=False)
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=CountingRender())
+    assert report.due == 1
+    assert {r.chat_id for r in await outbox_rows(engine)} == {50}
+
+
+async def test_render_once_per_distinct_brief(engine: AsyncEngine) -> None:
+    sets = [("tariffs",), ("fentanyl",), ("fentanyl", "tariffs")]
+    ids = iter(range(100, 1000))
+    expected: Counter[tuple[tuple[str, ...], str]] = Counter()
+    for themes in sets:
+        for language in ("en", "es"):
+            members = [next(ids) for _ in range(20)]
+            await due_chats(engine, members, themes=themes, language=language)
+            expected[(themes, language)] = 20
+    render = CountingRender()
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=render, batch=50)  # several batches
+    assert report.enqueued == 120 and report.messages == 240
+    # Batches split groups, so a distinct brief may render once per batch it spans — no more.
+    assert len(set(render.calls)) == 6
+    assert report.renders == len(render.calls) <= 6 + 120 // 50
+
+
+async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: AsyncEngine) -> None:
+    await due_chats(engine, list(range(1, 201)), themes=["tariffs"])
+    await due_chats(engine, list(range(201, 301)), themes=["tariffs"], language="es")
+    render = CountingRender()
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=render)
+    assert sorted(render.calls) == [(("tariffs",), "en"), (("tariffs",), "es")]
+    assert report.renders == 2 and report.enqueued == 300
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def render_alert(view: Any, *, language: str) -> list[str]:
+    return [f"<b>{view.headline}</b> ({language})"]
+
+
+async def alert_chats(engine: AsyncEngine, ids: list[int], **kwargs: Any) -> None:
+    async with engine.begin() as conn:
+        await add_chats(conn, ids, now=NOW, **kwargs)
+        for chat_id in ids:
+            await update_chat(conn, chat_id, alerts=True)
+
+
+async def test_alerts_go_to_matching_chats_once(engine: AsyncEngine) -> None:
+    await alert_chats(engine, [1, 2], themes=["tariffs"])
+    await alert_chats(engine, [3], themes=["fentanyl"])
+    async with engine.begin() as conn:
+        await add_chats(conn, [4], themes=["tariffs"])  # alerts off
+        await add_story(conn, 7, ["tariffs"])
+    queued = await enqueue_alerts(engine, story_ids=[7], now=NOW, per_hour=5,
+                                  render_alert=render_alert)
+    again = await enqueue_alerts(engine, story_ids=[7], now=NOW, per_hour=5,
+                                 render_alert=render_alert)
+    rows = await outbox_rows(engine)
+    assert (queued, again) == (2, 0)
+    assert [(r.chat_id, r.kind, r.text) for r in rows] == [
+        (1, "alert", "<b>Story 7</b> (en)"), (2, "alert", "<b>Story 7</b> (en)")]
+
+
+async def test_alerts_for_own_themes_quiet_hours_and_cap(engine: AsyncEngine) -> None:
+    await alert_chats(engine, [1], themes=[])
+    await alert_chats(engine, [2], themes=["tariffs"], language="es")
+    async with engine.begin() as conn:
+        await track(conn, 1, "border", "frontera", now=NOW, cap=5)
+        await update_chat(conn, 2, quiet_start="07:00", quiet_end="09:00")  # NOW is 08:00 UTC
+        await add_story(conn, 8, ["c1:border"])
+        for story_id in (20, 21, 22):
+            await add_story(conn, story_id, ["tariffs"])
+    assert await enqueue_alerts(engine, story_ids=[8], now=NOW, per_hour=2,
+                                render_alert=render_alert) == 1
+    assert await enqueue_alerts(engine, story_ids=[20, 21, 22], now=NOW, per_hour=2,
+                                render_alert=render_alert) == 2  # capped at 2 an hour
+    rows = await outbox_rows(engine)
+    assert [(r.chat_id, r.silent, r.text) for r in rows] == [
+        (1, False, "<b>Story 8</b> (en)"),
+        (2, True, "<b>Story 20</b> (es)"),
+        (2, True, "<b>Story 21</b> (es)"),
+    ]
+    # An hour later the cap has room again: the story not sent yet can go.
+    later = NOW + timedelta(hours=1, minutes=1)
+    assert await enqueue_alerts(engine, story_ids=[20, 21, 22], now=later, per_hour=2,
+                                render_alert=render_alert) == 1
