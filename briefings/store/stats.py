@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store.tables import chats, outbox, sources, state, subscriptions
@@ -113,26 +113,21 @@ async def collect_stats(conn: AsyncConnection) -> Stats:
         .where(chats.c.active.is_(True))
         .group_by(subscriptions.c.theme)
     )
-    feeds = await conn.execute(
-        select(sources.c.enabled, sources.c.error_count > 0, func.count()).group_by(
-            sources.c.enabled, sources.c.error_count > 0
-        )
+    health_of = case(
+        (sources.c.enabled.is_(False), "disabled"),
+        (sources.c.error_count > 0, "failing"),
+        else_="healthy",
+    ).label("health")
+    feeds = dict(
+        (await conn.execute(select(health_of, func.count()).group_by(health_of))).all()
     )
-    healthy = failing = disabled = 0
-    for enabled, has_errors, count in feeds:
-        if not enabled:
-            disabled += count
-        elif has_errors:
-            failing += count
-        else:
-            healthy += count
     return Stats(
         chats_by_type={kind: int(n) for kind, n in by_type},
         inactive_chats=int(inactive or 0),
         subscriptions_by_theme={theme: int(n) for theme, n in by_theme},
-        feeds_healthy=healthy,
-        feeds_failing=failing,
-        feeds_disabled=disabled,
+        feeds_healthy=int(feeds.get("healthy", 0)),
+        feeds_failing=int(feeds.get("failing", 0)),
+        feeds_disabled=int(feeds.get("disabled", 0)),
         last_poll_at=await last_poll_at(conn),
         outbox_pending=await outbox_pending(conn),
     )
