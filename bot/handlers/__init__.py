@@ -55,6 +55,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(reading.topic_button, pattern=f"^{TOPIC}"))
     application.add_handler(
         ChatMemberHandler(start.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, start.migrated))
     application.add_error_handler(on_error)
 
 

@@ -72,6 +72,11 @@ async def my_chat_member(update: Update, context: Context) -> None:
                 await store.update_chat(conn, chat.id, active=False,
                                         deactivated_reason="blocked by the user")
         return
+    if joined and chat.type == ChatType.PRIVATE:  # unblocked: the brief may resume
+        async with state.engine.begin() as conn:
+            if await store.get_chat(conn, chat.id) is not None:
+                await store.update_chat(conn, chat.id, active=True, deactivated_reason=None)
+        return
     if joined and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await _greet_group(update, context)
 
@@ -89,3 +94,15 @@ async def _greet_group(update: Update, context: Context) -> None:
         chat.id, t(turn.lang, "group_hello", title=title or "", time=chat.brief_time,
                    tz=chat.timezone), parse_mode="HTML",
     )
+
+
+async def migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup (new id): its settings and themes move with it."""
+    from briefings.store.outbox import migrate_chat
+
+    message = update.effective_message
+    if message is None or not message.migrate_to_chat_id:
+        return
+    async with bot_state(context).engine.begin() as conn:
+        if await store.get_chat(conn, message.chat.id) is not None:
+            await migrate_chat(conn, message.chat.id, message.migrate_to_chat_id)

@@ -134,3 +134,57 @@ async def test_channel_refused_unless_both_are_admins(botapi, engine, tmp_path):
     assert "can't see @nosuchchannel" in missing
     assert "private chat" in in_group
     assert chat is None
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_settings(botapi, engine, tmp_path):
+    old, new = -4001, -1004001
+    botapi.set_member(old, ADMIN, "creator")
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(old, "/start", user_id=ADMIN, chat_type="group")
+        await bot.say(old, "/time 10:15", user_id=ADMIN, chat_type="group")
+        update = botapi.message(old, "x", user_id=ADMIN, chat_type="group")
+        del update["message"]["text"]
+        update["message"]["migrate_to_chat_id"] = new
+        botapi.push_update(update)
+
+        async def moved():
+            async with engine.connect() as conn:
+                return await store.get_chat(conn, new)
+
+        for _ in range(100):
+            if await moved():
+                break
+            await bot.settle(0.05)
+        chat = await moved()
+        async with engine.connect() as conn:
+            gone = await store.get_chat(conn, old)
+    assert chat is not None and chat.brief_time == "10:15" and chat.type == "supergroup"
+    assert gone is None
+
+
+async def test_private_block_deactivates_and_unblock_reactivates(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(ADMIN, "/start")
+
+        async def active():
+            async with engine.connect() as conn:
+                return (await store.get_chat(conn, ADMIN)).active
+
+        botapi.push_update(botapi.my_chat_member(ADMIN, "private", "kicked",
+                                                 old_status="member", user_id=ADMIN))
+        for _ in range(100):
+            if not await active():
+                break
+            await bot.settle(0.05)
+        blocked = await active()
+        botapi.push_update(botapi.my_chat_member(ADMIN, "private", "member",
+                                                 old_status="kicked", user_id=ADMIN))
+        for _ in range(100):
+            if await active():
+                break
+            await bot.settle(0.05)
+        unblocked = await active()
+        async with engine.connect() as conn:
+            themes = await store.subscribed_themes(conn, ADMIN)
+    assert (blocked, unblocked) == (False, True)
+    assert themes  # the settings were kept while blocked
