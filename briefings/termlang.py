@@ -1,7 +1,8 @@
 """The term language of themes: one term as written, and the text it is matched against.
 
 A term is a word (``cartel``), a phrase (``trade war``), either of them ending in ``*`` for a
-prefix (``arancel*`` matches "arancelario"), or starting with ``=`` for that exact form only.
+prefix (``arancel*`` matches "arancelario"; ``duty*`` also "duties"), or starting with ``=``
+for that exact form only.
 Plain words also match their regular plurals (+s, +es, z→ces, y→ies), so ``cartel`` matches
 "cartels" and "carteles" but not "cartelera". Text and terms are both casefolded, stripped of
 accents and reduced to words separated by single spaces before matching.
@@ -60,8 +61,12 @@ class Term:
     def automaton_keys(self) -> list[str]:
         """Automaton keys: padded with spaces so a hit is always on word boundaries."""
         words = self.text.split(" ")
-        if self.prefix or self.exact:
+        if self.exact:
             forms = [self.text]
+        elif self.prefix:  # +s/+es already continue the prefix; a stem change does not
+            head = " ".join(words[:-1] + [""])
+            forms = [head + w for w in _plurals(words[-1]) if not w.startswith(words[-1])]
+            forms.insert(0, self.text)
         else:
             choices = [_plurals(w) for w in words]
             if _count(choices) > _MAX_VARIANTS:  # long phrases: inflect the last word only

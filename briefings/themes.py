@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,20 +271,27 @@ def _find_line(text: str, theme: str | None, key: str | None) -> int | None:
     if start is None:
         return None
     if key:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if _other_theme(lines[i], theme)), len(lines)
+        )
         parts = [re.escape(p) for p in key.split(".")]
         dotted_key = r"\s*\.\s*".join(parts)
-        key_re = re.compile(rf"^\s*({dotted_key}|{parts[0]})\s*=")
-        sub_table = re.compile(rf"^\s*\[+\s*themes\.{name}\.{parts[0]}\b")
-        for i in range(start, len(lines)):
-            if i > start and re.match(r"^\s*\[+\s*themes\.(?!" + name + r"\b)", lines[i]):
-                break  # the next theme's table
-            if key_re.match(lines[i]) or sub_table.match(lines[i]):
-                return i + 1
+        # the exact key first (terms.es = ...), then its table ([themes.x.terms], terms = ...)
+        for pattern in (
+            rf"^\s*{dotted_key}\s*=",
+            rf"^\s*\[+\s*themes\.{name}\.{dotted_key}\s*\]",
+            rf"^\s*{parts[0]}\s*[=.]",
+            rf"^\s*\[+\s*themes\.{name}\.{parts[0]}\b",
+        ):
+            found = next((i for i in range(start, end) if re.match(pattern, lines[i])), None)
+            if found is not None:
+                return found + 1
     return start + 1
 
 
-def themes_by_name(themes: Iterable[Theme]) -> Mapping[str, Theme]:
-    return {t.name: t for t in themes}
+def _other_theme(line: str, theme: str) -> bool:
+    """Whether a line opens another theme's table."""
+    return bool(re.match(rf"^\s*\[+\s*themes\.(?!{re.escape(theme)}\b)", line))
 
 
 from briefings.matcher import Matcher  # noqa: E402  re-exported: the public home of matching

@@ -1,0 +1,52 @@
+"""Fixtures for theme tests: the shipped themes, and a small themes file for mechanics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefings.themes import Matcher, ThemeSet, load_themes
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "config" / "themes.toml"
+HERE = Path(__file__).resolve().parent
+
+# One theme per mechanism, so each table row exercises one rule of the term language.
+DEMO = """
+[themes.trade]
+name = { en = "Trade", es = "Comercio" }
+terms.en = ["tariff", "trade war", "duty*"]
+terms.es = ["arancel*", "soberanía"]
+terms.any = ["T-MEC", "=US"]
+weak.en = ["levy"]
+weak.es = ["gravamen"]
+exclude = ["feed-in tariff"]
+veto = ["light show"]
+
+[[themes.trade.near]]
+a = ["drone*"]
+b = ["cartel"]
+within = 3
+
+[themes.crime]
+name = { en = "Crime", es = "Crimen" }
+terms.any = ["cartel", "smuggl*"]
+"""
+
+
+@pytest.fixture(scope="session")
+def shipped() -> ThemeSet:
+    return load_themes(SHIPPED)
+
+
+@pytest.fixture(scope="session")
+def shipped_matcher(shipped: ThemeSet) -> Matcher:
+    return Matcher(shipped.themes)
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    path = tmp_path_factory.mktemp("themes") / "demo.toml"
+    path.write_text(DEMO, encoding="utf-8")
+    return Matcher(load_themes(path).themes)
