@@ -9,6 +9,7 @@ store (outbox depth, last poll age) are refreshed just before each scrape
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,7 @@ def record_send(outcome: str, reason: str = "ok", *, latency: float | None = Non
 def record_matches(themes: Iterable[str]) -> None:
     """One increment per (item, theme) match."""
     for theme in themes:
-        MATCHES.labels(theme=theme).inc()
+        MATCHES.labels(theme=theme_label(theme)).inc()
 
 
 def _get(report: Any, *names: str, default: Any = None) -> Any:
@@ -112,7 +113,10 @@ def record_cycle(report: Any) -> None:
     unchanged = _get(report, "unchanged", "feeds_unchanged", default=0)
     if isinstance(unchanged, int) and unchanged > 0:
         FEEDS.labels(outcome="unchanged").inc(unchanged)
-    failed = _get(report, "failures", "failed", "feeds_failed", "errors", default=0)
+    failed = _get(report, "failures", "failed", "feeds_failed", default=0)
+    errors = _get(report, "errors")
+    if isinstance(errors, list | tuple) and errors:
+        failed = [e.get("error", "") if isinstance(e, Mapping) else e for e in errors]
     if isinstance(failed, Mapping):
         reasons = {str(k): int(v) for k, v in failed.items()}
     elif isinstance(failed, int):
@@ -136,12 +140,32 @@ def record_cycle(report: Any) -> None:
     if isinstance(matches, Mapping):
         for theme, count in matches.items():
             if count:
-                MATCHES.labels(theme=str(theme)).inc(int(count))
+                MATCHES.labels(theme=theme_label(str(theme))).inc(int(count))
     duration = _get(report, "duration", "duration_s", "seconds", "elapsed")
     if isinstance(duration, int | float):
         POLL_SECONDS.observe(float(duration))
     elif hasattr(duration, "total_seconds"):
         POLL_SECONDS.observe(duration.total_seconds())
+
+
+class CountingMatcher:
+    """Wraps a theme matcher so every (item, theme) match is counted."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def match(self, title: str, summary: str, language: str | None = None) -> Any:
+        found = self.inner.match(title, summary, language)
+        record_matches(getattr(m, "theme", str(m)) for m in found)
+        return found
+
+
+_OWN_THEME = re.compile(r"^c-?\d+:")
+
+
+def theme_label(theme: str) -> str:
+    """A chat's own theme (``c<chat id>:<name>``) counts as ``own``: no chat ids in metrics."""
+    return "own" if _OWN_THEME.match(theme) else theme
 
 
 _KNOWN_REASONS = ("timeout", "too_large", "parse", "ssrf", "blocked", "network", "gone", "dns")
@@ -177,6 +201,7 @@ def exposition(registry: CollectorRegistry = REGISTRY) -> bytes:
 
 __all__ = [
     "BRIEFS", "CONTENT_TYPE", "DELIVERY_SECONDS", "FEEDS", "FEEDS_FAILING", "FEED_ERRORS",
+    "CountingMatcher",
     "ITEMS_NEW", "LAST_POLL_AGE", "MATCHES", "MESSAGES", "OUTBOX_DEPTH", "POLL_SECONDS",
     "REGISTRY", "error_class", "exposition", "record_cycle", "record_fetch", "record_matches",
     "record_send", "set_store_gauges",
