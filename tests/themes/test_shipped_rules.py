@@ -31,6 +31,11 @@ CASES = [
     ("Soberanía alimentaria: México frena maíz transgénico", "", "es", set()),
     ("Ukraine sovereignty talks with U.S. envoys", "", "en", set()),
     ("Trump insists U.S. will take over Greenland", "", "en", {"sovereignty"}),
+    ("Trump says U.S. could send troops into Mexico", "", "en", {"sovereignty"}),
+    ("Mexico sends 10,000 troops to its border after deal with Trump", "", "en", set()),
+    ("Venezuela denounces U.S. naval buildup in the Caribbean", "", "en", {"sovereignty"}),
+    ("Estados Unidos sobrevuela con drones territorio mexicano", "", "es", {"sovereignty"}),
+    ("Trump designa al Tren de Aragua como organización terrorista", "", "es", {"sovereignty"}),
 ]
 
 
