@@ -125,21 +125,22 @@ class Matcher:
             hits = [h for h in hits if h[0] not in off and h[0][1] != _EXCL]
         foreign = language is not None and language in self._langs[ti]
 
-        fields: dict[int, bool] = {}  # term index -> hit in the title
+        terms: list[tuple[int, int, int]] = []  # (canonical term index, span start, span end)
         # rule -> [(word index, in title, term index)]
         near_a: dict[int, list[tuple[int, bool, int]]] = {}
         near_b: dict[int, list[tuple[int, bool, int]]] = {}
-        for (_, kind, ref, sub), s0, _ in hits:
-            in_title = s0 < split
+        for (_, kind, ref, sub), s0, s1 in hits:
             if kind == _TERM:
                 lang = theme.terms[ref].lang
-                if foreign and lang is not None and lang != language:
-                    continue
-                ref = self._canon[ti][ref]
-                fields[ref] = fields.get(ref, False) or in_title
+                if not (foreign and lang is not None and lang != language):
+                    terms.append((self._canon[ti][ref], s0, s1))
             else:
                 side = near_a if kind == _NEAR_A else near_b
-                side.setdefault(ref, []).append((text.count(" ", 0, s0), in_title, sub))
+                side.setdefault(ref, []).append((text.count(" ", 0, s0), s0 < split, sub))
+
+        fields: dict[int, bool] = {}  # term index -> hit in the title
+        for ref, s0, _ in _outermost(terms, theme.terms) if len(terms) > 1 else terms:
+            fields[ref] = fields.get(ref, False) or s0 < split
 
         strength = score = 0.0
         title_hits: list[Hit] = []
@@ -162,6 +163,25 @@ class Matcher:
         if strength < theme.threshold - 1e-9:
             return None
         return ThemeMatch(theme.name, round(score, 3), tuple(title_hits + summary_hits))
+
+
+def _outermost(
+    hits: list[tuple[int, int, int]], terms: tuple[Term, ...]
+) -> list[tuple[int, int, int]]:
+    """Drop hits inside another term's hit: one stretch of text counts once.
+
+    "drug trafficking" does not also count "drug"; "drogas", hit by both "droga" and
+    "drogas", counts once (the heavier term, else the first one written).
+    """
+
+    def covers(o: tuple[int, int, int], h: tuple[int, int, int]) -> bool:
+        if o[0] == h[0] or not (o[1] <= h[1] and h[2] <= o[2]):
+            return False
+        if (o[1], o[2]) != (h[1], h[2]):
+            return True
+        return (terms[o[0]].weight, -o[0]) > (terms[h[0]].weight, -h[0])
+
+    return [h for h in hits if not any(covers(o, h) for o in hits)]
 
 
 def _closest(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from briefings.model import Hit
-from briefings.themes import Matcher, parse_custom_theme
+from briefings.termlang import parse_term
+from briefings.themes import Matcher, Theme, parse_custom_theme
 
 # (title, summary, language, the "trade" theme's terms hit, or None for no match)
 TRADE_CASES = [
@@ -107,3 +108,15 @@ def test_no_themes_matches_nothing() -> None:
 def test_cross_language_spelling_counts_once(shipped_matcher: Matcher) -> None:
     # "cartel" is a weak fentanyl term in English and in Spanish: still one weak term
     assert all(m.theme != "fentanyl" for m in shipped_matcher.match("El cártel", "the cartel"))
+
+
+def test_one_stretch_of_text_counts_once() -> None:
+    weak = [parse_term(t, weight=0.5) for t in ("droga", "drogas", "pills", "counterfeit pills")]
+    matcher = Matcher([Theme(name="t", terms=(*weak, parse_term("drug trafficking"),
+                                              parse_term("drug", weight=0.5)))])  # fmt: skip
+    assert matcher.match("Las drogas", "") == []  # two terms, one word
+    assert matcher.match("Counterfeit pills", "") == []  # a phrase and a word inside it
+    [m] = matcher.match("Drug trafficking", "")
+    assert m.hits == (Hit("drug trafficking", "title"),)  # "drug" inside it is not listed
+    [m] = matcher.match("Drug trafficking", "and other drug news, with pills")
+    assert [h.term for h in m.hits] == ["drug trafficking", "drug", "pills"]

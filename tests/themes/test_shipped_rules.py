@@ -36,6 +36,11 @@ CASES = [
     ("Venezuela denounces U.S. naval buildup in the Caribbean", "", "en", {"sovereignty"}),
     ("Estados Unidos sobrevuela con drones territorio mexicano", "", "es", {"sovereignty"}),
     ("Trump designa al Tren de Aragua como organización terrorista", "", "es", {"sovereignty"}),
+    # one word never adds up to a match by itself
+    ("Las drogas en el arte", "", "es", set()),
+    ("New levies on landlords", "", "en", set()),
+    ("Import levies rise", "", "en", {"tariffs"}),  # two different weak terms
+    ("Importaciones récord", "", "es", set()),
 ]
 
 
