@@ -48,7 +48,7 @@ class RunningBot:
         return [c.params.get("text", "") for c in self.api.calls[before:]
                 if c.method in ("sendMessage", "editMessageText")]
 
-    async def settle(self, quiet: float = 0.15) -> None:
+    async def settle(self, quiet: float = 0.1) -> None:
         """Wait until the bot has made no call for ``quiet`` seconds (its answer is complete)."""
         count = -1
         while count != len(self.api.calls):
