@@ -183,3 +183,14 @@ async def test_unknown_command_gets_a_hint(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path) as bot:
         [hint] = await bot.say(USER, "/frobnicate")
     assert "/help" in hint
+
+
+async def test_topic_without_argument_offers_a_keyboard_with_own_themes(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(USER, "/track wall barrier*")
+        await bot.say(USER, "/topic")
+    [keyboard] = [c for c in botapi.sent(USER) if "reply_markup" in c.params]
+    data = [b["callback_data"] for row in keyboard.params["reply_markup"]["inline_keyboard"]
+            for b in row]
+    assert {"tp:sovereignty", "tp:fentanyl", "tp:tariffs", f"tp:c{USER}:wall"} <= set(data)
+    assert "Which theme" in keyboard.params["text"]
