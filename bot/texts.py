@@ -129,6 +129,9 @@ _HELP_ES = """<b>borderbrief</b> — noticias México–EE. UU. sobre los temas 
 /channel — envía resúmenes a tu canal (<code>/channel add @micanal</code>)
 /stop — olvidar este chat y todos sus datos
 
+Los comandos también se escriben en español: /ultimas, /tema, /resumen, /temas, /hora,
+/zona, /alertas, /ajustes, /idioma, /pausa, /reanudar, /ayuda.
+
 En grupos cualquiera puede leer; solo los administradores cambian la configuración."""
 
 TEXTS: dict[str, dict[str, str]] = {

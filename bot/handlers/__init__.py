@@ -45,11 +45,23 @@ COMMANDS = {
 }
 
 
+# Spanish spellings also work (the menu shows the English names in both languages).
+ALIASES = {
+    "help": ["ayuda"], "themes": ["temas"], "subscribe": ["suscribir"],
+    "unsubscribe": ["desuscribir"], "track": ["seguir"], "untrack": ["dejar"],
+    "latest": ["ultimas"], "topic": ["tema"], "brief": ["resumen"], "time": ["hora"],
+    "timezone": ["zona"], "alerts": ["alertas"], "quiet": ["silencio"], "pause": ["pausa"],
+    "resume": ["reanudar"], "language": ["idioma"], "settings": ["ajustes"], "stop": ["olvidar"],
+    "channel": ["canal"],
+}
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler to ``application`` (flood control first, unknown commands last)."""
     application.add_handler(TypeHandler(Update, flood_guard), group=-1)
     for name, callback in COMMANDS.items():
-        application.add_handler(CommandHandler(name, callback, filters=_NEW))
+        names = [name, *ALIASES.get(name, [])]
+        application.add_handler(CommandHandler(names, callback, filters=_NEW))
     application.add_handler(
         CallbackQueryHandler(themes.picker_button, pattern=f"^({TOGGLE}|{DONE}$)"))
     application.add_handler(CallbackQueryHandler(reading.topic_button, pattern=f"^{TOPIC}"))

@@ -170,7 +170,7 @@ async def test_spanish_user_gets_a_spanish_ui(botapi, engine, tmp_path):
         greeting, picker = botapi.sent(USER)[:2]
         [time_reply] = await bot.say(USER, "/time 25:00", language_code="es-MX")
         [english] = await bot.say(USER, "/language en", language_code="es-MX")
-        [help_text] = await bot.say(USER, "/help", language_code="es-MX")
+        [help_text] = await bot.say(USER, "/ayuda", language_code="es-MX")
     assert "¡Hola" in greeting.params["text"]
     labels = [b["text"] for row in picker.params["reply_markup"]["inline_keyboard"] for b in row]
     assert any("Aranceles" in label for label in labels) and "Listo" in labels[-1]
