@@ -6,7 +6,6 @@ import hashlib
 import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "svg", "iframe"})
 # Tags after which a reader sees a break; turning them into spaces keeps words apart.
@@ -34,35 +33,36 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip_depth = 0
+_SKIP_BLOCK = re.compile(
+    r"<(script|style|head|title|noscript|template|svg|iframe)\b[^>]*>.*?(?:</\1\s*>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[|\]\]>|<![A-Za-z][^>]*>|<\?[^>]*>", re.DOTALL)
+# A start or end tag: the name, then attributes (quoted values may hold ">").
+_TAG = re.compile(
+    r"</?([A-Za-z][A-Za-z0-9:-]*)"
+    r"(?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*\s*/?>"
+)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _HTML_TAGS and ":" not in tag:
-            self.handle_data(self.get_starttag_text() or "")
-        elif tag in _SKIP:
-            self._skip_depth += 1
-        elif tag in _BREAKS:
-            self.parts.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKS:
-            self.parts.append(" ")
+def _replace_tag(match: re.Match[str]) -> str:
+    name = match.group(1).lower()
+    if name in _BREAKS:
+        return " "
+    if name in _HTML_TAGS or ":" in name:
+        return ""
+    return match.group(0)  # "<sovereignty>" is text, not markup
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in _HTML_TAGS and ":" not in tag:
-            self.handle_data(f"</{tag}>")
-        elif tag in _SKIP:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in _BREAKS:
-            self.parts.append(" ")
 
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
+def _strip_tags(text: str) -> str:
+    text = _SKIP_BLOCK.sub(" ", text)
+    text = _COMMENT.sub("", text)
+    return _TAG.sub(_replace_tag, text)
+
+
+def _decode_entities(text: str) -> str:
+    # Only complete references with a semicolon, so "AT&T" or "x&notes" stay as written.
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text) if "&" in text else text
 
 
 def shorten(text: str, limit: int) -> str:
@@ -82,22 +82,13 @@ def html_to_text(html_text: str, *, limit: int | None = None) -> str:
     """Strip tags, drop script/style, decode entities, collapse whitespace; cap at ``limit``."""
     if not html_text:
         return ""
-    if "<" in html_text:
-        collector = _TextCollector()
-        try:
-            collector.feed(html_text)
-            collector.close()
-            text = "".join(collector.parts)
-        except Exception:  # noqa: BLE001 - HTMLParser can choke on pathological input
-            text = re.sub(r"<[^>]*>", " ", html_text)
-    else:
-        text = html_text
-    # Double-escaped feeds ("&amp;amp;", "&amp;#8217;") leave entities in the text: decode
-    # those, but only complete ones with a semicolon so "AT&T" or "x&notes" stay as written.
-    # Plain text (no tags) gets both rounds here.
-    for _ in range(1 if "<" in html_text else 2):
-        if "&" in text:
-            text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    text = _strip_tags(html_text) if "<" in html_text else html_text
+    text = _decode_entities(text)
+    # Double-escaped feeds ("&amp;lt;p&amp;gt;", "&amp;amp;"): a second round, tags included.
+    if "&" in text:
+        text = _decode_entities(text)
+    if "<" in text and text.count("<") > html_text.count("<"):
+        text = _strip_tags(text)  # escaped markup: strip the tags decoding revealed
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     if limit is not None:

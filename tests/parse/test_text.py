@@ -63,3 +63,19 @@ def test_content_hash_ignores_case_spacing_and_width() -> None:
     assert a != content_hash("Trump tariffs", "On Canada")
     assert a != content_hash("Trump tariffs on", "Mexico")  # title/summary boundary counts
     assert len(a) == 32 and int(a, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("&lt;p&gt;Escaped &lt;b&gt;markup&lt;/b&gt;&lt;/p&gt;", "Escaped markup"),
+        ("&amp;lt;p&amp;gt;Twice escaped&amp;lt;/p&amp;gt;", "Twice escaped"),
+        ('<img alt="a > b" src="x.jpg">caption', "caption"),  # ">" inside a quoted attribute
+        ("<!-- a comment --><p>text</p>", "text"),
+        ("<script>never closed", ""),
+        ("<P CLASS='x'>Upper case</P>", "Upper case"),
+        ("<media:content url='x'/>kept", "kept"),
+    ],
+)
+def test_html_to_text_awkward_markup(html: str, expected: str) -> None:
+    assert html_to_text(html) == expected
