@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from briefings.pipeline import CycleReport, poll_cycle, utcnow
+from briefings.pipeline import CycleReport, parse_pool_for, poll_cycle, utcnow
 from briefings.settings import Settings, load_settings
 from briefings.sources import SourcesError, append_sources, export_opml, import_opml, load_sources
 from briefings.store.db import open_engine, upgrade
@@ -114,10 +114,11 @@ async def _poll_once(
     engine = await _prepare(settings, configured)
     try:
         async with _fetcher(settings) as fetcher:
-            with _progress(show_progress) as on_progress:
+            with _progress(show_progress) as on_progress, parse_pool_for(len(configured)) as pool:
                 return await poll_cycle(
                     engine, fetcher, interval=settings.poll_interval, matcher=matcher,
                     filer=filer, ignore_schedule=True, force=force, on_progress=on_progress,
+                    parse_pool=pool,
                 )  # fmt: skip
     finally:
         await engine.dispose()
@@ -132,25 +133,33 @@ async def _poll_forever(
     console = _console()
     try:
         async with _fetcher(settings) as fetcher:
-            first = True
-            while True:
-                try:
-                    configured = load_sources(settings.sources)
-                    async with engine.begin() as conn:
-                        await sync_sources(conn, configured, utcnow())
-                except SourcesError as exc:  # keep polling the last good list
-                    log.error("sources file not reloaded: %s", exc)
-                report = await poll_cycle(engine, fetcher, interval=settings.poll_interval,
-                                          matcher=matcher, filer=filer,
-                                          force=force and first)  # fmt: skip
-                first = False
-                if as_json:
-                    print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
-                elif report.feeds:
-                    print_summary(report, console)
-                await asyncio.sleep(await _seconds_to_next(engine, settings.poll_interval))
+            with parse_pool_for(len(configured)) as pool:
+                first = True
+                while True:
+                    report = await _daemon_cycle(settings, engine, fetcher, matcher, filer,
+                                                 force=force and first, pool=pool)  # fmt: skip
+                    first = False
+                    if as_json:
+                        print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
+                    elif report.feeds:
+                        print_summary(report, console)
+                    await asyncio.sleep(await _seconds_to_next(engine, settings.poll_interval))
     finally:
         await engine.dispose()
+
+
+async def _daemon_cycle(
+    settings: Settings, engine: AsyncEngine, fetcher: Any, matcher: Any, filer: Any,
+    *, force: bool, pool: Any,
+) -> CycleReport:  # fmt: skip
+    try:
+        configured = load_sources(settings.sources)
+        async with engine.begin() as conn:
+            await sync_sources(conn, configured, utcnow())
+    except SourcesError as exc:  # keep polling the last good list
+        log.error("sources file not reloaded: %s", exc)
+    return await poll_cycle(engine, fetcher, interval=settings.poll_interval, matcher=matcher,
+                            filer=filer, force=force, parse_pool=pool)  # fmt: skip
 
 
 async def _seconds_to_next(engine: AsyncEngine, interval: float) -> float:

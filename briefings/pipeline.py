@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing as mp
+import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import aclosing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from briefings.fetch import FetchResult, backoff_delay, next_fetch_delay
 from briefings.model import StoredItem, ThemeMatch
-from briefings.parse import parse_feed
+from briefings.parse import ParsedFeed, parse_feed
 from briefings.store import sources as store_sources
 from briefings.store import state
 from briefings.store.items import save_items
@@ -27,7 +31,8 @@ from briefings.store.sources import SourceRow
 
 log = logging.getLogger(__name__)
 
-# Plain 304s are written together, this many per transaction: the warm cycle's bulk.
+# Feeds are written together, this many per transaction (304s are only a status update).
+FEED_BATCH = 50
 UNCHANGED_BATCH = 200
 
 
@@ -62,8 +67,7 @@ class FeedOutcome:
     outcome: str  # "fetched" | "unchanged" | "failed"
     new_items: int = 0
     error: str | None = None
-    alert_story_ids: list[int] = field(default_factory=list)
-    new_story_ids: list[int] = field(default_factory=list)
+    first_poll: bool = False  # fetched for the first time: its items were stored quietly
 
 
 @dataclass
@@ -93,8 +97,8 @@ class CycleReport:
                 {"source": outcome.source, "url": outcome.url, "error": outcome.error or "?"}
             )
         self.new_items += outcome.new_items
-        self.new_stories.extend(outcome.new_story_ids)
-        self.alert_stories.extend(outcome.alert_story_ids)
+        if outcome.first_poll:
+            self.seeded.append(outcome.source)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -117,6 +121,7 @@ async def poll_cycle(
     on_progress: Progress | None = None,
     on_new_stories: NewStories | None = None,
     select_due: Callable[..., Awaitable[list[SourceRow]]] | None = None,  # e.g. a scale-out claim
+    parse_pool: Executor | None = None,
 ) -> CycleReport:
     """Poll the due sources once and store what is new.
 
@@ -124,6 +129,7 @@ async def poll_cycle(
     ``interval`` wins). ``ignore_schedule`` polls every healthy source now (``poll --once``);
     ``force`` adds the ones backing off after errors. ``on_new_stories`` gets the ids of new
     stories worth an alert: never those made by a source's first, seeding, poll.
+    ``parse_pool`` (see ``parse_pool_for``) parses feeds in other processes, on other cores.
     """
     started = now_fn()
     clock = time.perf_counter()
@@ -137,21 +143,19 @@ async def poll_cycle(
     if on_progress:
         on_progress(0, len(due))
 
-    context = _Context(engine, interval, matcher, filer, now_fn)
+    writer = _Writer(engine, interval, matcher, filer, now_fn)
     done = 0
-    async with aclosing(_fetch_all(fetcher, due)) as results:
-        async for row, result in results:
-            outcome = await context.handle(row, result)
-            if outcome is not None:  # None: a plain 304, written with the next batch
-                report.add(outcome)
-                if outcome.outcome == "fetched" and not row.seeded:
-                    report.seeded.append(row.name)
+    async with aclosing(_fetch_and_parse(fetcher, due, now_fn, parse_pool)) as results:
+        async for row, result, parsed in results:
+            await writer.handle(row, result, parsed)
             done += 1
             if on_progress:
                 on_progress(done, len(due))
-    await context.flush_unchanged()
-    for outcome in context.flushed:
+    await writer.flush()
+    for outcome in writer.outcomes:
         report.add(outcome)
+    report.new_stories = writer.new_stories
+    report.alert_stories = writer.alert_stories
 
     async with engine.begin() as conn:
         await state.put_time(conn, state.LAST_POLL_AT, started, now=now_fn())
@@ -165,20 +169,27 @@ async def poll_cycle(
     return report
 
 
-async def _fetch_all(
-    fetcher: Any, due: Sequence[SourceRow]
-) -> AsyncIterator[tuple[SourceRow, FetchResult]]:
-    """Fetch every source concurrently; yield each result as it arrives.
+async def _fetch_and_parse(
+    fetcher: Any,
+    due: Sequence[SourceRow],
+    now_fn: Callable[[], datetime],
+    pool: Executor | None,
+) -> AsyncIterator[tuple[SourceRow, FetchResult, ParsedFeed | None]]:
+    """Fetch and parse every source concurrently; yield each as it is ready.
 
     A few workers more than the fetcher's own limit keep it busy; the bounded queue keeps at
-    most that many bodies in memory while the caller parses and stores.
+    most that many feeds in memory while the caller stores them (one writer at a time).
     """
     workers = min(len(due), _concurrency(fetcher) + 4)
-    queue: asyncio.Queue[tuple[SourceRow, FetchResult]] = asyncio.Queue(maxsize=workers or 1)
+    queue: asyncio.Queue[tuple[SourceRow, FetchResult, ParsedFeed | None]] = asyncio.Queue(
+        maxsize=workers or 1
+    )
     todo = iter(due)
+    loop = asyncio.get_running_loop()
 
     async def worker() -> None:
         for row in todo:  # the shared iterator hands each source to one worker
+            parsed = None
             try:
                 result = await fetcher.fetch(
                     row.url, etag=row.etag, last_modified=row.last_modified
@@ -186,7 +197,16 @@ async def _fetch_all(
             except Exception as exc:  # Fetcher.fetch promises not to raise; make sure
                 log.exception("fetch of %s raised", row.url)
                 result = _error_result(row.url, f"fetch failed: {type(exc).__name__}: {exc}")
-            await queue.put((row, result))
+            if result.outcome == "ok":
+                parse = partial(parse_feed, result.body, source=row.source, fetched_at=now_fn(),
+                                content_type=result.content_type,
+                                base_url=result.url or row.url)  # fmt: skip
+                try:
+                    parsed = await loop.run_in_executor(pool, parse) if pool else parse()
+                except Exception as exc:  # parse_feed never raises; a dead pool process can
+                    log.exception("parse of %s failed", row.url)
+                    parsed = ParsedFeed(error=f"parser failed: {type(exc).__name__}")
+            await queue.put((row, result, parsed))
 
     tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
@@ -196,6 +216,29 @@ async def _fetch_all(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# Below this many feeds, starting worker processes costs more than parsing in this one.
+POOL_MIN_FEEDS = 100
+
+
+@contextmanager
+def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor | None]:
+    """A process pool for parsing when there are enough feeds to pay for it, else None.
+
+    Parsing (feedparser) is CPU-bound and holds the GIL, so threads would not help; processes
+    put the other cores to work while this one stores, matches and clusters.
+    """
+    workers = workers or os.cpu_count() or 1
+    if feeds < POOL_MIN_FEEDS or workers < 2:
+        yield None
+        return
+    # "spawn": forking a process that runs an event loop and database threads is unsafe.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _concurrency(fetcher: Any) -> int:
@@ -210,62 +253,106 @@ def _error_result(url: str, error: str) -> FetchResult:
 
 
 @dataclass
-class _Context:
-    """What handling one feed's result needs; also holds plain 304s until they are written."""
+class _Fetched:
+    """A parsed feed waiting to be written with its batch."""
+
+    row: SourceRow
+    result: FetchResult
+    parsed: ParsedFeed
+    now: datetime
+
+
+@dataclass
+class _Writer:
+    """The one writer of a cycle: records each feed's outcome, in batches.
+
+    Feeds are written FEED_BATCH at a time in one transaction: clustering loads its index of
+    recent stories once per call, and one commit beats fifty. If a batch fails, its feeds are
+    retried one by one, so one bad feed cannot take the others down with it.
+    """
 
     engine: AsyncEngine
     interval: float
     matcher: ThemeMatcher | None
     filer: Filer | None
     now_fn: Callable[[], datetime]
-    unchanged: list[tuple[SourceRow, datetime]] = field(default_factory=list)
-    flushed: list[FeedOutcome] = field(default_factory=list)  # plain 304s already written
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    new_stories: list[int] = field(default_factory=list)
+    alert_stories: list[int] = field(default_factory=list)
+    _fetched: list[_Fetched] = field(default_factory=list)
+    _unchanged: list[tuple[SourceRow, datetime]] = field(default_factory=list)
 
-    async def handle(self, row: SourceRow, result: FetchResult) -> FeedOutcome | None:
-        """Classify, then store one feed's result; any unexpected error is the feed's error."""
+    async def handle(self, row: SourceRow, result: FetchResult, parsed: ParsedFeed | None) -> None:
+        """Classify one feed's result; write it now (failures) or with its batch."""
         now = self.now_fn()
         try:
             if result.outcome == "not_modified" and not result.permanent_url:
-                self.unchanged.append((row, now + self._delay(row, result, errors=0)))
-                if len(self.unchanged) >= UNCHANGED_BATCH:
-                    await self.flush_unchanged()
-                return None
-            if result.outcome == "not_modified":
-                return await self._unchanged_moved(row, result, now)
-            if result.outcome != "ok":
-                return await self._failed(row, result, now, result.error or "fetch failed")
-            return await self._fetched(row, result, now)
+                self._unchanged.append((row, now + self._delay(row, result, errors=0)))
+            elif result.outcome == "not_modified":
+                await self._unchanged_moved(row, result, now)
+            elif result.outcome != "ok" or parsed is None:
+                await self._failed(row, result, now, result.error or "fetch failed")
+            elif parsed.error and not parsed.items:
+                await self._failed(row, result, now, parsed.error, parse_error=True)
+            else:
+                self._fetched.append(_Fetched(row, result, parsed, now))
+            if len(self._fetched) >= FEED_BATCH or len(self._unchanged) >= UNCHANGED_BATCH:
+                await self.flush()
         except Exception as exc:
             log.exception("poll of %s failed", row.name)
-            return await self._failed(row, result, now, f"internal error: {type(exc).__name__}")
+            await self._failed(row, result, now, f"internal error: {type(exc).__name__}")
 
-    async def _fetched(self, row: SourceRow, result: FetchResult, now: datetime) -> FeedOutcome:
-        parsed = parse_feed(result.body, source=row.source, fetched_at=now,
-                            content_type=result.content_type,
-                            base_url=result.url or row.url)  # fmt: skip
-        if parsed.error and not parsed.items:
-            return await self._failed(row, result, now, parsed.error, parse_error=True)
+    async def flush(self) -> None:
+        """Write every waiting feed."""
+        await self._flush_unchanged()
+        batch, self._fetched = self._fetched, []
+        if not batch:
+            return
+        try:
+            await self._store(batch)
+        except Exception:
+            log.exception("writing %d feeds failed; retrying them one by one", len(batch))
+            for one in batch:
+                try:
+                    await self._store([one])
+                except Exception as exc:
+                    log.exception("writing %s failed", one.row.name)
+                    await self._failed(one.row, one.result, one.now,
+                                       f"internal error: {type(exc).__name__}")  # fmt: skip
+
+    async def _store(self, batch: list[_Fetched]) -> None:
+        """Save, match, cluster and record a batch of fetched feeds in one transaction."""
         async with self.engine.begin() as conn:
-            stored = await save_items(conn, row.id, parsed.items, now)
-            matches = self._match(stored)
-            filed = await self.filer(conn, stored, matches, now) if self.filer and stored else None
-            if not row.seeded:
-                await store_sources.mark_seeded(conn, row.id)
-            await store_sources.record_success(
-                conn, row.id, now=now, next_fetch_at=now + self._delay(row, result, errors=0),
-                status=result.status, etag=result.etag, last_modified=result.last_modified,
-                permanent_url=result.permanent_url,
-            )  # fmt: skip
-        new_stories = list(filed.new_story_ids) if filed else []
-        return FeedOutcome(
-            source=row.name,
-            url=row.url,
-            outcome="fetched",
-            new_items=len(stored),
-            new_story_ids=new_stories,
-            # A source's first poll fills the store quietly: old news is not news.
-            alert_story_ids=new_stories if row.seeded else [],
-        )
+            saved = {f.row.id: await save_items(conn, f.row.id, f.parsed.items, f.now)
+                     for f in batch}  # fmt: skip
+            # A source's first poll fills the store quietly: its old news is not news.
+            news = [s for f in batch if f.row.seeded for s in saved[f.row.id]]
+            quiet = [s for f in batch if not f.row.seeded for s in saved[f.row.id]]
+            new_stories: list[int] = []
+            alert_stories: list[int] = []
+            for stored, alerting in ((news, True), (quiet, False)):
+                if self.filer and stored:
+                    filed = await self.filer(conn, stored, self._match(stored), self.now_fn())
+                    new_stories.extend(filed.new_story_ids)
+                    if alerting:
+                        alert_stories.extend(filed.new_story_ids)
+            for f in batch:
+                if not f.row.seeded:
+                    await store_sources.mark_seeded(conn, f.row.id)
+                await store_sources.record_success(
+                    conn, f.row.id, now=f.now,
+                    next_fetch_at=f.now + self._delay(f.row, f.result, errors=0),
+                    status=f.result.status, etag=f.result.etag,
+                    last_modified=f.result.last_modified, permanent_url=f.result.permanent_url,
+                )  # fmt: skip
+        # Committed: only now do these count.
+        self.new_stories.extend(new_stories)
+        self.alert_stories.extend(alert_stories)
+        self.outcomes.extend(
+            FeedOutcome(source=f.row.name, url=f.row.url, outcome="fetched",
+                        new_items=len(saved[f.row.id]), first_poll=not f.row.seeded)
+            for f in batch
+        )  # fmt: skip
 
     def _match(self, stored: list[StoredItem]) -> dict[int, list[ThemeMatch]]:
         if self.matcher is None:
@@ -276,7 +363,7 @@ class _Context:
     async def _failed(
         self, row: SourceRow, result: FetchResult, now: datetime, error: str,
         *, parse_error: bool = False,
-    ) -> FeedOutcome:  # fmt: skip
+    ) -> None:  # fmt: skip
         errors = row.error_count + 1
         if parse_error:  # the fetch itself succeeded, so the fetcher's advice is for a success
             delay = timedelta(seconds=backoff_delay(errors, self._base(row)))
@@ -290,30 +377,28 @@ class _Context:
                 )  # fmt: skip
         except Exception:  # the store itself is failing: report it, keep going
             log.exception("could not record the failure of %s", row.name)
-        return FeedOutcome(source=row.name, url=row.url, outcome="failed", error=error)
+        self.outcomes.append(FeedOutcome(source=row.name, url=row.url, outcome="failed",
+                                         error=error))  # fmt: skip
 
-    async def _unchanged_moved(
-        self, row: SourceRow, result: FetchResult, now: datetime
-    ) -> FeedOutcome:
+    async def _unchanged_moved(self, row: SourceRow, result: FetchResult, now: datetime) -> None:
         async with self.engine.begin() as conn:
             await store_sources.record_not_modified(
                 conn, row.id, now=now, next_fetch_at=now + self._delay(row, result, errors=0),
                 etag=result.etag, last_modified=result.last_modified,
                 permanent_url=result.permanent_url,
             )  # fmt: skip
-        return FeedOutcome(source=row.name, url=row.url, outcome="unchanged")
+        self.outcomes.append(FeedOutcome(source=row.name, url=row.url, outcome="unchanged"))
 
-    async def flush_unchanged(self) -> None:
-        """Write the waiting plain 304s in one transaction."""
-        batch, self.unchanged = self.unchanged, []
+    async def _flush_unchanged(self) -> None:
+        """Write the waiting plain 304s in one statement."""
+        batch, self._unchanged = self._unchanged, []
         if not batch:
             return
-        now = self.now_fn()
         async with self.engine.begin() as conn:
             await store_sources.record_not_modified_many(
-                conn, [(row.id, next_at) for row, next_at in batch], now=now
+                conn, [(row.id, next_at) for row, next_at in batch], now=self.now_fn()
             )
-        self.flushed.extend(
+        self.outcomes.extend(
             FeedOutcome(source=r.name, url=r.url, outcome="unchanged") for r, _ in batch
         )
 

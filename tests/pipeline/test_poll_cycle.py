@@ -226,3 +226,46 @@ async def test_changed_guids_do_not_duplicate(
     assert (report.fetched, report.new_items) == (1, 0)
     async with engine.connect() as conn:
         assert await count_items(conn) == 2
+
+
+async def test_parsing_in_a_process_pool_gives_the_same_items(
+    engine: AsyncEngine, feed_server: FeedServer
+) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    for path, (file, _) in FIXTURES.items():
+        feed_server.add_file(path, file)
+    await configure(engine, [Source(file, feed_server.url(path), language)
+                             for path, (file, language) in FIXTURES.items()])  # fmt: skip
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        report = await cycle(engine, parse_pool=pool)
+    assert (report.fetched, report.failed) == (4, 0)
+    async with engine.connect() as conn:
+        titles = set((await conn.execute(select(items.c.title))).scalars())
+    assert "CBP officers seize 1,100 pounds of fentanyl pills at Nogales port of entry" in titles
+    assert report.new_items == len(titles)
+
+
+async def test_a_feed_that_breaks_its_batch_is_retried_alone(
+    engine: AsyncEngine, feed_server: FeedServer, matcher: Matcher
+) -> None:
+    good = feed_server.add("/good.xml", rss([SEIZURE]))
+    poison = feed_server.add("/poison.xml", rss([("poison-1", "Fentanyl poison pill", "x")]))
+    await configure(engine, [Source("good", good, "en"), Source("poison", poison, "en")])
+
+    async def filer(conn: Any, stored: list[Any], matches: Any, now: datetime) -> Any:
+        if any(s.item.guid == "poison-1" for s in stored):
+            raise RuntimeError("clustering bug")
+        return await file_items(conn, stored, matches, now)
+
+    report = await cycle(engine, matcher=matcher, filer=filer)
+
+    assert (report.fetched, report.failed) == (1, 1)
+    assert report.errors[0]["source"] == "poison"
+    assert "internal error: RuntimeError" in report.errors[0]["error"]
+    rows = await stored(engine)
+    assert rows["good"].seeded and rows["good"].error_count == 0
+    assert not rows["poison"].seeded and rows["poison"].error_count == 1
+    async with engine.connect() as conn:  # the poison feed's items were rolled back
+        assert (await conn.execute(select(items.c.guid))).scalars().all() == ["seizure-1"]
