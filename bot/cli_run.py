@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 from bot.logs import add_secret, settings_secrets, setup_logging
+from bot.roles import HEADLESS, ROLES, run_headless
 from briefings.settings import Settings, load_settings
 
 log = logging.getLogger("borderbrief.run")
@@ -31,19 +32,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                      help="address the webhook server binds (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=8443,
                      help="port the webhook server listens on (default 8443)")
+    run.add_argument("--role", choices=ROLES, default="all",
+                     help="all (default): everything in one process; bot: commands only; "
+                          "poller, scheduler, sender: one worker role (scale-out on PostgreSQL)")
     run.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(fmt=settings.log_format, secrets=settings_secrets(settings))
+    role = getattr(args, "role", "all")
+    if role in HEADLESS:
+        asyncio.run(run_headless(settings, [role]))
+        return 0
     if not settings.token:
         return preview(settings)
     from telegram import Update
 
     from bot.app import build_application
 
-    application = build_application(settings)
+    application = build_application(settings, jobs=role == "all")
     if args.webhook:
         secret = webhook_secret(settings)
         log.info("starting the bot with a webhook", extra={"url": args.webhook, "port": args.port})

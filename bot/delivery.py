@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import (
     BadRequest,
@@ -49,6 +49,7 @@ from telegram.error import (
 )
 
 from bot.logs import log_event
+from briefings import metrics
 from briefings.ratelimit import Limits, Pacer
 from briefings.store import outbox as ob
 from briefings.store.outbox import OutboxRow
@@ -127,6 +128,11 @@ class Sender:
         self.max_in_flight = max(1, max_in_flight)
         self._stopping = False
         self._lock = asyncio.Lock()  # one drain at a time per Sender
+        # Marks go through one kept-open connection, one at a time: no pool round trips, and
+        # no SQLite writer queueing behind its busy timeout.
+        self._mark_lock = asyncio.Lock()
+        self._mark_conn: AsyncConnection | None = None
+        self._marks: list[tuple[int, asyncio.Future[None]]] = []
 
     def stop(self) -> None:
         """Finish the messages in flight, hand the rest back, and return from drain()."""
@@ -142,7 +148,10 @@ class Sender:
         async with self._lock:
             self._stopping = False
             run = _Drain(self, SendReport())
-            await run.loop(max_wait)
+            try:
+                await run.loop(max_wait)
+            finally:
+                await self._close_mark_conn()  # give the connection back between drains
             return run.report
 
     # --- one message ----------------------------------------------------------------------
@@ -183,9 +192,43 @@ class Sender:
         )
 
     async def _mark_sent(self, row: OutboxRow) -> None:
-        # Its own short transaction, right after acceptance: this is the no-loss guarantee.
-        async with self.engine.begin() as conn:
-            await ob.mark_sent(conn, row.id, self.clock())
+        """Record acceptance before this send counts as done: the no-loss guarantee.
+
+        Sends finishing together share one short transaction (a group commit); each waits for
+        the commit that includes it, so at most ``max_in_flight`` accepted messages are ever
+        unrecorded — exactly one with the default of one in flight.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((row.id, done))
+        if not self._mark_lock.locked():
+            asyncio.ensure_future(self._flush_marks())
+        await done
+
+    async def _flush_marks(self) -> None:
+        async with self._mark_lock:
+            while self._marks:
+                batch, self._marks = self._marks, []
+                try:
+                    if self._mark_conn is None or self._mark_conn.closed:
+                        self._mark_conn = await self.engine.connect()
+                    async with self._mark_conn.begin():
+                        await ob.mark_sent_many(self._mark_conn, [i for i, _ in batch],
+                                                self.clock())
+                except Exception as exc:  # noqa: BLE001 - handed to each waiting sender
+                    await self._close_mark_conn()
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def _close_mark_conn(self) -> None:
+        conn, self._mark_conn = self._mark_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def _bad_request(self, row: OutboxRow, exc: BadRequest) -> _Outcome:
         message = exc.message
@@ -359,6 +402,7 @@ class _Drain:
     # --- what happened ---------------------------------------------------------------------
     async def _settle(self, outcome: _Outcome) -> None:
         row, chat_id, report = outcome.row, outcome.row.chat_id, self.report
+        metrics.record_delivery(outcome.kind, outcome.error)
         self.busy.discard(chat_id)
         if outcome.kind == "sent":
             report.sent += 1

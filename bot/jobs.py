@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.delivery import Sender
 from bot.logs import log_event
+from briefings import metrics
 from briefings.briefs import enqueue_alerts, enqueue_due_briefs
 from briefings.ratelimit import Limits
 from briefings.settings import Settings
@@ -119,6 +120,7 @@ class Jobs:
                 self.engine, fetcher, interval=self.settings.poll_interval, matcher=matcher,
                 filer=filer, now_fn=self.clock, on_new_stories=self.alerts,
             )
+        metrics.record_cycle(report)
         log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),
                   alerts=len(report.alert_stories))
 
@@ -138,4 +140,4 @@ class Jobs:
             except ThemesError:
                 continue  # saved under older rules; the chat can /track it again
             themes.append(dataclasses.replace(theme, name=chat_theme.key))
-        return Matcher(themes), file_items
+        return metrics.CountingMatcher(Matcher(themes)), file_items

@@ -86,6 +86,25 @@ def record_send(outcome: str, reason: str = "ok", *, latency: float | None = Non
         DELIVERY_SECONDS.observe(latency)
 
 
+# The Sender's outcome kinds, as (outcome, reason) labels.
+_DELIVERY = {
+    "sent": ("sent", "ok"),
+    "retry_after": ("retried", "retry_after"),
+    "migrated": ("retried", "migrated"),
+    "retry": ("retried", "network"),
+    "gone": ("failed", "forbidden"),
+    "failed": ("failed", "bad_request"),
+}
+
+
+def record_delivery(kind: str, error: str = "", *, latency: float | None = None) -> None:
+    """One settled send from the Sender, by its outcome kind (sent, retry_after, gone, ...)."""
+    outcome, reason = _DELIVERY.get(kind, ("failed", "other"))
+    if kind == "failed" and error and "parse" not in error.lower():
+        reason = error_class(error)
+    record_send(outcome, reason, latency=latency)
+
+
 def record_matches(themes: Iterable[str]) -> None:
     """One increment per (item, theme) match."""
     for theme in themes:
@@ -204,5 +223,5 @@ __all__ = [
     "CountingMatcher",
     "ITEMS_NEW", "LAST_POLL_AGE", "MATCHES", "MESSAGES", "OUTBOX_DEPTH", "POLL_SECONDS",
     "REGISTRY", "error_class", "exposition", "record_cycle", "record_fetch", "record_matches",
-    "record_send", "set_store_gauges",
+    "record_delivery", "record_send", "set_store_gauges",
 ]
