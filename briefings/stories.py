@@ -16,6 +16,7 @@ Everything is deterministic: tokens are hashed with BLAKE2b, never Python's salt
 from __future__ import annotations
 
 import hashlib
+import heapq
 import random
 import re
 import unicodedata
@@ -35,8 +36,6 @@ BINS = 96
 ROWS = 2
 BANDS = BINS // ROWS
 _MASK32 = (1 << 32) - 1
-_MASK64 = (1 << 64) - 1
-_VALUE_BITS = 58
 
 _STOP_EN = """
 a about above after again against all also am an and any are as at be because been before being
@@ -46,6 +45,7 @@ no nor not now of off on once only or other our out over own same she should so 
 that the their them then there these they this those through to too under until up very was we
 were what when where which while who whom why will with would you your says said say told tells
 new after amid over via could may might must would according report reports reported
+claudia donald
 """
 _STOP_ES = """
 a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el
@@ -132,23 +132,18 @@ GLOSSARY: dict[str, str] = {
 }  # fmt: skip
 _GLOSSARY_LENGTHS = sorted({len(k) for k in GLOSSARY}, reverse=True)
 
-# Rewrites done on the casefolded, accent-free text before words are cut.
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"\bestados unidos\b|\bunited states\b|\bee\.?\s?uu\.?|\bu\.s\.a?\.?|\busa\b", " usa "),
-        (r"\bt-?mec\b|\busmca\b", " usmca "),
-        (r"\bcasa blanca\b|\bwhite house\b", " whitehouse "),
-        (r"\b(\d+)\s?(?:%|por ciento|percent|per cent)", r" \1pct "),
-        (r"\b(\d{1,3})[.,](\d{3})\b", r"\1\2"),  # 10,000 / 10.000 -> 10000
-        (r"\b(\d+)\s(?:mil|thousand)\b", r"\g<1>000"),
-        (r"\bclaudia sheinbaum\b", " sheinbaum "),
-        (r"\bdonald trump\b", " trump "),
-        (r"\bataques? con drones?\b|\bdrone strikes?\b", " drone strike "),
-    )
-)
+# Word pairs that different outlets spell apart, joined into one word before stemming.
+_JOIN: dict[tuple[str, str], str] = {
+    ("estados", "unidos"): "usa", ("united", "states"): "usa", ("ee", "uu"): "usa",
+    ("u", "s"): "usa", ("t", "mec"): "usmca", ("casa", "blanca"): "whitehouse",
+    ("white", "house"): "whitehouse", ("por", "ciento"): "%", ("per", "cent"): "%",
+}  # fmt: skip
+_SAME: dict[str, str] = {"percent": "%", "eeuu": "usa", "eua": "usa", "tmec": "usmca"}
+_THOUSAND = frozenset({"mil", "thousand"})
 _US_UPPER = re.compile(r"\bUS\b")  # "US strikes": the country only when written in capitals
-_WORD = re.compile(r"[a-z0-9]+(?:pct)?")
+_WORD = re.compile(r"\d+(?:[.,]\d{3})*|[a-z0-9]+|%")
+# Accents of Spanish and other Latin scripts, folded without a Unicode round trip per letter.
+_FOLD = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçý", "aaaaaaeeeeiiiiooooouuuuncy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +154,7 @@ class Fingerprint:
     pairs: frozenset[int] = frozenset()
     language: str = ""
     sketch: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    bands: tuple[int, ...] = field(default=(), compare=False, repr=False)  # LSH bucket keys
 
     @property
     def tokens(self) -> frozenset[int]:
@@ -171,17 +167,42 @@ class Fingerprint:
     def from_json(cls, data: dict[str, Any]) -> Fingerprint:
         words = frozenset(int(t) for t in data.get("w", ()))
         pairs = frozenset(int(t) for t in data.get("p", ()))
-        return Fingerprint(words, pairs, str(data.get("l", "")), _sketch(words))
+        sketch = _sketch(words)
+        return Fingerprint(words, pairs, str(data.get("l", "")), sketch, _band_keys(sketch))
 
 
 def normalise(text: str) -> str:
-    """Casefold, strip accents, and rewrite the phrases that different outlets spell apart."""
-    text = _US_UPPER.sub(" usa ", text)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    for pattern, repl in _PHRASES:
-        text = pattern.sub(repl, text)
+    """Casefold and strip accents; a capitalised ``US`` becomes ``usa``."""
+    if "US" in text:
+        text = _US_UPPER.sub(" usa ", text)
+    text = text.casefold().translate(_FOLD)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return text
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, with spelled-apart names joined and numbers in one form."""
+    raw = _WORD.findall(normalise(text))
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        word = raw[i]
+        if i + 1 < n and (word, raw[i + 1]) in _JOIN:
+            word = _JOIN[(word, raw[i + 1])]
+            i += 1
+        word = _SAME.get(word, word)
+        if word[0].isdigit():
+            word = word.replace(",", "").replace(".", "")  # 10,000 / 10.000 -> 10000
+            if i + 1 < n and raw[i + 1] in _THOUSAND:
+                word, i = word + "000", i + 1
+        if word == "%" and out and out[-1][0].isdigit():
+            out[-1] += "pct"
+        elif word != "%":
+            out.append(word)
+        i += 1
+    return out
 
 
 _word_cache: dict[str, str | None] = {}
@@ -212,7 +233,7 @@ def tokens(title: str, summary: str) -> list[str]:
     """The content tokens of a title and the first words of its summary, in reading order."""
     lede = " ".join(summary.split()[:LEDE_WORDS])
     out: list[str] = []
-    for word in _WORD.findall(normalise(f"{title} . {lede}")):
+    for word in words(f"{title} . {lede}"):
         token = _canonical(word)
         if token is not None and (not out or out[-1] != token):
             out.append(token)
@@ -233,12 +254,15 @@ def _hash32(token: str) -> int:
 
 def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
     """The fingerprint of one item: its tokens and unordered adjacent pairs, hashed."""
-    words = tokens(title, summary)
-    unigrams = frozenset(_hash32(w) for w in words)
+    hashed = [_hash32(w) for w in tokens(title, summary)]
+    unigrams = frozenset(hashed)
+    # A pair's hash mixes its two word hashes, smaller first: the same pair in either order.
     pairs = frozenset(
-        _hash32("|".join(sorted(pair))) for pair in zip(words, words[1:], strict=False)
+        ((min(a, b) * 0x9E3779B1 + max(a, b)) * 0x85EBCA77 >> 16) & _MASK32
+        for a, b in zip(hashed, hashed[1:], strict=False)
     )
-    return Fingerprint(unigrams, pairs, language, _sketch(unigrams))
+    sketch = _sketch(unigrams)
+    return Fingerprint(unigrams, pairs, language, sketch, _band_keys(sketch))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
@@ -263,13 +287,11 @@ def _sketch(token_set: frozenset[int]) -> tuple[int, ...]:
     if not token_set:
         return ()
     mins: list[int | None] = [None] * BINS
-    for token in token_set:
-        mixed = (token * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & _MASK64
-        mixed ^= mixed >> 29
-        b, value = mixed >> _VALUE_BITS, mixed & ((1 << _VALUE_BITS) - 1)
+    for token in token_set:  # word hashes are BLAKE2b output: uniform, usable as they are
+        b = token % BINS
         current = mins[b]
-        if current is None or value < current:
-            mins[b] = value
+        if current is None or token < current:
+            mins[b] = token
     out: list[int] = []
     for j, value in enumerate(mins):
         if value is None:
@@ -282,10 +304,13 @@ def _sketch(token_set: frozenset[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _band_keys(sketch: tuple[int, ...]) -> list[int]:
-    return [
-        hash((band, sketch[band * ROWS : band * ROWS + ROWS])) for band in range(BANDS)
-    ]  # in-process only (never stored), so the salted hash is fine
+def _band_keys(sketch: tuple[int, ...]) -> tuple[int, ...]:
+    if not sketch:
+        return ()
+    # Rows are 32-bit hashes: one integer per band holds the band number and both rows.
+    return tuple(
+        (band << 64) | (sketch[2 * band] << 32) | sketch[2 * band + 1] for band in range(BANDS)
+    )
 
 
 @dataclass(slots=True)
@@ -298,11 +323,12 @@ class _Entry:
 class StoryIndex:
     """Recent stories' fingerprints, found by LSH banding instead of comparing every pair."""
 
-    def __init__(self, *, bucket_cap: int = 64) -> None:
+    def __init__(self, *, bucket_cap: int = 8, verify: int = 8) -> None:
         # A very common band (say "mexico"+"trump") would make every lookup scan thousands of
         # stories: only the most recent ``bucket_cap`` entries of a bucket are compared.
         self._bucket_cap = bucket_cap
-        self._buckets: dict[int, list[int]] = defaultdict(list)
+        self._verify = verify
+        self._buckets: dict[int, list[int]] = {}
         self._entries: list[_Entry] = []
         self._last_seen: dict[int, datetime] = {}
         self._fps: dict[int, list[Fingerprint]] = defaultdict(list)
@@ -328,11 +354,15 @@ class StoryIndex:
         self._fps[story_id].append(fp)
         position = len(self._entries)
         self._entries.append(_Entry(story_id, fp, at))
-        for key in _band_keys(fp.sketch):
-            bucket = self._buckets[key]
-            bucket.append(position)
-            if len(bucket) > 2 * self._bucket_cap:
-                del bucket[: len(bucket) - self._bucket_cap]
+        buckets = self._buckets
+        for key in fp.bands:
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [position]
+            else:
+                bucket.append(position)
+                if len(bucket) > 4 * self._bucket_cap:
+                    del bucket[: -self._bucket_cap]
 
     def touch(self, story_id: int, at: datetime) -> None:
         """Record that a story was seen at ``at`` without indexing another fingerprint."""
@@ -354,26 +384,22 @@ class StoryIndex:
         """
         if not fp.sketch:
             return None
-        seen: set[int] = set()
-        best: tuple[float, int] | None = None
-        for key in _band_keys(fp.sketch):
+        collisions: dict[int, int] = {}
+        for key in fp.bands:
             bucket = self._buckets.get(key)
-            if not bucket:
+            if bucket:
+                for position in bucket[-self._bucket_cap :]:
+                    collisions[position] = collisions.get(position, 0) + 1
+        # Shared bands estimate similarity: only the likeliest few get the exact comparison.
+        likeliest = heapq.nlargest(self._verify, collisions.items(), key=lambda kv: (kv[1], kv[0]))
+        best: tuple[float, int] | None = None
+        for position, _ in likeliest:
+            entry = self._entries[position]
+            if abs(at - self._last_seen[entry.story_id]) > window and abs(at - entry.at) > window:
                 continue
-            for position in bucket[-self._bucket_cap :]:
-                if position in seen:
-                    continue
-                seen.add(position)
-                entry = self._entries[position]
-                last = self._last_seen[entry.story_id]
-                if abs(at - last) > window and abs(at - entry.at) > window:
-                    continue
-                score = similarity(fp, entry.fp)
-                if score < threshold:
-                    continue
-                candidate = (score, -entry.story_id)
-                if best is None or candidate > best:
-                    best = candidate
+            score = similarity(fp, entry.fp)
+            if score >= threshold and (best is None or (score, -entry.story_id) > best):
+                best = (score, -entry.story_id)
         return None if best is None else -best[1]
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import StoredItem, ThemeMatch
-from briefings.store.db import insert_ignore, upsert
+from briefings.store.db import insert_ignore, is_postgres, upsert
 from briefings.store.tables import (
     item_themes,
     items,
@@ -119,20 +120,7 @@ async def file_items(
     matched.sort(key=lambda s: (at_of[s.id], s.id))
     index, known = await _load_index(conn, at_of[matched[0].id] - window)
 
-    assigned: dict[int, int] = {}
-    next_temp = -1
-    for s in matched:
-        fp = fingerprint(s.item.title, s.item.summary, s.item.language)
-        at = at_of[s.id]
-        story = index.best_match(fp, at, window=window, threshold=threshold)
-        if story is None:
-            story, next_temp = next_temp, next_temp - 1
-            index.add(story, fp, at)
-        elif index.member_count(story) < MAX_SIGNATURES:
-            index.add(story, fp, at)
-        else:
-            index.touch(story, at)
-        assigned[s.id] = story
+    assigned = _assign(matched, at_of, index, window, threshold)
 
     members: dict[int, list[_Member]] = defaultdict(list)
     for s in matched:
@@ -156,6 +144,39 @@ async def file_items(
     )
     await _merge_story_themes(conn, {real[sid]: ms for sid, ms in members.items()}, best)
     return FileResult(sorted(real[sid] for sid in new_temp), grown)
+
+
+def _assign(
+    matched: list[StoredItem],
+    at_of: dict[int, datetime],
+    index: StoryIndex,
+    window: timedelta,
+    threshold: float,
+) -> dict[int, int]:
+    """Item id -> story id (negative: a new story, numbered -1, -2, ... in filing order)."""
+    assigned: dict[int, int] = {}
+    next_temp = -1
+    # The loop makes hundreds of thousands of small objects and none of them cyclic garbage:
+    # the cyclic collector's repeated passes would only slow it down.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        for s in matched:
+            fp = fingerprint(s.item.title, s.item.summary, s.item.language)
+            at = at_of[s.id]
+            story = index.best_match(fp, at, window=window, threshold=threshold)
+            if story is None:
+                story, next_temp = next_temp, next_temp - 1
+                index.add(story, fp, at)
+            elif index.member_count(story) < MAX_SIGNATURES:
+                index.add(story, fp, at)
+            else:
+                index.touch(story, at)
+            assigned[s.id] = story
+    finally:
+        if paused:
+            gc.enable()
+    return assigned
 
 
 async def _write_item_themes(conn: AsyncConnection, best: dict[int, dict[str, ThemeMatch]]) -> None:
@@ -250,10 +271,30 @@ async def _insert_stories(
         }
         for t in temp_ids
     ]
-    result = await conn.execute(
-        insert(stories).returning(stories.c.id, sort_by_parameter_order=True), rows
-    )
-    return dict(zip(temp_ids, result.scalars().all(), strict=True))
+    ids = await _reserve_story_ids(conn, len(rows))
+    for row, story_id in zip(rows, ids, strict=True):
+        row["id"] = story_id
+    await conn.execute(insert(stories), rows)
+    return dict(zip(temp_ids, ids, strict=True))
+
+
+async def _reserve_story_ids(conn: AsyncConnection, n: int) -> list[int]:
+    """Ids for ``n`` new stories, so one plain bulk insert can write them all.
+
+    (A bulk INSERT ... RETURNING that must keep the rows' order runs row by row on SQLite.)
+    """
+    if is_postgres(conn):
+        result = await conn.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('stories', 'id'))"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+        return sorted(int(v) for v in result.scalars())
+    # SQLite: this transaction already wrote item_themes, so it holds the one write lock.
+    top = (await conn.execute(select(func.max(stories.c.id)))).scalar() or 0
+    return list(range(top + 1, top + 1 + n))
 
 
 async def _update_stories(
