@@ -30,6 +30,9 @@ MAX_CACHE_AGE = 6 * 3600.0  # a server's max-age beyond this is ignored: news go
 MAX_RETRY_AFTER = 86_400.0
 MAX_BACKOFF = 86_400.0  # one day
 _READ_CHUNK = 64 * 1024
+# Bodies of 304s, redirects and errors are read (up to this much) and dropped: an unread body
+# makes httpcore close the connection instead of keeping it alive for the next feed.
+_DRAIN_LIMIT = 64 * 1024
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
@@ -151,6 +154,17 @@ def _parse_max_age(headers: httpx.Headers, now: float) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - date)
+
+
+async def _drain(response: httpx.Response, limit: int = _DRAIN_LIMIT) -> None:
+    """Read what is left of a small unused body so the connection can be reused."""
+    if response.is_stream_consumed or response.is_closed:
+        return
+    left = limit
+    async for chunk in response.aiter_raw():
+        left -= len(chunk)
+        if left < 0:
+            return  # not worth it: closing the connection is cheaper
 
 
 class Fetcher:
@@ -278,6 +292,7 @@ class Fetcher:
                 permanent = current if hop > 0 and all_permanent else None
                 return await self._result(response, current, permanent, etag, last_modified)
             finally:
+                await _drain(response)
                 await response.aclose()
         return FetchResult("error", current, error=f"more than {MAX_REDIRECTS} redirects")
 

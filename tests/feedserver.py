@@ -58,6 +58,10 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK (40 ms a response on Linux).
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._count_connection()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         pass  # quiet: pytest output stays readable
 
@@ -159,6 +163,7 @@ class FeedServer:
         self.conditional_requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.last_headers: dict[str, dict[str, str]] = {}
+        self.connections = 0  # TCP connections accepted: shows whether keep-alive works
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -219,6 +224,10 @@ class FeedServer:
                 self.conditional_requests[path] += 1
             self.last_headers[path] = {k.lower(): v for k, v in headers.items()}
 
+    def _count_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
+
     def _count_304(self, path: str) -> None:
         with self._lock:
             self.not_modified[path] += 1
@@ -229,6 +238,7 @@ class FeedServer:
             self.conditional_requests.clear()
             self.not_modified.clear()
             self.last_headers.clear()
+            self.connections = 0
 
     # -- routes -------------------------------------------------------------------------
     def add(

@@ -270,3 +270,17 @@ def test_config_from_settings() -> None:
 async def test_fetch_outside_context_manager_is_a_programming_error() -> None:
     with pytest.raises(RuntimeError):
         await Fetcher(CONFIG).fetch("http://127.0.0.1/")
+
+
+async def test_connections_are_reused_across_200_304_and_errors(feed_server: FeedServer) -> None:
+    url = feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    error = feed_server.add_status("/err", 500, body=b"oops " * 100)
+    feed_server.add_redirect("/moved", "/feed.xml", 301)
+    async with Fetcher(CONFIG) as fetcher:
+        first = await fetcher.fetch(url)
+        for _ in range(3):
+            assert (await fetcher.fetch(url, etag=first.etag)).outcome == "not_modified"
+            assert (await fetcher.fetch(error)).outcome == "error"
+            assert (await fetcher.fetch(feed_server.url("/moved"))).outcome == "ok"
+    assert feed_server.requests["/feed.xml"] == 7
+    assert feed_server.connections == 1  # unread bodies would have closed the connection
