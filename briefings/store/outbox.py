@@ -156,6 +156,17 @@ async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
     )
 
 
+async def mark_sent_many(conn: AsyncConnection, row_ids: Sequence[int], now: datetime) -> None:
+    """Several accepted messages in one statement (a sender's group commit)."""
+    if row_ids:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(row_ids)))
+            .values(status=SENT, sent_at=now, claimed_by=None, claimed_until=None,
+                    attempts=outbox.c.attempts + 1)
+        )
+
+
 async def reschedule(
     conn: AsyncConnection, row_id: int, not_before: datetime, error: str | None
 ) -> None:

@@ -1,0 +1,161 @@
+"""Fan-out benchmark: a daily brief to 10,000 chats over 7 distinct theme sets.
+
+Builds a SQLite store with the chats and a day of stories, queues the briefs with
+``enqueue_due_briefs`` (counting render calls), then drains the outbox with the real Sender and
+PTB through the Bot API stand-in enforcing ``--rate`` messages/s overall and 1/s per chat. Prints
+messages/s achieved as a fraction of the allowed rate (the baseline; target ≥ 0.95 with zero 429
+answers), render calls per distinct brief (target 1) and peak RSS (target ≤ 300 MB).
+
+    .venv/bin/python bench/fanout.py [--chats 10000] [--rate 300] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert  # noqa: E402
+from telegram import Bot  # noqa: E402
+from telegram.request import HTTPXRequest  # noqa: E402
+
+from bot.delivery import Sender  # noqa: E402
+from briefings.briefs import enqueue_due_briefs  # noqa: E402
+from briefings.ratelimit import Limits  # noqa: E402
+from briefings.store.db import open_engine, upgrade  # noqa: E402
+from briefings.store.tables import chats, stories, story_themes, subscriptions  # noqa: E402
+from tests.botapi import BotApiStandIn  # noqa: E402
+
+THEMES = ("sovereignty", "fentanyl", "tariffs")
+# Every non-empty subset of the three themes: the 7 distinct briefs.
+THEME_SETS = [c for n in (1, 2, 3) for c in itertools.combinations(THEMES, n)]
+NOW = datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _renderers() -> tuple[Any, Any, str]:
+    """The real compose/render when installed; else a small stand-in (said in the output)."""
+    try:
+        from briefings.compose import compose_brief  # type: ignore[import-not-found]
+        from briefings.render import render_brief  # type: ignore[import-not-found]
+    except ImportError:
+        from briefings.store.stories import recent_stories
+
+        async def compose_brief(conn: Any, *, themes: Any, since: Any, now: Any,
+                                language: str) -> Any:
+            return await recent_stories(conn, themes=themes, since=since, until=now, limit=15)
+
+        def render_brief(found: Any) -> list[str]:
+            return ["\n".join(f"<b>{s.headline}</b>" for s in found) or "Nothing new."]
+
+        return compose_brief, render_brief, "bench stand-in renderer (briefings.render missing)"
+    return compose_brief, render_brief, "briefings.compose + briefings.render"
+
+
+async def build_store(url: str, n_chats: int) -> None:
+    engine = open_engine(url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            story_rows, theme_rows = [], []
+            for sid in range(1, 61):
+                at = NOW - timedelta(minutes=20 * sid)
+                story_rows.append({
+                    "id": sid, "headline": f"Story {sid}: border talks & tariffs <update>",
+                    "url": f"https://example.org/news/{sid}", "summary": "A summary " * 20,
+                    "first_seen_at": at, "last_seen_at": at, "source_count": 1 + sid % 4,
+                    "languages": "en,es"})
+                theme_rows.append({"story_id": sid, "theme": THEMES[sid % 3], "score": 1.0})
+            await conn.execute(insert(stories), story_rows)
+            await conn.execute(insert(story_themes), theme_rows)
+            chat_rows, sub_rows = [], []
+            for chat_id in range(1, n_chats + 1):
+                chat_rows.append({
+                    "id": chat_id, "type": "private", "language": "en", "timezone": "UTC",
+                    "brief_time": "14:00", "next_brief_at": NOW - timedelta(seconds=5),
+                    "paused": False, "alerts": False, "active": True, "created_at": NOW})
+                for theme in THEME_SETS[chat_id % len(THEME_SETS)]:
+                    sub_rows.append({"chat_id": chat_id, "theme": theme})
+            for start in range(0, len(chat_rows), 2000):
+                await conn.execute(insert(chats), chat_rows[start:start + 2000])
+            for start in range(0, len(sub_rows), 4000):
+                await conn.execute(insert(subscriptions), sub_rows[start:start + 4000])
+    finally:
+        await engine.dispose()
+
+
+async def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/fanout.db"
+        await build_store(url, args.chats)
+        compose, render, which = _renderers()
+        calls = 0
+
+        def counting_render(brief: Any) -> list[str]:
+            nonlocal calls
+            calls += 1
+            return list(render(brief))
+
+        engine = open_engine(url)
+        standin = BotApiStandIn().start()
+        try:
+            started = time.perf_counter()
+            report = await enqueue_due_briefs(engine, now=NOW, grace=timedelta(hours=6),
+                                              compose=compose, render=counting_render,
+                                              batch=args.batch)
+            queued_in = time.perf_counter() - started
+            standin.limits(per_second=args.rate, per_chat_per_second=1)
+            request = HTTPXRequest(connection_pool_size=args.max_in_flight + 2)
+            async with Bot(standin.token, base_url=standin.base_url, request=request) as bot:
+                sender = Sender(bot, engine, limits=Limits(per_second=args.rate),
+                                max_in_flight=args.max_in_flight, batch=2000)
+                started = time.perf_counter()
+                sent = await sender.drain(max_wait=5)
+                drained_in = time.perf_counter() - started
+            accepted = standin.sent()
+            span = accepted[-1].at - accepted[0].at if len(accepted) > 1 else drained_in
+        finally:
+            standin.stop()
+            await engine.dispose()
+
+    distinct = len({k for k in report.chats_by_brief})
+    achieved = (len(accepted) - 1) / span if span else 0.0
+    print(f"renderer: {which}")
+    print(f"chats: {args.chats}, distinct briefs: {distinct}, messages queued: "
+          f"{report.messages} in {queued_in:.2f} s")
+    print(f"render calls: {calls} for {distinct} distinct briefs "
+          f"= {calls / max(distinct, 1):.2f} per brief (target 1)")
+    print(f"delivered: {sent.sent} messages in {drained_in:.1f} s; 429 answers: {standin.refused}"
+          f" (sender saw {sent.rate_limited}); failed: {sent.failed}")
+    print(f"rate: {achieved:.1f} msg/s of {args.rate:g} allowed = {achieved / args.rate:.3f} "
+          f"of the limit (target >= 0.95, zero 429)")
+    print(f"peak RSS: {peak_rss_mb():.0f} MB (target <= 300; includes the in-process stand-in)")
+    ok = sent.sent == report.messages and standin.refused == 0
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=300.0, help="allowed messages/s overall")
+    parser.add_argument("--batch", type=int, default=2000, help="chats per brief transaction")
+    parser.add_argument("--max-in-flight", type=int, default=1,
+                        help="concurrent sends (1 keeps the crash bound at one message)")
+    parser.add_argument("--database-url", default=None)
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
