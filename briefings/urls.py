@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 # Exact parameter names that only track the reader; any ``utm_*`` is dropped as well.
 TRACKING_PARAMS = frozenset(
@@ -24,6 +24,13 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
 
 
+def _without_trackers(query: str) -> str:
+    """The query minus tracking parameters; the rest keeps its order and exact spelling."""
+    segments = query.split("&")
+    kept = [seg for seg in segments if seg and not _is_tracking(unquote_plus(seg.split("=", 1)[0]))]
+    return query if len(kept) == len(segments) else "&".join(kept)
+
+
 def canonical_url(url: str, base: str | None = None) -> str:
     """Resolve ``url`` against ``base``; lower-case scheme and host, drop fragment and trackers.
 
@@ -33,7 +40,7 @@ def canonical_url(url: str, base: str | None = None) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    if base:
+    if base and not url.lower().startswith(("http://", "https://")):
         with contextlib.suppress(ValueError):  # a malformed base: keep the link as given
             url = urljoin(base.strip(), url)
     try:
@@ -53,8 +60,6 @@ def canonical_url(url: str, base: str | None = None) -> str:
         netloc = f"{userinfo}@{host}"
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
-    query = parts.query if len(kept) == len(pairs) else urlencode(kept)
+    query = _without_trackers(parts.query) if parts.query else ""
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))

@@ -50,3 +50,17 @@ def test_canonical_url_is_idempotent() -> None:
     for url, base, _ in CASES:
         once = canonical_url(url, base)
         assert canonical_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # The parameters that stay keep their exact spelling: no re-encoding.
+        ("https://x.example/a?q=a%20b&utm_source=rss", "https://x.example/a?q=a%20b"),
+        ("https://x.example/a?q=a+b&fbclid=1&x=%C3%B1", "https://x.example/a?q=a+b&x=%C3%B1"),
+        ("https://x.example/a?utm%5Fsource=rss&id=1", "https://x.example/a?id=1"),
+        ("https://x.example/a?&&id=1&utm_medium=x", "https://x.example/a?id=1"),
+    ],
+)
+def test_kept_parameters_are_not_reencoded(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
