@@ -1,0 +1,198 @@
+"""What a chat gets: the stories on its themes, ranked, capped per theme, never sent twice.
+
+Ranking (``score``), one number per story and theme:
+
+    score = recency × sources × strength
+    recency  = 0.5 ** (hours since the story was last seen / 12)   # halves every 12 hours
+    sources  = 1 + log2(number of distinct outlets)                # 1, 2, 3 for 1, 2, 4 outlets
+    strength = s / (s + 1), s = the story's match score for the theme (title hits weigh more)
+
+so a story told by four outlets twelve hours ago ranks with a one-outlet story from just now
+(3 × 0.5 ≈ 1.5 × 1), and a strong match beats a weak one of the same age and reach.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from briefings.i18n import DEFAULT_THEME_NAMES, language_of
+from briefings.store.stories import StoryView, recent_stories, theme_counts
+
+HALF_LIFE_HOURS = 12.0
+MIN_TREND_DAYS = 3
+LATEST_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Today's story count for a theme against its recent daily average."""
+
+    count: int
+    average: float
+    ratio: float
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One theme's part of a brief."""
+
+    theme: str
+    name: str  # display name in the brief's language
+    stories: list[StoryView]
+    trend: Trend | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A composed brief, ready to render."""
+
+    language: str
+    generated_at: datetime
+    since: datetime
+    sections: list[Section] = field(default_factory=list)
+
+    def story_ids(self) -> list[int]:
+        return [story.id for section in self.sections for story in section.stories]
+
+    @property
+    def empty(self) -> bool:
+        return not any(section.stories for section in self.sections)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRef:
+    """A theme's key and display names: all compose needs of a theme."""
+
+    key: str
+    names: dict[str, str]
+
+    def display(self, language: str) -> str:
+        lang = language_of(language)
+        return self.names.get(lang) or self.names.get("en") or self.key
+
+
+def theme_refs(themes: Any) -> list[ThemeRef]:
+    """Theme keys and names from a ThemeSet, a list of Theme, or plain keys."""
+    items: Iterable[Any] = getattr(themes, "themes", themes)
+    refs: list[ThemeRef] = []
+    for theme in items:
+        if isinstance(theme, str):
+            refs.append(ThemeRef(theme, dict(DEFAULT_THEME_NAMES.get(theme, {}))))
+        elif isinstance(theme, ThemeRef):
+            refs.append(theme)
+        else:
+            key = str(getattr(theme, "name", None) or getattr(theme, "key", ""))
+            names = dict(getattr(theme, "names", None) or DEFAULT_THEME_NAMES.get(key, {}))
+            refs.append(ThemeRef(key, names))
+    return list({ref.key: ref for ref in refs}.values())  # each key once, first order kept
+
+
+def score(story: StoryView, now: datetime, theme: str | None = None) -> float:
+    """The ranking score (see the module docstring)."""
+    age_hours = max(0.0, (now - story.last_seen_at) / timedelta(hours=1))
+    recency = 0.5 ** (age_hours / HALF_LIFE_HOURS)
+    sources = 1.0 + math.log2(max(1, story.source_count))
+    if theme is not None and theme in story.themes:
+        strength = story.themes[theme]
+    else:
+        strength = max(story.themes.values(), default=1.0)
+    strength = max(0.0, strength)
+    return recency * sources * (strength / (strength + 1.0))
+
+
+def rank(
+    stories: Sequence[StoryView], now: datetime, theme: str | None = None
+) -> list[StoryView]:
+    """Best first; ties go to the more recent story, then the higher id."""
+    return sorted(
+        stories,
+        key=lambda s: (-score(s, now, theme), -s.last_seen_at.timestamp(), -s.id),
+    )
+
+
+def trend(
+    today_count: int,
+    daily_counts_last_7: list[int],
+    days_with_data: list[bool] | None = None,
+    *,
+    min_days: int = MIN_TREND_DAYS,
+) -> Trend | None:
+    """Today against the average of the days with data; None without enough history."""
+    if days_with_data is None:
+        history = [c for c in daily_counts_last_7 if c > 0]
+    else:
+        history = [c for c, ok in zip(daily_counts_last_7, days_with_data, strict=False) if ok]
+    if today_count <= 0 or len(history) < min_days:
+        return None
+    average = sum(history) / len(history)
+    if average <= 0:
+        return None
+    return Trend(today_count, average, today_count / average)
+
+
+def _strongest(story: StoryView, order: dict[str, int]) -> str:
+    mine = [t for t in story.themes if t in order]
+    return max(mine, key=lambda t: (story.themes[t], -order[t]))
+
+
+async def compose_brief(
+    conn: AsyncConnection,
+    *,
+    themes: Any,
+    since: datetime,
+    now: datetime,
+    language: str,
+    chat_id: int | None = None,
+    cap_per_theme: int = 5,
+    trends: bool = True,
+) -> Brief:
+    """The brief of the stories on ``themes`` seen since ``since`` (not already sent to
+    ``chat_id``): a section per theme, each story once, in its strongest theme."""
+    refs = theme_refs(themes)
+    keys = [ref.key for ref in refs]
+    views = await recent_stories(conn, themes=keys, since=since, exclude_sent_to=chat_id)
+    order = {key: i for i, key in enumerate(keys)}
+    by_theme: dict[str, list[StoryView]] = {key: [] for key in keys}
+    for view in views:
+        if view.last_seen_at <= now and view.themes:
+            by_theme[_strongest(view, order)].append(view)
+    counts = None
+    if trends and any(by_theme.values()):
+        counts = await theme_counts(conn, keys, now - timedelta(days=1), now)
+    sections = []
+    for ref in refs:
+        ranked = rank(by_theme[ref.key], now, ref.key)[:cap_per_theme]
+        if not ranked:
+            continue
+        section_trend = None
+        if counts is not None:
+            section_trend = trend(
+                counts.today[ref.key], counts.daily[ref.key], counts.days_with_data
+            )
+        sections.append(Section(ref.key, ref.display(language), ranked, section_trend))
+    return Brief(language_of(language), now, since, sections)
+
+
+async def latest(
+    conn: AsyncConnection,
+    *,
+    themes: Any,
+    now: datetime,
+    limit: int = 5,
+    chat_id: int | None = None,
+    window: timedelta = LATEST_WINDOW,
+) -> list[StoryView]:
+    """The newest stories on ``themes`` (for /latest and /topic), newest first.
+
+    Asked for on demand, so stories the chat already received are shown again; ``chat_id`` is
+    accepted for callers that pass it and does not filter.
+    """
+    keys = [ref.key for ref in theme_refs(themes)]
+    views = await recent_stories(conn, themes=keys, since=now - window, limit=limit * 2)
+    return [v for v in views if v.last_seen_at <= now][:limit]
