@@ -194,6 +194,12 @@ TEXTS: dict[str, dict[str, str]] = {
               "feeds.",
         "es": "Aún no hay noticias de estos temas; habrá tras la próxima lectura de las fuentes.",
     },
+    "nothing_new": {
+        "en": "Nothing new on your themes since your last brief. /latest shows the most recent "
+              "stories anyway.",
+        "es": "Nada nuevo en tus temas desde tu último resumen. /latest muestra de todos modos "
+              "las noticias más recientes.",
+    },
     "no_themes_chosen": {
         "en": "You follow no themes yet. Pick some with /themes.",
         "es": "Aún no sigues ningún tema. Elige algunos con /themes.",

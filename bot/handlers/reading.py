@@ -9,6 +9,8 @@ from telegram import Update
 from bot.handlers.args import ArgError, parse_count, split_topic
 from bot.handlers.common import Context, Turn
 from bot.keyboards import TOPIC, topic_picker
+from briefings.compose import ThemeRef, compose_brief, latest
+from briefings.render import render_brief, render_story_list
 from briefings.store import chats as store
 
 BRIEF_WINDOW = timedelta(hours=24)  # what /brief covers when the chat never had a brief
@@ -21,12 +23,20 @@ async def _chat_theme_keys(turn: Turn) -> list[str]:
         return await store.theme_keys(conn, turn.chat_id)
 
 
-async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> None:
-    from briefings.compose import latest
-    from briefings.render import render_story_list
+def theme_refs(turn: Turn, keys: list[str]) -> list[ThemeRef]:
+    """Keys with their display names (a chat's own theme is shown by its name)."""
+    refs = []
+    for key in keys:
+        theme = turn.state.themes.get(key)
+        names = dict(theme.names) if theme else {"en": turn.theme_label(key),
+                                                 "es": turn.theme_label(key)}
+        refs.append(ThemeRef(key, names))
+    return refs
 
+
+async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> None:
     async with turn.state.engine.connect() as conn:
-        stories = await latest(conn, themes=keys, now=turn.now, limit=count,
+        stories = await latest(conn, themes=theme_refs(turn, keys), now=turn.now, limit=count,
                                chat_id=turn.chat_id)
     if not stories:
         await turn.say("nothing_yet")
@@ -94,9 +104,6 @@ async def topic_button(update: Update, context: Context) -> None:
 
 async def brief_command(update: Update, context: Context) -> None:
     """The brief now, as the daily one would read (it does not count as sent)."""
-    from briefings.compose import compose_brief
-    from briefings.render import render_brief
-
     turn = await Turn.load(update, context)
     keys = await _chat_theme_keys(turn)
     if not keys:
@@ -105,6 +112,10 @@ async def brief_command(update: Update, context: Context) -> None:
     now = turn.now
     since = (turn.chat.last_brief_at if turn.chat else None) or now - BRIEF_WINDOW
     async with turn.state.engine.connect() as conn:
-        brief = await compose_brief(conn, themes=keys, since=since, now=now, language=turn.lang,
-                                    chat_id=turn.chat_id)
-    await turn.send_parts(render_brief(brief))
+        brief = await compose_brief(conn, themes=theme_refs(turn, keys), since=since, now=now,
+                                    language=turn.lang, chat_id=turn.chat_id)
+    parts = render_brief(brief)
+    if not parts:
+        await turn.say("nothing_new")
+        return
+    await turn.send_parts(parts)

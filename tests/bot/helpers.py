@@ -70,7 +70,7 @@ class RunningBot:
 
 
 def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Any:
-    sources = tmp_path / "sources.toml"
+    sources = tmp_path / "no-sources.toml"
     sources.write_text("")
     values = dict(
         telegram_token=api.token,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from briefings.store import chats as store
 from tests.bot.helpers import START, FakeClock, running_bot
+from tests.botapi import BOT_ID
 from tests.feedserver import RSS, FeedServer
 
 USER = 601
@@ -62,6 +63,7 @@ async def test_private_journey_to_the_daily_brief(botapi, engine, tmp_path):
             await bot.press(USER, "tg:sovereignty", message_id=2)  # switch one theme off
             latest = "\n".join(await bot.say(USER, "/latest"))
             topic = "\n".join(await bot.say(USER, "/topic sovereignty 3"))
+            on_demand = "\n".join(await bot.say(USER, "/brief"))
             [time_reply] = await bot.say(USER, "/time 07:30")
 
             before = len(botapi.sent(USER))
@@ -85,9 +87,35 @@ async def test_private_journey_to_the_daily_brief(botapi, engine, tmp_path):
     assert tariffs in latest and fentanyl in latest
     assert sovereignty not in latest  # switched off with the keyboard
     assert sovereignty in topic  # /topic reads a theme even when not subscribed
+    assert tariffs in on_demand and fentanyl in on_demand and sovereignty not in on_demand
     assert "07:30" in time_reply and "today" in time_reply
     assert too_early == 0
     text = "\n".join(brief)
     assert tariffs in text and fentanyl in text and sovereignty not in text
     assert len(brief) == len(set(brief))  # delivered once
     assert chat.next_brief_at == START.replace(hour=7, minute=30) + timedelta(days=1)
+
+
+async def test_channel_gets_its_brief_at_its_time(botapi, engine, tmp_path):
+    channel, admin = -100777, 71
+    botapi.register_chat({"id": channel, "type": "channel", "title": "Canal", "username": "canal"})
+    botapi.set_member(channel, admin, "administrator")
+    botapi.set_member(channel, BOT_ID, "administrator")
+    clock = FakeClock()
+    with FeedServer() as feeds:
+        url = feeds.add("/wire.xml", _feed(), {"Content-Type": RSS})
+        async with running_bot(botapi, engine, tmp_path, clock=clock, jobs=True,
+                               sources=_sources(tmp_path, url),
+                               allow_private_sources=True) as bot:
+            await _run_job(bot, "poll")
+            await bot.say(admin, "/time 06:00")
+            await bot.say(admin, "/channel add @canal")
+            await bot.say(admin, "/channel themes @canal fentanyl")
+            clock.now = START.replace(hour=6, minute=1)
+            await _run_job(bot, "due-briefs")
+            await _run_job(bot, "sender")
+            await botapi.wait_for(lambda: botapi.sent(channel))
+            await bot.settle()
+    text = "\n".join(c.params["text"] for c in botapi.sent(channel))
+    assert STORIES[1][0] in text  # fentanyl
+    assert STORIES[0][0] not in text and STORIES[2][0] not in text
