@@ -35,6 +35,11 @@ class AdminError(Exception):
     """An owner request that cannot be done; the message says why, for the owner."""
 
 
+def _unwritable(path: Path, exc: OSError) -> str:
+    return (f"cannot write the sources file {path}: {exc.strerror or exc} "
+            "(point BORDERBRIEF_SOURCES at a writable copy of it)")
+
+
 @dataclass(frozen=True, slots=True)
 class NewSource:
     source: Source
@@ -73,7 +78,7 @@ async def add_source(engine: AsyncEngine, path: Path, new: Source, *, now: datet
     try:
         added, skipped = append_sources(path, [new])
     except OSError as exc:
-        raise AdminError(f"cannot write the sources file: {exc.strerror or exc}") from None
+        raise AdminError(_unwritable(path, exc)) from None
     except SourcesError as exc:
         raise AdminError(str(exc)) from None
     if skipped or not added:
@@ -106,6 +111,8 @@ def without_source(text: str, name: str) -> tuple[str, Source]:
             continue
         if entries and str(entries[0].get("name", "")).casefold() == name.casefold():
             removed = parse_sources({"sources": entries})[0]
+            while start > 0 and lines[start - 1].lstrip().startswith("#"):
+                start -= 1  # its own comment goes with it
             return "".join(lines[:start] + lines[end:]), removed
     raise AdminError(f"no source named {name!r} in the sources list")
 
@@ -123,7 +130,7 @@ def cut_source_from_file(path: Path, name: str) -> Source:
     except (tomllib.TOMLDecodeError, SourcesError) as exc:
         raise AdminError(f"the sources file would not read back: {exc}") from None
     except OSError as exc:
-        raise AdminError(f"cannot write the sources file: {exc.strerror or exc}") from None
+        raise AdminError(_unwritable(path, exc)) from None
     return removed
 
 

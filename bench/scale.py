@@ -1,0 +1,270 @@
+"""Scale benchmark: due briefs for 1,000 → 100,000 chats beside 1,000 sources, SQLite and PG.
+
+For each backend and each chat count, a fresh store gets 1,000 sources, a day of stories (with
+items from those sources) and N chats whose brief is due, subscribed to 1–3 themes in English or
+Spanish. A separate child process then runs the real due-briefs job (``enqueue_due_briefs``:
+select due chats, compose and render once per distinct brief, write the outbox, advance each
+chat) and reports its wall time and peak RSS, so every point is measured in a clean process.
+
+Prints the curve, each point's ratio to the 1,000-chat baseline of the same run, and the time
+per chat (flat = linear growth). Targets: linear, ≤ 60 s and ≤ 500 MB at 100,000 chats.
+
+    .venv/bin/python bench/scale.py [--sizes 1000,10000,100000] [--backends sqlite,postgres]
+        [--postgres-admin-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from briefings.store.db import open_engine, upgrade  # noqa: E402
+from briefings.store.tables import (  # noqa: E402
+    chats,
+    items,
+    sources,
+    stories,
+    story_themes,
+    subscriptions,
+)
+
+THEMES = ("sovereignty", "fentanyl", "tariffs")
+THEME_SETS = [c for n in (1, 2, 3) for c in itertools.combinations(THEMES, n)]
+ZONES = ("America/Mexico_City", "America/Los_Angeles", "America/New_York", "UTC",
+         "America/Tijuana", "America/Monterrey")
+NOW = datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
+SOURCES = 1_000
+STORIES = 300
+TARGET_SECONDS, TARGET_MB = 60.0, 500.0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a
+    child would inherit the (large, after seeding) parent's figure."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Any:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+async def seed(url: str, n_chats: int) -> None:
+    """A migrated store with the sources, a day of stories and ``n_chats`` due chats."""
+    rnd = random.Random(n_chats)
+    engine = open_engine(url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            await conn.execute(insert(sources), [
+                {"id": i, "name": f"Outlet {i}", "url": f"https://outlet{i}.example/rss",
+                 "language": "en" if i % 3 else "es", "weight": 1.0, "enabled": True,
+                 "error_count": 0, "seeded": True, "created_at": NOW,
+                 "next_fetch_at": NOW + timedelta(minutes=i % 10)}
+                for i in range(1, SOURCES + 1)
+            ])
+            story_rows, theme_rows, item_rows = [], [], []
+            for sid in range(1, STORIES + 1):
+                at = NOW - timedelta(minutes=4 * sid)
+                story_rows.append({
+                    "id": sid, "headline": f"Story {sid}: border talks & tariffs <update>",
+                    "url": f"https://example.org/news/{sid}", "summary": "A summary " * 20,
+                    "first_seen_at": at, "last_seen_at": at, "source_count": 3,
+                    "languages": "en,es"})
+                theme_rows.append({"story_id": sid, "theme": THEMES[sid % 3], "score": 1.0})
+                for k in range(3):
+                    source_id = rnd.randint(1, SOURCES)
+                    item_rows.append({
+                        "source_id": source_id, "guid": f"s{sid}-{k}", "url":
+                        f"https://outlet{source_id}.example/{sid}/{k}",
+                        "title": f"Story {sid} as told by outlet {source_id}",
+                        "summary": "Text " * 30, "language": "en" if k % 2 else "es",
+                        "published_at": at, "fetched_at": at, "content_hash": f"h{sid}-{k}",
+                        "story_id": sid})
+            await conn.execute(insert(stories), story_rows)
+            await conn.execute(insert(story_themes), theme_rows)
+            for chunk in _chunks(item_rows, 2000):
+                await conn.execute(insert(items), chunk)
+        chat_rows, sub_rows = [], []
+        for chat_id in range(1, n_chats + 1):
+            chat_rows.append({
+                "id": chat_id, "type": "private" if chat_id % 10 else "supergroup",
+                "language": "es" if chat_id % 3 == 0 else "en",
+                "timezone": ZONES[chat_id % len(ZONES)], "brief_time": "08:00",
+                "next_brief_at": NOW - timedelta(seconds=rnd.randint(1, 600)),
+                "paused": False, "alerts": False, "active": True, "created_at": NOW})
+            for theme in THEME_SETS[rnd.randrange(len(THEME_SETS))]:
+                sub_rows.append({"chat_id": chat_id, "theme": theme})
+        async with engine.begin() as conn:
+            for chunk in _chunks(chat_rows, 5000):
+                await conn.execute(insert(chats), chunk)
+            for chunk in _chunks(sub_rows, 10000):
+                await conn.execute(insert(subscriptions), chunk)
+    finally:
+        await engine.dispose()
+
+
+def _renderers() -> tuple[Any, Any, str]:
+    """The real compose/render when installed; else a small stand-in (said in the output)."""
+    try:
+        from briefings.compose import compose_brief  # type: ignore[import-not-found]
+        from briefings.render import render_brief  # type: ignore[import-not-found]
+    except ImportError:
+        from briefings.store.stories import recent_stories
+
+        async def compose_brief(conn: Any, *, themes: Any, since: Any, now: Any,
+                                language: str) -> Any:
+            return await recent_stories(conn, themes=themes, since=since, until=now, limit=15)
+
+        def render_brief(found: Any) -> list[str]:
+            return ["\n".join(f"<b>{s.headline}</b>" for s in found) or "Nothing new."]
+
+        return compose_brief, render_brief, "stand-in compose/render (briefings.compose missing)"
+    return compose_brief, render_brief, "briefings.compose + briefings.render"
+
+
+async def measure(url: str) -> dict[str, Any]:
+    """Run the due-briefs job once over the whole store (in this, a child, process)."""
+    from briefings.briefs import enqueue_due_briefs
+    from briefings.paths import default_config_file
+    from briefings.themes import load_themes
+
+    compose, render, which = _renderers()
+    themes = load_themes(default_config_file("themes.toml"))
+    engine = open_engine(url)
+    rss_before = peak_rss_mb()
+    try:
+        started = time.perf_counter()
+        report = await enqueue_due_briefs(engine, themes=themes, now=NOW,
+                                          grace=timedelta(hours=6), compose=compose,
+                                          render=render)
+        seconds = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    return {"seconds": seconds, "rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
+            "due": report.due, "enqueued": report.enqueued, "messages": report.messages,
+            "renders": report.renders, "renderer": which}
+
+
+async def create_pg(admin_url: str) -> str:
+    name = f"bb_scale_{uuid.uuid4().hex[:8]}"
+    engine = open_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_pg(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    engine = open_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+def run_point(backend: str, n_chats: int, admin_url: str, tmp: Path) -> dict[str, Any]:
+    """Seed a fresh store here, measure in a child process, clean up."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp / f'scale-{n_chats}.db'}"
+    else:
+        url = asyncio.run(create_pg(admin_url))
+    try:
+        started = time.perf_counter()
+        asyncio.run(seed(url, n_chats))
+        seeded = time.perf_counter() - started
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", url], capture_output=True, text=True,
+            check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        if child.returncode != 0:
+            raise RuntimeError(child.stderr[-2000:])
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        result["seed_seconds"] = seeded
+        return result
+    finally:
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                (tmp / f"scale-{n_chats}.db{suffix}").unlink(missing_ok=True)
+        else:
+            asyncio.run(drop_pg(admin_url, url))
+
+
+def report_curve(backend: str, rows: list[tuple[int, dict[str, Any]]]) -> bool:
+    base_n, base = rows[0]
+    base_per_chat = base["seconds"] / base_n
+    print(f"\n{backend}: due briefs → outbox ({rows[0][1]['renderer']})")
+    print(f"{'chats':>8} {'seconds':>8} {'x time':>7} {'x chats':>7} {'ms/chat':>8} "
+          f"{'per-chat vs base':>16} {'peak MB':>8} {'job MB':>7} {'outbox':>8} {'renders':>7}")
+    for n, r in rows:
+        per_chat = r["seconds"] / n
+        print(f"{n:>8} {r['seconds']:>8.2f} {r['seconds'] / base['seconds']:>7.1f} "
+              f"{n / base_n:>7.0f} {1000 * per_chat:>8.3f} {per_chat / base_per_chat:>16.2f} "
+              f"{r['rss_mb']:>8.0f} {r['rss_mb'] - r['rss_before_mb']:>7.0f} "
+              f"{r['messages']:>8} {r['renders']:>7}")
+    last_n, last = rows[-1]
+    ok = last["seconds"] <= TARGET_SECONDS and last["rss_mb"] <= TARGET_MB
+    print(f"at {last_n:,} chats: {last['seconds']:.1f} s (target ≤ {TARGET_SECONDS:.0f}), "
+          f"peak {last['rss_mb']:.0f} MB (target ≤ {TARGET_MB:.0f}) → "
+          f"{'OK' if ok else 'MISSED'}; every chat queued: "
+          f"{all(r['enqueued'] == n for n, r in rows)}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,3000,10000,30000,100000")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--postgres-admin-url", default=os.environ.get(
+        "BORDERBRIEF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(measure(args.child))))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            rows = []
+            for n in sizes:
+                result = run_point(backend, n, args.postgres_admin_url, Path(tmp))
+                print(f"  {backend} {n:>7} chats: {result['seconds']:.2f} s, "
+                      f"{result['rss_mb']:.0f} MB (seeded in {result['seed_seconds']:.1f} s)",
+                      flush=True)
+                rows.append((n, result))
+            ok = report_curve(backend, rows) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
