@@ -89,11 +89,10 @@ def preview(settings: Settings) -> int:
 
 
 async def _preview_text(settings: Settings) -> str:
-    from briefings.compose import compose_brief
-    from briefings.render import render_brief
-
     from bot.cli_poll import _domain, _poll_once
+    from briefings.compose import compose_brief, latest
     from briefings.pipeline import utcnow
+    from briefings.render import render_brief, render_story_list
     from briefings.sources import load_sources
     from briefings.store.db import open_engine
     from briefings.themes import load_themes
@@ -101,15 +100,28 @@ async def _preview_text(settings: Settings) -> str:
     configured = load_sources(settings.sources)
     matcher, filer = _domain(settings)
     # The same poll as `borderbrief poll --once`.
-    await _poll_once(settings, configured, matcher, filer, force=False,
-                     show_progress=sys.stderr.isatty())
-    themes = load_themes(settings.themes).names()
+    report = await _poll_once(settings, configured, matcher, filer, force=False,
+                              show_progress=sys.stderr.isatty())
+    summary = (f"Polled {report.feeds} feeds ({report.failed} failed): "
+               f"{report.new_items} new items.")
+    themes = load_themes(settings.themes)
+    language = settings.default_language
     now = utcnow()
     engine = open_engine(settings.database_url)
     try:
         async with engine.connect() as conn:
             brief = await compose_brief(conn, themes=themes, since=now - PREVIEW_WINDOW, now=now,
-                                        language=settings.default_language)
+                                        language=language)
+            parts = render_brief(brief, fmt="text")
+            if not parts:  # a quiet day: show the latest stories instead of nothing
+                stories = await latest(conn, themes=themes, now=now, limit=10)
+                if stories:
+                    title = "Latest stories" if language == "en" else "Últimas noticias"
+                    parts = render_story_list(stories, language=language, title=title,
+                                              fmt="text")
     finally:
         await engine.dispose()
-    return "\n".join(render_brief(brief, fmt="text"))
+    if not parts:
+        parts = ["No story matches the themes yet; the feeds may be unreachable from here "
+                 "(`borderbrief sources list` shows each feed's health)."]
+    return "\n".join([summary, "", *parts])
