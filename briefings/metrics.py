@@ -187,15 +187,23 @@ def theme_label(theme: str) -> str:
     return "own" if _OWN_THEME.match(theme) else theme
 
 
-_KNOWN_REASONS = ("timeout", "too_large", "parse", "ssrf", "blocked", "network", "gone", "dns")
+# (substring of the error text, label): the fetcher's and parser's wordings, first match wins.
+_KNOWN_REASONS = (
+    ("timeout", "timeout"), ("timed out", "timeout"), ("too_large", "too_large"),
+    ("larger than", "too_large"), ("refused:", "blocked"), ("blocked", "blocked"),
+    ("ssrf", "blocked"), ("could not resolve", "dns"), ("dns", "dns"),
+    ("could not connect", "network"), ("connection", "network"), ("network", "network"),
+    ("redirect", "redirect"), ("gone", "gone"), ("parse", "parse"), ("not a feed", "parse"),
+    ("compressed", "parse"),
+)
 
 
 def error_class(reason: str) -> str:
     """A small, bounded label for an error text, so label values never explode."""
     text = reason.lower()
-    for known in _KNOWN_REASONS:
+    for known, label in _KNOWN_REASONS:
         if known in text:
-            return known
+            return label
     for code in ("4", "5"):
         if text.startswith(f"http_{code}") or text.startswith(f"http {code}"):
             return f"http_{code}xx"

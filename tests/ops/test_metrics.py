@@ -51,7 +51,10 @@ def test_record_cycle_from_a_dataclass_report() -> None:
     ("reason", "label"),
     [("ReadTimeout", "timeout"), ("404", "http_4xx"), ("http_503", "http_5xx"),
      ("body too_large", "too_large"), ("blocked address 10.0.0.1", "blocked"),
-     ("weird: thing with spaces and https://x/y?token=1", "other"), ("tls", "tls")],
+     ("weird: thing with spaces and https://x/y?token=1", "other"), ("tls", "tls"),
+     ("timed out after 15 s", "timeout"), ("HTTP 503 Service Unavailable", "http_5xx"),
+     ("refused: 10.0.0.1 is a private address", "blocked"),
+     ("feed larger than 10 MB", "too_large"), ("could not resolve host (x)", "dns")],
 )
 def test_error_class_keeps_labels_bounded(reason: str, label: str) -> None:
     assert metrics.error_class(reason) == label
