@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ class ThemeSet:
     def names(self) -> list[str]:
         return [t.name for t in self.themes]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Theme]:
         return iter(self.themes)
 
     def __len__(self) -> int:
