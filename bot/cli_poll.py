@@ -218,6 +218,11 @@ class _progress:
 
 def print_summary(report: CycleReport, console: Console) -> None:
     """The cycle's totals, then one line per failed feed with its reason."""
+    if report.feeds == 0:
+        console.print("No feeds due: every enabled feed is backing off after errors or was "
+                      "stopped (see `borderbrief sources list`); --force retries those backing "
+                      "off.")  # fmt: skip
+        return
     table = Table(title=f"Poll finished in {report.duration:.1f} s", title_justify="left")
     for heading in ("Feeds", "Fetched", "Unchanged", "Failed", "New items"):
         table.add_column(heading, justify="right")
