@@ -145,11 +145,23 @@ def story_line(
         href=safe_href(story.url) if level < 4 else None,
         outlets=", ".join(outlets),
         more=i18n.more_sources(extra, language) if extra else "",
-        summary=shorten(story.summary, summary_chars) if summary_chars else "",
+        summary=shorten(_without(story.summary, story.headline), summary_chars)
+        if summary_chars
+        else "",
         terms=", ".join(terms),
         terms_label=i18n.word("terms", language),
         when=i18n.short_time(story.last_seen_at, language) if show_time else "",
     )
+
+
+def _without(summary: str, headline: str) -> str:
+    """The summary without a copy of the headline (feeds often repeat it as the first line)."""
+    summary, headline = _SPACES.sub(" ", summary).strip(), _SPACES.sub(" ", headline).strip()
+    if headline and len(headline) > 20:
+        at = summary.find(headline, 0, len(headline) + 80)
+        if at >= 0:
+            summary = (summary[:at] + summary[at + len(headline) :]).strip(" .:-–—")
+    return summary
 
 
 def _story_block(

@@ -106,6 +106,8 @@ GLOSSARY: dict[str, str] = {
     "announc": "announ", "productos": "goods", "goods": "goods", "autopart": "car_part",
     "pais": "country", "paises": "country", "country": "country", "countries": "country",
     "asiatic": "asia", "asia": "asia", "agricol": "farm", "farm": "farm", "texas": "texas",
+    "advert": "warn", "advier": "warn", "warn": "warn", "accion": "action", "action": "action",
+    "segurid": "securi", "secur": "securi", "creciente": "rising", "rising": "rising",
     "acusa": "accuse", "accus": "accuse", "incumpl": "violate", "violat": "violate",
     "failing": "violate", "entreg": "deliver", "deliver": "deliver",
     # seizures and harm

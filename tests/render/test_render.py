@@ -248,3 +248,10 @@ def test_shorten_cuts_at_a_word_boundary():
 )
 def test_telegram_html_checker(markup, valid):
     assert telegram_html_is_valid(markup) is valid
+
+
+def test_summary_does_not_repeat_the_headline():
+    title = "Mexico's president warns against unilateral U.S. military actions"
+    s = story(headline=title, summary=f"{title}. Sheinbaum spoke on Tuesday.")
+    (part,) = render_brief(brief([s]), fmt="text")
+    assert part.count("warns against") == 1 and "Sheinbaum spoke on Tuesday." in part

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import Hit, Item, StoredItem, ThemeMatch
@@ -72,7 +72,9 @@ async def add_report(
     conn: AsyncConnection, report: Report, at: datetime, sources_by_name: dict[str, int]
 ) -> StoredItem:
     if report.outlet not in sources_by_name:
-        sources_by_name[report.outlet] = await add_source(
+        found = await conn.execute(select(sources.c.id).where(sources.c.name == report.outlet))
+        existing = found.scalar()
+        sources_by_name[report.outlet] = existing or await add_source(
             conn, report.outlet, language=report.language
         )
     return await add_item(

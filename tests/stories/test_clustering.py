@@ -133,7 +133,7 @@ def test_empty_text_never_joins_anything():
 
 
 def test_dev_items_reporting_one_event_cluster(shared_data):
-    """themes-dev.jsonl: three outlets on the Feb 19 terrorist designation; distinct events apart."""
+    """themes-dev.jsonl: three outlets on the Feb 19 designation; other events stay apart."""
     rows = {
         row["id"]: row
         for row in map(json.loads, (shared_data / "themes-dev.jsonl").read_text().splitlines())
