@@ -183,13 +183,17 @@ class Sender:
             kwargs["message_thread_id"] = row.thread_id
         if row.kind == "brief":
             kwargs["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
-        await self.bot.send_message(
-            chat_id=row.chat_id,
-            text=text,
-            parse_mode=parse_mode,
-            disable_notification=row.silent,
-            **kwargs,
-        )
+        try:
+            await self.bot.send_message(
+                chat_id=row.chat_id,
+                text=text,
+                parse_mode=parse_mode,
+                disable_notification=row.silent,
+                **kwargs,
+            )
+        finally:
+            # The pacer counts a send from its answer: the latest the server can have counted it.
+            self.pacer.done(row.chat_id, time.monotonic())
 
     async def _mark_sent(self, row: OutboxRow) -> None:
         """Record acceptance before this send counts as done: the no-loss guarantee.
@@ -238,6 +242,7 @@ class Sender:
         if "parse entities" in lowered and row.parse_mode:
             log_event(log, "malformed message; trying once as plain text", level=logging.WARNING,
                       outbox_id=row.id, chat_id=row.chat_id, error=message, text=row.text[:4096])
+            self.pacer.begin(row.chat_id, time.monotonic())
             try:
                 await self._send(row, plain_text(row.text), None)
             except TelegramError as again:
@@ -246,6 +251,7 @@ class Sender:
             return _Outcome("sent", row)
         if "thread not found" in lowered and row.thread_id is not None:
             # The forum topic was deleted: the chat itself still exists.
+            self.pacer.begin(row.chat_id, time.monotonic())
             return await self.send_one(replace(row, thread_id=None))
         return _Outcome("failed", row, f"BadRequest: {message}")
 
@@ -346,7 +352,7 @@ class _Drain:
             return
         row = queue.popleft()
         self.queued -= 1
-        pacer.record(chat_id, now)
+        pacer.begin(chat_id, now)
         self.busy.add(chat_id)
         task = asyncio.create_task(self.s.send_one(row))
         self.inflight.add(task)

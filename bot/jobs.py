@@ -97,7 +97,8 @@ class Jobs:
     async def alerts(self, story_ids: list[int]) -> None:
         """``poll_cycle``'s ``on_new_stories``: queue alerts for stories worth one."""
         queued = await enqueue_alerts(self.engine, story_ids=story_ids, now=self.clock(),
-                                      per_hour=self.settings.alerts_per_hour)
+                                      per_hour=self.settings.alerts_per_hour,
+                                      themes=self._themes())
         if queued:
             log_event(log, "alerts queued", stories=len(story_ids), alerts=queued)
 

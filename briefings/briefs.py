@@ -57,6 +57,9 @@ class BriefRunReport:
     chats_by_brief: dict[str, int] = field(default_factory=dict)
 
 
+_BriefKey = tuple[tuple[str, ...], str, datetime]  # (theme keys, language, since)
+
+
 @dataclass(frozen=True, slots=True)
 class _DueChat:
     id: int
@@ -93,14 +96,19 @@ async def enqueue_due_briefs(
     """Queue the brief of every chat whose time has come; advance each chat's next brief."""
     compose, render = compose or _default_compose(), render or _default_render()
     known = _known_theme_names(themes)
+    display = _display_themes(themes)
     report = BriefRunReport()
+    # One render per distinct brief for the whole run, however many batches its chats span.
+    rendered: dict[_BriefKey, tuple[list[str], list[int]]] = {}
     while True:
         async with engine.begin() as conn:
             due = await _due_chats(conn, now, batch)
             if due:
                 await _run_batch(conn, due, now=now, grace=grace, known=known,
-                                 compose=compose, render=render, report=report)
+                                 compose=compose, render=render, report=report,
+                                 rendered=rendered, display=display)
         if len(due) < batch:
+            report.distinct = len(rendered)
             return report
 
 
@@ -121,10 +129,11 @@ async def _due_chats(conn: AsyncConnection, now: datetime, limit: int) -> list[_
 async def _run_batch(
     conn: AsyncConnection, due: list[_DueChat], *, now: datetime, grace: timedelta,
     known: frozenset[str] | None, compose: Compose, render: Render, report: BriefRunReport,
+    rendered: dict[_BriefKey, tuple[list[str], list[int]]], display: Mapping[str, Any],
 ) -> None:
     report.due += len(due)
     keys = await _theme_keys(conn, [c.id for c in due], known)
-    groups: dict[tuple[tuple[str, ...], str, datetime], list[_DueChat]] = defaultdict(list)
+    groups: dict[_BriefKey, list[_DueChat]] = defaultdict(list)
     for chat in due:
         if brief_decision(chat.next_brief_at, now, grace) == "skip":
             report.skipped += 1
@@ -138,18 +147,20 @@ async def _run_batch(
         since = max(now - BRIEF_WINDOW, chat.last_brief_at or now - BRIEF_WINDOW)
         groups[(chat_keys, chat.language, since)].append(chat)
     sent_at: dict[int, datetime] = {}
-    for (theme_keys, language, since), members in groups.items():
-        brief = await compose(conn, themes=list(theme_keys), since=since, now=now,
-                              language=language)
-        parts = list(render(brief))
-        report.renders += 1
-        report.distinct += 1
-        report.chats_by_brief[f"{'+'.join(theme_keys)}/{language}"] = len(members)
+    for key, members in groups.items():
+        theme_keys, language, since = key
+        if key not in rendered:
+            brief = await compose(conn, themes=[_theme_for(k, display) for k in theme_keys],
+                                  since=since, now=now, language=language)
+            rendered[key] = (list(render(brief)), brief_story_ids(brief))
+            report.renders += 1
+        parts, story_ids = rendered[key]
+        label = f"{'+'.join(theme_keys)}/{language}"
+        report.chats_by_brief[label] = report.chats_by_brief.get(label, 0) + len(members)
         if not parts:
             report.empty += len(members)
             continue
         report.messages += await _enqueue_brief(conn, members, parts, now)
-        story_ids = brief_story_ids(brief)
         await _remember_sent(conn, [c.id for c in members], story_ids, now)
         for chat in members:
             sent_at[chat.id] = now
@@ -212,6 +223,31 @@ def _known_theme_names(themes: Any) -> frozenset[str] | None:
     return frozenset(t.name for t in getattr(themes, "themes", themes))
 
 
+@dataclass(frozen=True, slots=True)
+class _OwnTheme:
+    """A chat's own theme as compose sees it: its key, and its name for a heading."""
+
+    name: str
+    names: dict[str, str]
+
+
+def _display_themes(themes: Any) -> dict[str, Any]:
+    if themes is None:
+        return {}
+    return {t.name: t for t in getattr(themes, "themes", themes)}
+
+
+def _theme_for(key: str, display: Mapping[str, Any]) -> Any:
+    """The configured Theme (for its display names), an own theme, or the bare key."""
+    if key in display:
+        return display[key]
+    owner = _own_theme_chat(key)
+    if owner is not None:
+        name = key.split(":", 1)[1]
+        return _OwnTheme(key, {"en": name, "es": name})
+    return key
+
+
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -269,6 +305,7 @@ async def enqueue_alerts(
     per_hour: int,
     render_alert: RenderAlert | None = None,
     load_stories: Callable[..., Awaitable[dict[int, Any]]] | None = None,
+    themes: Any = None,  # briefings.themes.ThemeSet, for the theme names an alert shows
 ) -> int:
     """Queue an alert for each new story to the chats with alerts on whose themes it matches.
 
@@ -279,6 +316,7 @@ async def enqueue_alerts(
         return 0
     render_alert = render_alert or _default_render_alert()
     load_stories = load_stories or _story_views
+    display = _display_themes(themes)
     async with engine.begin() as conn:
         wanted = await _alert_targets(conn, list(story_ids))
         if not wanted:
@@ -294,7 +332,8 @@ async def enqueue_alerts(
                        if c in chat_rows and (c, story_id) not in already and budget[c] > 0]
             if view is None or not targets:
                 continue
-            queued += await _queue_story_alert(conn, view, targets, now, render_alert)
+            names = [_theme_for(k, display) for k in getattr(view, "themes", {})]
+            queued += await _queue_story_alert(conn, view, targets, now, render_alert, names)
             for chat in targets:
                 budget[chat.id] -= 1
             await _remember_sent(conn, [c.id for c in targets], [story_id], now)
@@ -302,13 +341,14 @@ async def enqueue_alerts(
 
 
 async def _queue_story_alert(conn: AsyncConnection, view: Any, targets: list[_AlertChat],
-                             now: datetime, render_alert: RenderAlert) -> int:
+                             now: datetime, render_alert: RenderAlert, names: list[Any]) -> int:
     """Render once per language; silent and loud chats get separate rows of the same body."""
     by_language: dict[str, list[_AlertChat]] = defaultdict(list)
     for chat in targets:
         by_language[chat.language].append(chat)
     for language, members in by_language.items():
-        rendered = render_alert(view, language=language)
+        rendered = (render_alert(view, language=language, theme_names=names) if names
+                    else render_alert(view, language=language))
         parts = [rendered] if isinstance(rendered, str) else list(rendered)
         threads = {c.id: c.thread_id for c in members if c.thread_id is not None}
         for silent in (False, True):

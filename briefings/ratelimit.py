@@ -1,8 +1,10 @@
 """Pacing maths for sending to Telegram: overall, per chat and per group, on a clock you pass.
 
 Telegram allows about 30 messages/s per bot, 1/s per chat and 20/min per group. Windows are
-sliding (as Telegram's are), each widened by a small ``margin`` so network jitter between our
-clock and the server's does not tip a send over a limit. A 429 for one chat blocks only that chat
+sliding (as Telegram's are) and count a send from the moment its answer came back — the latest
+moment the server can have counted it — while sends still in flight count as happening now; so
+however the network delays a request, the server never sees more than the limit in a window.
+A small ``margin`` widens each window on top. A 429 for one chat blocks only that chat
 (``block``) — unlike a global pause, every other chat keeps going. ``now`` is any monotonic
 seconds value; nothing here reads a clock.
 """
@@ -21,7 +23,7 @@ class Limits:
     per_second: float = 30.0  # all chats together
     per_chat_interval: float = 1.0  # seconds between two messages to one chat
     per_group_per_minute: int = 20  # groups, supergroups and channels (negative ids)
-    margin: float = 0.02  # seconds added to every window
+    margin: float = 0.01  # seconds added to every window
 
     @property
     def burst(self) -> int:
@@ -36,9 +38,10 @@ def is_group(chat_id: int) -> bool:
 
 @dataclass
 class Pacer:
-    """When each chat may be sent to next; record() every send, block() on a 429."""
+    """When each chat may be sent to next: begin()/done() every send, block() on a 429."""
 
     limits: Limits = field(default_factory=Limits)
+    in_flight: int = 0
     _overall: deque[float] = field(default_factory=deque)
     _last: dict[int, float] = field(default_factory=dict)
     _group: dict[int, deque[float]] = field(default_factory=dict)
@@ -49,9 +52,12 @@ class Pacer:
         window, span = self._overall, 1.0 + self.limits.margin
         while window and now - window[0] >= span:
             window.popleft()
-        if len(window) < self.limits.burst:
+        room = self.limits.burst - self.in_flight
+        if room <= 0:
+            return now + span  # wait for an answer; done() makes room sooner
+        if len(window) < room:
             return now
-        return window[-self.limits.burst] + span
+        return window[-room] + span
 
     def chat_ready_at(self, chat_id: int, now: float) -> float:
         """The earliest time ``chat_id`` may be sent to, ignoring the overall window."""
@@ -79,8 +85,17 @@ class Pacer:
         """The earliest time a message to ``chat_id`` may go: its own limits and the overall."""
         return max(self.chat_ready_at(chat_id, now), self.overall_ready_at(now))
 
+    def begin(self, chat_id: int, now: float) -> None:
+        """A send to ``chat_id`` starts: until done(), it counts as happening right now."""
+        self.in_flight += 1
+
+    def done(self, chat_id: int, now: float) -> None:
+        """The send's answer came back at ``now``: count it from then."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self.record(chat_id, now)
+
     def record(self, chat_id: int, now: float) -> None:
-        """Count a send to ``chat_id`` made at ``now``."""
+        """Count a finished send to ``chat_id`` at ``now``."""
         self._overall.append(now)
         if len(self._overall) > self.limits.burst:
             self._overall.popleft()

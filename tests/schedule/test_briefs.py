@@ -153,7 +153,7 @@ async def test_paused_and_inactive_chats_get_nothing(engine: AsyncEngine) -> Non
     assert {r.chat_id for r in await outbox_rows(engine)} == {50}
 
 
-async def test_render_once_per_distinct_brief(engine: AsyncEngine) -> None:
+async def test_render_once_per_distinct_brief_across_batches(engine: AsyncEngine) -> None:
     sets = [("tariffs",), ("fentanyl",), ("fentanyl", "tariffs")]
     ids = iter(range(100, 1000))
     expected: Counter[tuple[tuple[str, ...], str]] = Counter()
@@ -166,9 +166,9 @@ async def test_render_once_per_distinct_brief(engine: AsyncEngine) -> None:
     report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
                                       render=render, batch=50)  # several batches
     assert report.enqueued == 120 and report.messages == 240
-    # Batches split groups, so a distinct brief may render once per batch it spans — no more.
-    assert len(set(render.calls)) == 6
-    assert report.renders == len(render.calls) <= 6 + 120 // 50
+    # Chats of one brief span several batches; it is still rendered once.
+    assert sorted(render.calls) == sorted(expected)
+    assert report.renders == report.distinct == 6
 
 
 async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: AsyncEngine) -> None:
@@ -184,7 +184,7 @@ async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: Async
 # --- alerts -----------------------------------------------------------------------------------
 
 
-def render_alert(view: Any, *, language: str) -> list[str]:
+def render_alert(view: Any, *, language: str, **_: Any) -> list[str]:
     return [f"<b>{view.headline}</b> ({language})"]
 
 
@@ -234,3 +234,34 @@ async def test_alerts_for_own_themes_quiet_hours_and_cap(engine: AsyncEngine) ->
     later = NOW + timedelta(hours=1, minutes=1)
     assert await enqueue_alerts(engine, story_ids=[20, 21, 22], now=later, per_hour=2,
                                 render_alert=render_alert) == 1
+
+
+# --- with the real composer and renderer -----------------------------------------------------
+
+
+async def test_real_brief_and_alert_rendering(engine: AsyncEngine) -> None:
+    from briefings.paths import default_config_file
+    from briefings.themes import load_themes
+
+    themes = load_themes(default_config_file("themes.toml"))
+    async with engine.begin() as conn:
+        await add_story(conn, 1, ["tariffs"])
+        await add_story(conn, 2, ["fentanyl"])
+    await due_chats(engine, [10, 11], themes=["tariffs", "fentanyl"], language="es")
+    report = await enqueue_due_briefs(engine, themes=themes, now=NOW, grace=GRACE)
+    assert (report.enqueued, report.renders) == (2, 1)
+    texts = [r.text for r in await outbox_rows(engine) if r.chat_id == 10]
+    joined = "\n".join(texts)
+    assert "Story 1" in joined and "Story 2" in joined
+    assert "Aranceles" in joined  # the theme's Spanish name heads its section
+    async with engine.connect() as conn:
+        sent = {tuple(r) for r in await conn.execute(
+            select(sent_stories.c.chat_id, sent_stories.c.story_id))}
+    assert sent == {(10, 1), (10, 2), (11, 1), (11, 2)}
+
+    await alert_chats(engine, [20], themes=["tariffs"])
+    async with engine.begin() as conn:
+        await add_story(conn, 3, ["tariffs"], at=NOW)
+    assert await enqueue_alerts(engine, story_ids=[3], now=NOW, per_hour=5, themes=themes) == 1
+    alert = [r for r in await outbox_rows(engine) if r.chat_id == 20]
+    assert len(alert) == 1 and "Story 3" in alert[0].text and alert[0].kind == "alert"

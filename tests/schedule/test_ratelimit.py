@@ -91,3 +91,16 @@ def test_move_carries_a_block_to_the_new_chat() -> None:
     pacer.move(-5, -1005)
     assert pacer.ready_at(-1005, 0.0) == 50.0
     assert pacer.ready_at(-5, 0.0) == 0.0
+
+
+def test_sends_in_flight_count_as_now_and_finished_ones_from_their_answer() -> None:
+    pacer = Pacer(Limits(per_second=2, margin=0.0))
+    pacer.begin(1, 0.0)
+    pacer.begin(2, 0.0)
+    assert pacer.overall_ready_at(0.0) > 0.0  # both slots are taken by sends in flight
+    pacer.done(1, 0.3)  # the server may have counted it as late as 0.3
+    assert pacer.in_flight == 1
+    assert pacer.overall_ready_at(0.5) == pytest.approx(1.3)
+    assert pacer.chat_ready_at(1, 0.5) == pytest.approx(1.3)
+    pacer.done(2, 0.4)
+    assert pacer.overall_ready_at(1.35) == 1.35
