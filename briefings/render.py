@@ -160,7 +160,8 @@ def _without(summary: str, headline: str) -> str:
     if headline and len(headline) > 20:
         at = summary.find(headline, 0, len(headline) + 80)
         if at >= 0:
-            summary = (summary[:at] + summary[at + len(headline) :]).strip(" .:-–—")
+            rest = summary[at + len(headline) :].lstrip(" .:-–—")
+            summary = f"{summary[:at].strip()} {rest}".strip()
     return summary
 
 
