@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
+
 from briefings.briefs import enqueue_due_briefs  # noqa: E402
 from briefings.store.db import open_engine, upgrade  # noqa: E402
 from briefings.store.tables import chats, stories, story_themes, subscriptions  # noqa: E402
