@@ -57,6 +57,7 @@ from briefings.store.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]+>")
+_MARK_TRIES = 3
 _GONE = ("chat not found", "user is deactivated", "group chat was deleted",
          "bot was kicked", "not enough rights to send text", "have no rights to send")
 
@@ -133,6 +134,7 @@ class Sender:
         self._mark_lock = asyncio.Lock()
         self._mark_conn: AsyncConnection | None = None
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Future[None] | None = None
 
     def stop(self) -> None:
         """Finish the messages in flight, hand the rest back, and return from drain()."""
@@ -202,11 +204,19 @@ class Sender:
         the commit that includes it, so at most ``max_in_flight`` accepted messages are ever
         unrecorded — exactly one with the default of one in flight.
         """
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._marks.append((row.id, done))
-        if not self._mark_lock.locked():
-            asyncio.ensure_future(self._flush_marks())
-        await done
+        for attempt in range(_MARK_TRIES):
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._marks.append((row.id, done))
+            if not self._mark_lock.locked():
+                self._flusher = asyncio.ensure_future(self._flush_marks())
+            try:
+                await done
+                return
+            except Exception:  # the store hiccuped (locked, connection lost): the send stands
+                if attempt == _MARK_TRIES - 1:
+                    raise
+                log.warning("could not mark outbox row %s sent; retrying", row.id, exc_info=True)
+                await asyncio.sleep(0.2 * (attempt + 1))
 
     async def _flush_marks(self) -> None:
         async with self._mark_lock:
