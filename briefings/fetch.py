@@ -93,11 +93,14 @@ class _Inflater:
     def __init__(self, encoding: str) -> None:
         self._encoding = encoding
         self._raw_deflate_tried = False
+        self._junk = False
         # 47 = zlib header auto-detect (gzip or zlib); raw deflate is tried if that fails.
         self._zlib = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
 
     def decode(self, data: bytes, room: int) -> bytes:
         """Decoded bytes of ``data``; raises _TooLarge if they would exceed ``room``."""
+        if self._junk:
+            return b""
         if self._zlib is None:
             if len(data) > room:
                 raise _TooLarge
@@ -110,7 +113,16 @@ class _Inflater:
             self._raw_deflate_tried = True  # servers that send raw deflate without the header
             self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
             out = self._zlib.decompress(data, room + 1)
-        if len(out) > room or self._zlib.unconsumed_tail:
+        # Concatenated gzip members (some servers append to a gzip file) decode one by one.
+        while self._zlib.eof and self._zlib.unused_data and len(out) <= room:
+            rest = self._zlib.unused_data
+            self._zlib = zlib.decompressobj(47)
+            try:
+                out += self._zlib.decompress(rest, room + 1 - len(out))
+            except zlib.error:
+                self._junk = True  # trailing bytes after the last member: ignored, as browsers do
+                break
+        if len(out) > room or (self._zlib.unconsumed_tail and not self._junk):
             raise _TooLarge
         return out
 

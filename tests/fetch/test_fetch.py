@@ -284,3 +284,14 @@ async def test_connections_are_reused_across_200_304_and_errors(feed_server: Fee
             assert (await fetcher.fetch(feed_server.url("/moved"))).outcome == "ok"
     assert feed_server.requests["/feed.xml"] == 7
     assert feed_server.connections == 1  # unread bodies would have closed the connection
+
+
+async def test_concatenated_gzip_members_and_trailing_junk(feed_server: FeedServer) -> None:
+    import gzip
+
+    head, tail = b"<rss version='2.0'><channel><title>two ", b"members</title></channel></rss>"
+    body = gzip.compress(head) + gzip.compress(tail) + b"\x00\x00junk"
+    url = feed_server.add("/multi", body, {"Content-Encoding": "gzip"})
+    result = await fetch(url)
+    assert result.outcome == "ok", result.error
+    assert result.body == head + tail
