@@ -29,7 +29,7 @@ from typing import Any
 # of one event by other outlets score 0.14-0.47 (English vs Spanish included), different events
 # on the same theme at most 0.12. The time window keeps apart what text alone cannot.
 DEFAULT_THRESHOLD = 0.13
-LEDE_WORDS = 40  # words of the summary that count: a lede, not the whole article
+LEDE_WORDS = 30  # words of the summary that count: a lede, not the whole article
 STEM = 6
 
 BINS = 96
@@ -260,7 +260,7 @@ def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
     unigrams = frozenset(hashed)
     # A pair's hash mixes its two word hashes, smaller first: the same pair in either order.
     pairs = frozenset(
-        ((min(a, b) * 0x9E3779B1 + max(a, b)) * 0x85EBCA77 >> 16) & _MASK32
+        ((a * 0x9E3779B1) ^ b if a < b else (b * 0x9E3779B1) ^ a) & _MASK32
         for a, b in zip(hashed, hashed[1:], strict=False)
     )
     sketch = _sketch(unigrams)
@@ -309,9 +309,11 @@ def _sketch(token_set: frozenset[int]) -> tuple[int, ...]:
 def _band_keys(sketch: tuple[int, ...]) -> tuple[int, ...]:
     if not sketch:
         return ()
-    # Rows are 32-bit hashes: one integer per band holds the band number and both rows.
+    # Rows are 32-bit hashes: both rows of a band in one 64-bit integer, plus the band's
+    # number so that equal rows in different bands do not share a bucket.
     return tuple(
-        (band << 64) | (sketch[2 * band] << 32) | sketch[2 * band + 1] for band in range(BANDS)
+        ((first << 32) | second) + band
+        for band, (first, second) in enumerate(zip(sketch[0::2], sketch[1::2], strict=True))
     )
 
 
@@ -393,9 +395,12 @@ class StoryIndex:
                 for position in bucket[-self._bucket_cap :]:
                     collisions[position] = collisions.get(position, 0) + 1
         # Shared bands estimate similarity: only the likeliest few get the exact comparison.
-        likeliest = heapq.nlargest(self._verify, collisions.items(), key=lambda kv: (kv[1], kv[0]))
+        # One shared band is mostly chance; several are not.
+        likeliest = [p for p, count in collisions.items() if count > 1] or list(collisions)
+        if len(likeliest) > self._verify:
+            likeliest = heapq.nlargest(self._verify, likeliest, key=lambda p: (collisions[p], p))
         best: tuple[float, int] | None = None
-        for position, _ in likeliest:
+        for position in likeliest:
             entry = self._entries[position]
             if abs(at - self._last_seen[entry.story_id]) > window and abs(at - entry.at) > window:
                 continue

@@ -1,0 +1,136 @@
+"""How fast matched items become stories: fingerprints, LSH clustering, and file_items.
+
+    .venv/bin/python bench/story_filing.py [--items 50000] [--database-url URL]
+
+Items are generated: events of 8 reports each, every report rewording about a third of its
+event's 20 words, with a few words common to the whole corpus (as "Mexico" and "Trump" are in
+real news). Prints items/s for each stage and, as a baseline measured in the same run, the
+all-pairs comparison that LSH banding replaces (timed on a sample, extrapolated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from briefings.model import Hit, Item, StoredItem, ThemeMatch
+from briefings.store.db import open_engine, upgrade
+from briefings.store.stories import file_items
+from briefings.store.tables import items, sources
+from briefings.stories import DEFAULT_THRESHOLD, cluster, fingerprint, similarity
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+COMMON = ["mexico", "trump", "sheinbaum", "tariffs", "cartel", "border", "fentanyl", "president"]
+
+
+def corpus(n: int, seed: int = 7) -> list[tuple[str, str, datetime, int]]:
+    """(title, summary, published, event) for ``n`` reports."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnoprstuvy"
+    vocab = ["".join(rng.choices(letters, k=rng.randint(4, 10))) for _ in range(8000)]
+    out = []
+    for event in range(n // 8 + 1):
+        base = rng.sample(vocab, 20)
+        for _ in range(2):
+            base[rng.randrange(20)] = rng.choice(COMMON)
+        at = T0 + timedelta(minutes=rng.randint(0, 7 * 24 * 60))
+        for _ in range(8):
+            words = [w if rng.random() > 0.35 else rng.choice(vocab) for w in base]
+            when = at + timedelta(minutes=rng.randint(0, 600))
+            out.append((" ".join(words[:9]), " ".join(words[9:]), when, event))
+    return out[:n]
+
+
+def all_pairs_seconds(fps: list, sample: int) -> float:
+    """Time for greedy clustering by comparing each item with every story so far."""
+    start = time.perf_counter()
+    reps: list = []
+    for fp in fps[:sample]:
+        if not any(similarity(fp, rep) >= DEFAULT_THRESHOLD for rep in reps):
+            reps.append(fp)
+    elapsed = time.perf_counter() - start
+    # The work grows with the square of the items: extrapolate to all of them.
+    return elapsed * (len(fps) / sample) ** 2
+
+
+async def file_all(url: str, docs: list[tuple[str, str, datetime, int]]) -> tuple[float, int]:
+    engine = open_engine(url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            ids = []
+            for i in range(50):
+                result = await conn.execute(
+                    insert(sources)
+                    .values(
+                        name=f"bench {i}", url=f"https://s{i}.bench.example/feed",
+                        language="en", created_at=T0,
+                    )
+                    .returning(sources.c.id)
+                )  # fmt: skip
+                ids.append(result.scalar_one())
+            rows = [
+                {
+                    "source_id": ids[i % 50], "guid": f"bench-{i}", "url": f"https://x.example/{i}",
+                    "title": t, "summary": s, "language": "en", "published_at": at,
+                    "fetched_at": at,
+                }
+                for i, (t, s, at, _) in enumerate(docs)
+            ]  # fmt: skip
+            result = await conn.execute(
+                insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
+            )
+            item_ids = list(result.scalars())
+        stored = [
+            StoredItem(item_ids[i], ids[i % 50], Item(str(i), f"b{i}", "", t, s, "en", at))
+            for i, (t, s, at, _) in enumerate(docs)
+        ]
+        match = [ThemeMatch("tariffs", 1.0, (Hit("tariff", "title"),))]
+        matches = {s.id: match for s in stored}
+        start = time.perf_counter()
+        async with engine.begin() as conn:
+            result = await file_items(conn, stored, matches, T0 + timedelta(days=10))
+        return time.perf_counter() - start, len(result.new_story_ids)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    docs = corpus(args.items)
+    events = len({d[3] for d in docs})
+
+    start = time.perf_counter()
+    fps = [fingerprint(t, s, "en") for t, s, _, _ in docs]
+    t_fp = time.perf_counter() - start
+    start = time.perf_counter()
+    assigned = cluster([(i, fp, d[2]) for i, (fp, d) in enumerate(zip(fps, docs, strict=True))])
+    t_cluster = time.perf_counter() - start
+    stories = len(set(assigned.values()))
+    t_pairs = all_pairs_seconds(fps, min(len(fps), 3000))
+
+    print(f"items: {len(docs)} ({events} events of 8 reports)")
+    print(f"fingerprint:        {t_fp:6.2f} s  {len(docs) / t_fp:9.0f} items/s")
+    print(f"cluster (LSH):      {t_cluster:6.2f} s  {len(docs) / t_cluster:9.0f} items/s")
+    print(f"all-pairs baseline: {t_pairs:6.2f} s  (extrapolated from 3000 items)")
+    print(f"LSH speed-up over all pairs: {t_pairs / t_cluster:.1f}x; stories formed: {stories}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        elapsed, new = asyncio.run(file_all(url, docs))
+    print(f"file_items ({url.split(':')[0]}): {elapsed:6.2f} s  {len(docs) / elapsed:9.0f} "
+          f"items/s, {new} stories")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
