@@ -1,9 +1,14 @@
-"""Feed bytes → clean ``Item`` values, with feedparser doing the XML and encoding work.
+"""Feed bytes → clean ``Item`` values.
 
-feedparser never fetches external entities and does not expand nested entity declarations, so
-"billion laughs" and XXE bodies come back unexpanded; we also strip the leftover ``&name;``
-references such bodies leave in titles. Nothing here raises on a bad feed: the reason comes
-back as ``ParsedFeed.error``.
+Plain, well-formed RSS 2.0 and Atom 1.0 are read by a small ElementTree reader (about 4x
+faster); everything else (RDF, other encodings, DOCTYPEs, broken XML, odd dates) goes to
+feedparser, which does the encoding detection and recovery. Both give the same items: the
+reader declines anything where they could differ, and a test compares them on every fixture.
+
+Hostile XML: the fast reader never sees a DOCTYPE; feedparser never fetches external entities
+and does not expand nested entity declarations, so "billion laughs" and XXE bodies come back
+unexpanded, and we strip the leftover ``&name;`` references they leave in titles. Nothing here
+raises on a bad feed: the reason comes back as ``ParsedFeed.error``.
 """
 
 from __future__ import annotations
