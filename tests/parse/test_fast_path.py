@@ -21,6 +21,9 @@ CONTENT_TYPES = [
     "text/xml",
     "text/xml; charset=utf-8",
     "text/html; charset=windows-1252",
+    "text/html; charset=utf-8",
+    "text/plain",
+    "application/octet-stream",
 ]
 
 
