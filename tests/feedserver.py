@@ -9,8 +9,20 @@ Usage::
 
 Every route registered with :meth:`FeedServer.add` carries an ETag and a Last-Modified and
 answers 304 to a matching If-None-Match / If-Modified-Since. Helpers add the awkward cases a
-fetcher must survive: redirects, slow answers, endless bodies, gzip, error statuses. Registering
-a route is a dict insert, so thousands of feeds are cheap (``bench/poll.py`` serves 1,000).
+fetcher must survive:
+
+* ``add_file(path, "rss2_borderwire.xml")`` serves a fixture from ``tests/data/feeds``; the
+  hostile ones are ``hostile/billion_laughs.xml``, ``hostile/external_entity.xml``,
+  ``hostile/invalid.xml``, ``hostile/not_a_feed.html``, ``hostile/bozo_with_items.xml``;
+* ``add_status`` (429 + Retry-After, 500, 410...), ``add_redirect`` (301/302/307/308);
+* ``add_slow`` (answers after a delay), ``add_trickle`` (a byte now and then: beats read
+  timeouts), ``add_large`` (a lazily generated body of any size);
+* ``add_gzip`` (gzip/deflate), ``add_gzip_bomb`` (small on the wire, huge inflated).
+
+Counters: ``requests[path]``, ``conditional_requests[path]``, ``not_modified[path]``,
+``last_headers[path]`` and ``connections``. Registering a route is a dict insert, so thousands
+of feeds are cheap (``bench/poll.py`` serves 1,000). ``parse_comment_headers`` reads the
+``Header:`` lines of feedparser's test files.
 """
 
 from __future__ import annotations
