@@ -295,3 +295,11 @@ async def test_concatenated_gzip_members_and_trailing_junk(feed_server: FeedServ
     result = await fetch(url)
     assert result.outcome == "ok", result.error
     assert result.body == head + tail
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+async def test_unknown_host_is_a_readable_error(allow_private: bool) -> None:
+    config = FetchConfig(timeout=2, deadline=5, allow_private=allow_private)
+    result = await fetch("http://no-such-host.invalid/feed.xml", config)  # RFC 6761: never resolves
+    assert result.outcome == "error" and result.error is not None
+    assert result.error.startswith("could not resolve host")
