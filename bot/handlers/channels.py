@@ -6,8 +6,7 @@ administrator there too (so it can post).
 
 from __future__ import annotations
 
-from telegram import Chat as TgChat
-from telegram import Update
+from telegram import ChatFullInfo, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
@@ -109,7 +108,7 @@ def _title(chat: Chat) -> str:
     return chat.title or (f"@{chat.username}" if chat.username else str(chat.id))
 
 
-async def _lookup(turn: Turn, text: str) -> tuple[TgChat, str] | None:
+async def _lookup(turn: Turn, text: str) -> tuple[ChatFullInfo, str] | None:
     ref = parse_channel_ref(text)
     try:
         tg_chat = await turn.context.bot.get_chat(ref)
@@ -130,7 +129,7 @@ async def _is_admin(turn: Turn, chat_id: int, user_id: int) -> bool:
     return member.status in ADMIN_STATUSES
 
 
-async def _verified_channel(turn: Turn, text: str) -> tuple[TgChat, str] | None:
+async def _verified_channel(turn: Turn, text: str) -> tuple[ChatFullInfo, str] | None:
     """The channel, if the user and the bot both administer it (else the user is told why)."""
     found = await _lookup(turn, text)
     if found is None:
@@ -159,11 +158,11 @@ async def _own_channel(turn: Turn, text: str) -> Chat | None:
     if found is None:
         return None
     async with turn.state.engine.connect() as conn:
-        chat = await store.get_chat(conn, found[0].id)
-    if chat is None or chat.type != ChatType.CHANNEL:
+        registered = await store.get_chat(conn, found[0].id)
+    if registered is None or registered.type != ChatType.CHANNEL:
         await turn.say("channel_unknown", ref=text)
         return None
-    if not await _is_admin(turn, chat.id, _user_id(turn)):
+    if not await _is_admin(turn, registered.id, _user_id(turn)):
         await turn.say("channel_user_not_admin", ref=text)
         return None
-    return chat
+    return registered

@@ -188,3 +188,20 @@ async def test_private_block_deactivates_and_unblock_reactivates(botapi, engine,
             themes = await store.subscribed_themes(conn, ADMIN)
     assert (blocked, unblocked) == (False, True)
     assert themes  # the settings were kept while blocked
+
+
+async def test_channel_managed_by_another_admin_but_not_by_strangers(botapi, engine, tmp_path):
+    _channel(botapi)
+    other_admin, stranger = 13, 14
+    botapi.set_member(CHANNEL, other_admin, "administrator")
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await bot.say(ADMIN, "/channel add @noticiasnorte")
+        [refused] = await bot.say(stranger, "/channel remove @noticiasnorte")
+        [changed] = await bot.say(other_admin, "/channel themes @noticiasnorte fentanyl")
+        [unknown] = await bot.say(other_admin, "/channel themes @nosuch fentanyl")
+        async with engine.connect() as conn:
+            themes = await store.subscribed_themes(conn, CHANNEL)
+            still = await store.get_chat(conn, CHANNEL)
+    assert "you aren't one" in refused and still is not None
+    assert "Fentanyl" in changed and themes == ["fentanyl"]
+    assert "can't see @nosuch" in unknown
