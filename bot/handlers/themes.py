@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 from telegram.error import BadRequest
 
@@ -10,6 +12,8 @@ from bot.handlers.common import Context, Turn
 from bot.keyboards import DONE, TOGGLE, theme_picker
 from briefings.store import chats as store
 from briefings.themes import ThemesError, parse_custom_theme
+
+BACKFILL_WINDOW = timedelta(days=7)  # how far back a new /track theme is matched at once
 
 
 async def themes_command(update: Update, context: Context) -> None:
@@ -93,7 +97,7 @@ async def track(update: Update, context: Context) -> None:
         return
     try:
         name, terms = parse_track(turn.args, turn.state.themes)
-        parse_custom_theme(name, terms)
+        theme = parse_custom_theme(name, terms)
     except ArgError as error:
         await turn.bad(error)
         return
@@ -107,6 +111,9 @@ async def track(update: Update, context: Context) -> None:
                                     cap=turn.state.max_own_themes)
         except store.TooManyThemes:
             new = None
+        else:  # so /latest finds the recent stories at once, not after the next poll
+            await store.backfill_own_theme(conn, turn.chat_id, theme,
+                                           since=turn.now - BACKFILL_WINDOW)
     if new is None:
         await turn.bad(ArgError("err_track_cap", "untrack", cap=turn.state.max_own_themes))
         return

@@ -20,6 +20,7 @@ from briefings.store.tables import (
     chat_themes,
     chats,
     item_themes,
+    items,
     outbox,
     sent_stories,
     state,
@@ -311,6 +312,47 @@ async def untrack(conn: AsyncConnection, chat_id: int, name: str) -> bool:
     )
     await _forget_theme_matches(conn, custom_theme_key(chat_id, name))
     return bool(result.rowcount)
+
+
+async def backfill_own_theme(
+    conn: AsyncConnection, chat_id: int, theme: Any, *, since: datetime, limit: int = 5000
+) -> int:
+    """Match a chat's new own theme against items stored since ``since``; returns the matches.
+
+    Without this a new /track would find nothing until the next poll brings new items. Bounded
+    by ``limit`` (newest first) so a command never walks the whole archive.
+    """
+    from dataclasses import replace
+
+    from briefings.matcher import Matcher
+
+    key = custom_theme_key(chat_id, theme.name)
+    matcher = Matcher([replace(theme, name=key)])
+    rows = await conn.execute(
+        select(items.c.id, items.c.title, items.c.summary, items.c.language, items.c.story_id)
+        .where(items.c.published_at >= since)
+        .order_by(items.c.published_at.desc())
+        .limit(limit)
+    )
+    item_rows, story_scores = [], {}
+    for row in rows:
+        found = matcher.match(row.title, row.summary, row.language)
+        if not found:
+            continue
+        best = found[0]
+        hits = [[hit.term, hit.field] for hit in best.hits]
+        item_rows.append({"item_id": row.id, "theme": key, "score": best.score, "hits": hits})
+        if row.story_id is not None:
+            story_scores[row.story_id] = max(best.score, story_scores.get(row.story_id, 0.0))
+    if item_rows:
+        await conn.execute(insert_ignore(conn, item_themes, ["item_id", "theme"]), item_rows)
+    if story_scores:
+        await conn.execute(
+            insert_ignore(conn, story_themes, ["story_id", "theme"]),
+            [{"story_id": sid, "theme": key, "score": score}
+             for sid, score in story_scores.items()],
+        )
+    return len(item_rows)
 
 
 async def _forget_theme_matches(conn: AsyncConnection, key: str) -> None:

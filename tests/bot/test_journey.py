@@ -119,3 +119,23 @@ async def test_channel_gets_its_brief_at_its_time(botapi, engine, tmp_path):
     text = "\n".join(c.params["text"] for c in botapi.sent(channel))
     assert STORIES[1][0] in text  # fentanyl
     assert STORIES[0][0] not in text and STORIES[2][0] not in text
+
+
+async def test_a_new_own_theme_finds_recent_stories_at_once(botapi, engine, tmp_path):
+    with FeedServer() as feeds:
+        url = feeds.add("/wire.xml", _feed(), {"Content-Type": RSS})
+        async with running_bot(botapi, engine, tmp_path, jobs=True,
+                               sources=_sources(tmp_path, url),
+                               allow_private_sources=True) as bot:
+            await _run_job(bot, "poll")
+            [tracked] = await bot.say(USER, "/track nogales nogales -steel")
+            found = "\n".join(await bot.say(USER, "/topic nogales"))
+            await bot.say(USER, "/untrack nogales")
+            await bot.say(USER, "/track steel steel")
+            latest = "\n".join(await bot.say(USER, "/latest"))
+            await bot.say(USER, "/unsubscribe all")
+            only_own = "\n".join(await bot.say(USER, "/latest"))
+    assert "Tracking <b>nogales</b>" in tracked
+    assert STORIES[1][0] in found and STORIES[0][0] not in found
+    assert STORIES[0][0] in latest
+    assert STORIES[0][0] in only_own and STORIES[1][0] not in only_own
