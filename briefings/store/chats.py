@@ -334,7 +334,8 @@ async def backfill_own_theme(
         .order_by(items.c.published_at.desc())
         .limit(limit)
     )
-    item_rows, story_scores = [], {}
+    item_rows: list[dict[str, Any]] = []
+    story_scores: dict[int, float] = {}
     for row in rows:
         found = matcher.match(row.title, row.summary, row.language)
         if not found:
