@@ -18,11 +18,14 @@ class FloodLimiter:
 
     limit: int = 20
     window: float = 60.0
+    prune_at: int = 10_000  # users remembered before idle ones are dropped
     _seen: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _warned: set[int] = field(default_factory=set)
 
     def check(self, user_id: int, now: float) -> Verdict:
         """Record an update from ``user_id`` at ``now`` (seconds) and say what to do with it."""
+        if len(self._seen) >= self.prune_at:
+            self.forget_idle(now)
         seen = self._seen[user_id]
         while seen and now - seen[0] >= self.window:
             seen.popleft()

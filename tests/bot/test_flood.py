@@ -31,6 +31,13 @@ def test_limiter_is_per_user_and_forgets_idle_users():
     assert not limiter._seen.keys() - {1}
 
 
+def test_limiter_memory_stays_bounded():
+    limiter = FloodLimiter(limit=5, window=10, prune_at=100)
+    for user in range(1000):
+        limiter.check(user, float(user))  # each user idle once 10 s have passed
+    assert len(limiter._seen) <= 100
+
+
 async def test_flooding_user_gets_one_warning_then_silence(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path) as bot:
         for _ in range(20):
