@@ -85,11 +85,12 @@ def _domain(settings: Settings) -> tuple[Any, Any]:
         matcher = None
     else:
         matcher = Matcher(load_themes(settings.themes).themes)
+    filer: Any
     try:
-        from briefings.store.stories import file_items
+        from briefings.store.stories import file_items as filer
     except ImportError:
-        file_items = None
-    return matcher, file_items
+        filer = None
+    return matcher, filer
 
 
 async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:

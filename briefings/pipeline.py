@@ -11,7 +11,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import aclosing, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -179,7 +179,7 @@ async def _fetch_and_parse(
     due: Sequence[SourceRow],
     now_fn: Callable[[], datetime],
     pool: Executor | None,
-) -> AsyncIterator[tuple[SourceRow, FetchResult, ParsedFeed | None]]:
+) -> AsyncGenerator[tuple[SourceRow, FetchResult, ParsedFeed | None], None]:
     """Fetch and parse every source concurrently; yield each as it is ready.
 
     A few workers more than the fetcher's own limit keep it busy; the bounded queue keeps at

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -93,9 +94,9 @@ async def sync_sources(conn: AsyncConnection, configured: Sequence[Source], now:
     wanted = {s.name for s in configured}
 
     # Free the URLs of rows leaving the config first so a renamed source can take its row.
-    for row in rows.values():
-        if row.name not in wanted and row.source.enabled:
-            await conn.execute(update(t).where(t.c.id == row.id).values(enabled=False))
+    for leaving in rows.values():
+        if leaving.name not in wanted and leaving.source.enabled:
+            await conn.execute(update(t).where(t.c.id == leaving.id).values(enabled=False))
 
     for source in configured:
         row = rows.get(source.name)
@@ -263,9 +264,8 @@ async def record_failure(
 ) -> None:
     """A failed poll: count the error, back off; stop polling on 410 or at MAX_ERRORS."""
     count = t.c.error_count + 1
-    if gone:
-        disabled = GONE
-    else:
+    disabled: Any = GONE
+    if not gone:
         disabled = case((count >= MAX_ERRORS, TOO_MANY_ERRORS), else_=t.c.disabled_reason)
     await conn.execute(
         update(t)
