@@ -158,5 +158,3 @@ def test_dev_items_reporting_one_event_cluster(shared_data):
     assert {assigned[i] for i in range(3)} == {0}
     assert len({assigned[i] for i in range(3, len(docs))}) == len(others)
     assert all(assigned[i] != 0 for i in range(3, len(docs)))
-
-

@@ -167,3 +167,36 @@ async def test_theme_counts_by_day(engine):
     assert counts.daily["fentanyl"] == [0, 0, 0, 0, 1, 0, 3]  # oldest day first
     assert counts.daily["tariffs"] == [0] * 7
     assert counts.days_with_data == [True] * 7  # the first item was fetched 9 days back
+
+
+async def test_filing_many_items_takes_a_bounded_number_of_statements(engine):
+    """Batches, not a round trip per item: 200 items cost no more statements than 6."""
+    from sqlalchemy import event
+
+    from tests.stories.helpers import add_source
+
+    async def statements_for(n: int, offset: int) -> int:
+        async with engine.begin() as conn:
+            src = await add_source(conn, f"Wire {offset}")
+            stored = [
+                await add_item(
+                    conn, src, title=f"Headline {offset + i} about topic {(offset + i) % 7}",
+                    summary=REPORTS[i % len(REPORTS)].summary, at=T0 + timedelta(minutes=i),
+                )
+                for i in range(n)
+            ]  # fmt: skip
+            seen: list[str] = []
+
+            def count(conn_, cursor, statement, *args):
+                seen.append(statement)
+
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            try:
+                await file_items(conn, stored, {s.id: [match("tariffs")] for s in stored}, T0)
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
+            return len(seen)
+
+    few = await statements_for(6, 0)
+    many = await statements_for(200, 1000)
+    assert many <= few + 6  # a few more pages of a bulk insert at most
