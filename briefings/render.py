@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -131,6 +132,7 @@ def story_line(
     *,
     show_terms: bool = False,
     show_time: bool = False,
+    tz: tzinfo | None = None,
     level: int = 0,
 ) -> StoryLine:
     """A story's display values; higher ``level`` drops detail so that a huge story fits."""
@@ -150,7 +152,9 @@ def story_line(
         else "",
         terms=", ".join(terms),
         terms_label=i18n.word("terms", language),
-        when=i18n.short_time(story.last_seen_at, language) if show_time else "",
+        when=i18n.short_time(story.last_seen_at.astimezone(tz or UTC), language)
+        if show_time
+        else "",
     )
 
 
@@ -166,7 +170,7 @@ def _without(summary: str, headline: str) -> str:
 
 
 def _story_block(
-    story: StoryView, language: str, fmt: Format, limit: int | None, **options: bool
+    story: StoryView, language: str, fmt: Format, limit: int | None, **options: Any
 ) -> str:
     block = ""
     for level in range(5):
@@ -249,14 +253,19 @@ def render_brief(
     fmt: Format = "html",
     show_terms: bool = False,
     limit: int | None = TELEGRAM_LIMIT,
+    tz: tzinfo | None = None,
 ) -> list[str]:
-    """A daily brief as message parts; no parts when it has no stories."""
+    """A daily brief as message parts; no parts when it has no stories.
+
+    ``tz`` is the chat's time zone: the brief is dated by the chat's calendar (default UTC).
+    """
     if brief.empty:
         return []
     language = brief.language
     m = _macros(fmt)
     title = i18n.word("daily_brief", language)
-    blocks = [_Block(str(m.brief_header(title, i18n.long_date(brief.generated_at, language))))]
+    date = i18n.long_date(brief.generated_at.astimezone(tz or UTC), language)
+    blocks = [_Block(str(m.brief_header(title, date)))]
     for section in brief.sections:
         if section.stories:
             blocks.extend(_section_blocks(section, language, fmt, limit, show_terms))
@@ -271,8 +280,10 @@ def render_story_list(
     fmt: Format = "html",
     show_terms: bool = False,
     limit: int | None = TELEGRAM_LIMIT,
+    tz: tzinfo | None = None,
 ) -> list[str]:
-    """A titled list of stories (for /latest and /topic), newest first as given."""
+    """A titled list of stories (for /latest and /topic), newest first as given; times are
+    shown in ``tz`` (the chat's time zone; default UTC)."""
     m = _macros(fmt)
     header = str(m.list_header(title))
     if not stories:
@@ -280,7 +291,9 @@ def render_story_list(
     room = None if limit is None else limit - utf16_len(header) - 2
     blocks = [_Block(header)]
     for story in stories:
-        text = _story_block(story, language, fmt, room, show_terms=show_terms, show_time=True)
+        text = _story_block(
+            story, language, fmt, room, show_terms=show_terms, show_time=True, tz=tz
+        )
         blocks.append(_Block(text))
     return pack(blocks, limit)
 

@@ -255,3 +255,16 @@ def test_summary_does_not_repeat_the_headline():
     s = story(headline=title, summary=f"{title}. Sheinbaum spoke on Tuesday.")
     (part,) = render_brief(brief([s]), fmt="text")
     assert part.count("warns against") == 1 and "Sheinbaum spoke on Tuesday." in part
+
+
+def test_dates_and_times_follow_the_chat_time_zone():
+    from zoneinfo import ZoneInfo
+
+    late = Brief(
+        "es", datetime(2025, 11, 19, 2, 30, tzinfo=UTC), NOW, [Section("s", "S", [story()])]
+    )
+    mexico = ZoneInfo("America/Mexico_City")
+    assert "miércoles 19 de noviembre" in render_brief(late)[0]
+    assert "martes 18 de noviembre" in render_brief(late, tz=mexico)[0]
+    (listed,) = render_story_list([story()], language="en", title="Latest", tz=mexico)
+    assert "18 Nov 07:05" in listed
