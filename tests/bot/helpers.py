@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.app import build_application
 from briefings.settings import load_settings
@@ -38,13 +40,18 @@ class RunningBot:
     app: Any
     api: BotApiStandIn
     clock: FakeClock
+    processed: set[int] = field(default_factory=set)  # update ids every handler has finished
 
-    async def say(self, chat_id: int, text: str, **kw: Any) -> list[str]:
-        """Send a message as a user; wait for the bot's answer(s) and return all its texts."""
+    async def say(self, chat_id: int, text: str, *, dropped: bool = False,
+                  **kw: Any) -> list[str]:
+        """Send a message as a user; wait until the bot has handled it; return its texts.
+
+        ``dropped``: the update is expected to be stopped early (flood control), so wait for an
+        answer and for the bot to fall quiet instead.
+        """
         before = len(self.api.calls)
-        self.api.push_update(self.api.message(chat_id, text, **kw))
-        await self.api.wait_for(lambda: self.answers_since(before))
-        await self.settle()
+        update_id = self.api.push_update(self.api.message(chat_id, text, **kw))
+        await self._handled(update_id, before, dropped)
         return [c.params.get("text", "") for c in self.api.calls[before:]
                 if c.method in ("sendMessage", "editMessageText")]
 
@@ -62,11 +69,17 @@ class RunningBot:
     async def press(self, chat_id: int, data: str, *, message_id: int, **kw: Any) -> list[Any]:
         """Press an inline button; wait until the bot answered the callback."""
         before = len(self.api.calls)
-        self.api.push_update(self.api.callback(chat_id, data, message_id=message_id, **kw))
-        await self.api.wait_for(
-            lambda: [c for c in self.api.calls[before:] if c.method == "answerCallbackQuery"])
-        await self.settle()
+        update_id = self.api.push_update(
+            self.api.callback(chat_id, data, message_id=message_id, **kw))
+        await self._handled(update_id, before, False)
         return self.api.calls[before:]
+
+    async def _handled(self, update_id: int, before: int, dropped: bool) -> None:
+        if dropped:
+            await self.api.wait_for(lambda: self.answers_since(before))
+            await self.settle()
+        else:
+            await self.api.wait_for(lambda: update_id in self.processed)
 
 
 def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Any:
@@ -91,13 +104,20 @@ async def running_bot(api: BotApiStandIn, engine: AsyncEngine, tmp_path: Path, *
     clock = clock or FakeClock()
     app = build_application(make_settings(api, tmp_path, **overrides), engine=engine,
                             clock=clock, jobs=jobs)
+    processed: set[int] = set()
+
+    async def mark(update: Update, _context: Any) -> None:
+        processed.add(update.update_id)
+
+    # The last group: it runs once every handler of the update has finished.
+    app.add_handler(TypeHandler(Update, mark), group=1_000)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
     await app.start()
     await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        yield RunningBot(app, api, clock)
+        yield RunningBot(app, api, clock, processed)
     finally:
         await app.updater.stop()
         await app.stop()
