@@ -96,10 +96,9 @@ def _brief(args: argparse.Namespace) -> int:
                     language=language,
                     cap_per_theme=max(1, args.cap),
                 )
-            fmt = "html" if args.html else "text"
-            return render_brief(
-                brief, fmt=fmt, show_terms=args.terms, limit=None if fmt == "text" else 4096
-            )
+            if args.html:
+                return render_brief(brief, fmt="html", show_terms=args.terms)
+            return render_brief(brief, fmt="text", show_terms=args.terms, limit=None)
         finally:
             await engine.dispose()
 

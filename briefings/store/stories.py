@@ -393,23 +393,23 @@ async def _views(conn: AsyncConnection, rows: Sequence[Any], themes: list[str]) 
         )
         for sid, theme, score in result:
             theme_scores[sid][theme] = score
-        result = await conn.execute(
+        members = await conn.execute(
             select(items.c.story_id, items.c.id, items.c.url, items.c.published_at, sources.c.name)
             .join(sources, sources.c.id == items.c.source_id)
             .where(items.c.story_id.in_(chunk))
         )
-        for sid, item_id, url, at, name in result:
+        for sid, item_id, url, at, name in members:
             item_story[item_id] = sid
             outlets[sid].append((url != url_of[sid], at, item_id, name))
     hits: dict[int, Counter[str]] = defaultdict(Counter)
     item_ids = sorted(item_story)
     for chunk in _chunks(item_ids):
-        result = await conn.execute(
+        found_hits = await conn.execute(
             select(item_themes.c.item_id, item_themes.c.hits).where(
                 item_themes.c.item_id.in_(chunk), item_themes.c.theme.in_(themes)
             )
         )
-        for item_id, found in result:
+        for item_id, found in found_hits:
             for hit in found or ():
                 term = hit[0] if isinstance(hit, list | tuple) else str(hit)
                 hits[item_story[item_id]][term] += 1
