@@ -10,6 +10,7 @@ import secrets
 import sys
 from datetime import timedelta
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from bot.logs import add_secret, settings_secrets, setup_logging
 from bot.roles import HEADLESS, ROLES, run_headless
@@ -112,13 +113,14 @@ async def _preview_text(settings: Settings) -> str:
         async with engine.connect() as conn:
             brief = await compose_brief(conn, themes=themes, since=now - PREVIEW_WINDOW, now=now,
                                         language=language)
-            parts = render_brief(brief, fmt="text")
+            zone = ZoneInfo(settings.default_timezone)
+            parts = render_brief(brief, fmt="text", tz=zone)
             if not parts:  # a quiet day: show the latest stories instead of nothing
                 stories = await latest(conn, themes=themes, now=now, limit=10)
                 if stories:
                     title = "Latest stories" if language == "en" else "Últimas noticias"
                     parts = render_story_list(stories, language=language, title=title,
-                                              fmt="text")
+                                              fmt="text", tz=zone)
     finally:
         await engine.dispose()
     if not parts:

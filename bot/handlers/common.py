@@ -70,6 +70,11 @@ class Turn:
         return self.state.now()
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The chat's time zone (the configured default for a chat not registered)."""
+        return ZoneInfo(self.chat.timezone if self.chat else self.state.settings.default_timezone)
+
+    @property
     def args(self) -> list[str]:
         return list(self.context.args or [])
 

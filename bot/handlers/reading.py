@@ -41,7 +41,8 @@ async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> 
     if not stories:
         await turn.say("nothing_yet")
         return
-    await turn.send_parts(render_story_list(stories, language=turn.lang, title=title))
+    await turn.send_parts(render_story_list(stories, language=turn.lang, title=title,
+                                            tz=turn.zone))
 
 
 async def latest_command(update: Update, context: Context) -> None:
@@ -114,7 +115,7 @@ async def brief_command(update: Update, context: Context) -> None:
     async with turn.state.engine.connect() as conn:
         brief = await compose_brief(conn, themes=theme_refs(turn, keys), since=since, now=now,
                                     language=turn.lang, chat_id=turn.chat_id)
-    parts = render_brief(brief)
+    parts = render_brief(brief, tz=turn.zone)
     if not parts:
         await turn.say("nothing_new")
         return

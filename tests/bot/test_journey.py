@@ -139,3 +139,18 @@ async def test_a_new_own_theme_finds_recent_stories_at_once(botapi, engine, tmp_
     assert STORIES[1][0] in found and STORIES[0][0] not in found
     assert STORIES[0][0] in latest
     assert STORIES[0][0] in only_own and STORIES[1][0] not in only_own
+
+
+async def test_lists_show_times_in_the_chat_time_zone(botapi, engine, tmp_path):
+    with FeedServer() as feeds:
+        url = feeds.add("/wire.xml", _feed(), {"Content-Type": RSS})
+        async with running_bot(botapi, engine, tmp_path, jobs=True,
+                               sources=_sources(tmp_path, url),
+                               allow_private_sources=True) as bot:
+            await _run_job(bot, "poll")
+            utc = "\n".join(await bot.say(USER, "/latest 1"))
+            await bot.say(USER, "/timezone America/Mexico_City")
+            local = "\n".join(await bot.say(USER, "/latest 1"))
+    # The newest story was published at 02:00 UTC: 20:00 the day before in Mexico City.
+    assert "02:00" in utc and "20:00" not in utc
+    assert "20:00" in local and "02:00" not in local
