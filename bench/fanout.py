@@ -143,7 +143,9 @@ async def run(args: argparse.Namespace) -> int:
             refused = standin.refused
         finally:
             standin.stop()
-    sender_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sender_rss = children.ru_maxrss / 1024
+    sender_cpu = children.ru_utime + children.ru_stime
 
     distinct = len(report.chats_by_brief)
     span = accepted[-1].at - accepted[0].at if len(accepted) > 1 else drained_in
@@ -157,6 +159,10 @@ async def run(args: argparse.Namespace) -> int:
           f"(sender exit {code}); 429 answers: {refused}")
     print(f"rate: {achieved:.1f} msg/s of {args.rate:g} allowed = {achieved / args.rate:.3f} "
           f"of the limit (target >= 0.95, zero 429)")
+    print(f"sender CPU: {sender_cpu:.1f} s for {drained_in:.1f} s wall = "
+          f"{1000 * sender_cpu / max(len(accepted), 1):.2f} ms per message; so one free core "
+          f"sends at most ~{len(accepted) / max(sender_cpu, 1e-9):.0f} msg/s "
+          f"(the machine is shared: load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"peak RSS: sender process {sender_rss:.0f} MB; due-briefs process {briefs_rss:.0f} MB"
           f" (target <= 300)")
     return 0 if len(accepted) == report.messages and refused == 0 and code == 0 else 1

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store.db import insert_ignore, is_postgres
 from briefings.store.tables import (
+    UTCDateTime,
     bodies,
     chat_themes,
     chats,
@@ -65,11 +66,11 @@ async def enqueue(
         return 0
     thread_ids = thread_ids or {}
     added = 0
-    for number, text in enumerate(parts):
+    for number, body in enumerate(parts):
         body_id = (
             await conn.execute(
                 bodies.insert()
-                .values(text=text, parse_mode=parse_mode, created_at=now)
+                .values(text=body, parse_mode=parse_mode, created_at=now)
                 .returning(bodies.c.id)
             )
         ).scalar_one()
@@ -156,15 +157,18 @@ async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
     )
 
 
+# The sender's hottest statement, once per message: plain SQL costs half the CPU of the
+# equivalent Core update (no per-call cache-key walk), which shows at hundreds a second.
+_MARK_SENT = text(
+    "UPDATE outbox SET status = 'sent', sent_at = :now, claimed_by = NULL, "
+    "claimed_until = NULL, attempts = attempts + 1 WHERE id IN :ids"
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("ids", expanding=True))
+
+
 async def mark_sent_many(conn: AsyncConnection, row_ids: Sequence[int], now: datetime) -> None:
     """Several accepted messages in one statement (a sender's group commit)."""
     if row_ids:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(list(row_ids)))
-            .values(status=SENT, sent_at=now, claimed_by=None, claimed_until=None,
-                    attempts=outbox.c.attempts + 1)
-        )
+        await conn.execute(_MARK_SENT, {"now": now, "ids": list(row_ids)})
 
 
 async def reschedule(
