@@ -51,7 +51,7 @@ async def check_health(
         return HealthReport("store unreachable", False, None, None, None)
     metrics.set_store_gauges(
         outbox_depth=facts.outbox_pending, last_poll_at=facts.last_poll_at, now=now,
-        feeds_failing=facts.feeds_failing,
+        feeds_failing=facts.feeds_failing, oldest_pending_at=facts.oldest_pending_at,
     )
     limit = 3 * settings.poll_interval
     if facts.last_poll_at is None:

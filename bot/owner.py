@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ def is_owner(state: BotState, update: Update) -> bool:
     return user is not None and user.id in state.settings.owner_ids
 
 
-def _owner_command(handler: Handler) -> Callable[[Update, Context], Awaitable[None]]:
+def _owner_command(handler: Handler) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """Wrap a handler: refuse non-owners and groups, log the use, reply in parts."""
 
     async def run(update: Update, context: Context) -> None:

@@ -67,6 +67,11 @@ LAST_POLL_AGE = Gauge(
     "Seconds since the last finished poll cycle (-1 when none is recorded).",
     registry=REGISTRY,
 )
+OUTBOX_LAG = Gauge(
+    "borderbrief_outbox_lag_seconds",
+    "How long the longest-waiting due message has waited (0 when nothing is overdue).",
+    registry=REGISTRY,
+)
 FEEDS_FAILING = Gauge(
     "borderbrief_feeds_failing", "Enabled sources whose last fetch failed.", registry=REGISTRY
 )
@@ -213,9 +218,12 @@ def error_class(reason: str) -> str:
 
 
 def set_store_gauges(*, outbox_depth: int, last_poll_at: datetime | None, now: datetime,
-                     feeds_failing: int | None = None) -> None:
+                     feeds_failing: int | None = None,
+                     oldest_pending_at: datetime | None = None) -> None:
     """Set the store-derived gauges from values read just before a scrape."""
     OUTBOX_DEPTH.set(outbox_depth)
+    lag = (now - oldest_pending_at).total_seconds() if oldest_pending_at else 0.0
+    OUTBOX_LAG.set(max(0.0, lag))
     LAST_POLL_AGE.set((now - last_poll_at).total_seconds() if last_poll_at else -1)
     if feeds_failing is not None:
         FEEDS_FAILING.set(feeds_failing)
@@ -228,8 +236,8 @@ def exposition(registry: CollectorRegistry = REGISTRY) -> bytes:
 
 __all__ = [
     "BRIEFS", "CONTENT_TYPE", "DELIVERY_SECONDS", "FEEDS", "FEEDS_FAILING", "FEED_ERRORS",
-    "CountingMatcher",
-    "ITEMS_NEW", "LAST_POLL_AGE", "MATCHES", "MESSAGES", "OUTBOX_DEPTH", "POLL_SECONDS",
+    "CountingMatcher", "ITEMS_NEW", "LAST_POLL_AGE", "MATCHES", "MESSAGES", "OUTBOX_DEPTH",
+    "OUTBOX_LAG", "POLL_SECONDS",
     "REGISTRY", "error_class", "exposition", "record_cycle", "record_fetch", "record_matches",
     "record_delivery", "record_send", "set_store_gauges",
 ]

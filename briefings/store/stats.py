@@ -20,6 +20,7 @@ class Health:
     last_poll_at: datetime | None
     outbox_pending: int
     feeds_failing: int
+    oldest_pending_at: datetime | None = None  # when the longest-waiting message fell due
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +83,22 @@ async def feeds_failing(conn: AsyncConnection) -> int:
     return int(await conn.scalar(query) or 0)
 
 
+async def oldest_pending_at(conn: AsyncConnection) -> datetime | None:
+    query = select(func.min(outbox.c.not_before)).where(outbox.c.status == "pending")
+    value = await conn.scalar(query)
+    if isinstance(value, str):  # SQLite returns the aggregate untyped
+        return parse_stamp(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 async def health(conn: AsyncConnection) -> Health:
     return Health(
         last_poll_at=await last_poll_at(conn),
         outbox_pending=await outbox_pending(conn),
         feeds_failing=await feeds_failing(conn),
+        oldest_pending_at=await oldest_pending_at(conn),
     )
 
 
@@ -118,7 +130,7 @@ async def collect_stats(conn: AsyncConnection) -> Stats:
         (sources.c.error_count > 0, "failing"),
         else_="healthy",
     ).label("health")
-    feeds = dict(
+    feeds: dict[str, int] = dict(
         (await conn.execute(select(health_of, func.count()).group_by(health_of))).all()
     )
     return Stats(

@@ -84,7 +84,7 @@ async def test_metrics_are_prometheus_text_with_counts_and_store_gauges(
     _, client = served
     async with engine.begin() as conn:
         await add_chat(conn, 5)
-        await add_outbox(conn, 5, 4)
+        await add_outbox(conn, 5, 4, not_before=datetime.now(UTC) - timedelta(seconds=90))
     metrics.record_fetch("failed", "timeout")
     metrics.record_send("sent", latency=0.7)
     metrics.record_cycle({"fetched": 2, "unchanged": 1, "failed": {"http_5xx": 1},
@@ -94,6 +94,8 @@ async def test_metrics_are_prometheus_text_with_counts_and_store_gauges(
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert "borderbrief_outbox_depth 4.0" in text
+    lag = float(text.split("\nborderbrief_outbox_lag_seconds ")[1].split()[0])
+    assert 89 <= lag < 150
     for name in ("borderbrief_feeds_fetched_total{outcome=\"failed\"}",
                  "borderbrief_feed_errors_total{reason=\"timeout\"}",
                  "borderbrief_feed_errors_total{reason=\"http_5xx\"}",
