@@ -234,8 +234,9 @@ def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor 
     Parsing (feedparser) is CPU-bound and holds the GIL, so threads would not help; processes
     put the other cores to work while this one stores, matches and clusters.
     """
-    workers = workers or os.cpu_count() or 1
-    if feeds < POOL_MIN_FEEDS or workers < 2:
+    # One core stays with this process: it stores, matches and clusters while others parse.
+    workers = workers or (os.cpu_count() or 1) - 1
+    if feeds < POOL_MIN_FEEDS or workers < 1:
         yield None
         return
     # "spawn": forking a process that runs an event loop and database threads is unsafe.
