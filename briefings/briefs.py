@@ -9,6 +9,7 @@ the bot was down is sent late within the grace period, else skipped; the dedupe 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -19,7 +20,14 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from briefings.schedule import brief_decision, in_quiet_hours, local_date, next_brief_at
+from briefings.schedule import (
+    brief_decision,
+    in_quiet_hours,
+    local_date,
+    next_brief_at,
+    parse_hhmm,
+    valid_timezone,
+)
 from briefings.store import outbox as ob
 from briefings.store.db import is_postgres
 from briefings.store.tables import (
@@ -123,7 +131,22 @@ async def _due_chats(conn: AsyncConnection, now: datetime, limit: int) -> list[_
     )
     if is_postgres(conn):
         stmt = stmt.with_for_update(skip_locked=True)  # two bots on one store split the work
-    return [_DueChat(*row) for row in await conn.execute(stmt)]
+    return [_sane(_DueChat(*row)) for row in await conn.execute(stmt)]
+
+
+def _sane(chat: _DueChat) -> _DueChat:
+    """A chat row with a zone or time this code cannot read still gets briefs (UTC, 08:00)."""
+    tz = chat.timezone if valid_timezone(chat.timezone) else "UTC"
+    try:
+        parse_hhmm(chat.brief_time)
+        at = chat.brief_time
+    except ValueError:
+        at = "08:00"
+    if (tz, at) == (chat.timezone, chat.brief_time):
+        return chat
+    log.warning("chat has an unreadable schedule; using %s %s", at, tz,
+                extra={"chat_id": chat.id})
+    return dataclasses.replace(chat, timezone=tz, brief_time=at)
 
 
 async def _run_batch(
@@ -318,25 +341,35 @@ async def enqueue_alerts(
     load_stories = load_stories or _story_views
     display = _display_themes(themes)
     async with engine.begin() as conn:
-        wanted = await _alert_targets(conn, list(story_ids))
+        wanted, own = await _alert_targets(conn, list(story_ids))
         if not wanted:
             return 0
         chat_rows = await _alert_chats(conn, sorted({c for cs in wanted.values() for c in cs}))
         already = await _already_sent(conn, list(wanted), list(chat_rows))
         budget = await _alert_budget(conn, list(chat_rows), now, per_hour)
+        # Shared themes only: another chat's own theme (name, terms) never shows in an alert.
         views = await load_stories(conn, list(wanted))
         queued = 0
         for story_id in story_ids:  # in the order given: the pipeline's newest first
-            view = views.get(story_id)
             targets = [chat_rows[c] for c in sorted(wanted.get(story_id, ()))
                        if c in chat_rows and (c, story_id) not in already and budget[c] > 0]
-            if view is None or not targets:
-                continue
-            names = [_theme_for(k, display) for k in getattr(view, "themes", {})]
-            queued += await _queue_story_alert(conn, view, targets, now, render_alert, names)
+            shared = [c for c in targets if (story_id, c.id) not in own]
+            view = views.get(story_id)
+            if view is not None and shared:
+                names = [_theme_for(k, display) for k in getattr(view, "themes", {})]
+                queued += await _queue_story_alert(conn, view, shared, now, render_alert, names)
             for chat in targets:
-                budget[chat.id] -= 1
-            await _remember_sent(conn, [c.id for c in targets], [story_id], now)
+                if (story_id, chat.id) in own:  # matched by the chat's own theme alone
+                    key = own[(story_id, chat.id)]
+                    mine = (await load_stories(conn, [story_id], themes=[key])).get(story_id)
+                    if mine is None:
+                        continue
+                    queued += await _queue_story_alert(conn, mine, [chat], now, render_alert,
+                                                       [_theme_for(key, display)])
+            sent_to = [c.id for c in targets]
+            for chat_id in sent_to:
+                budget[chat_id] -= 1
+            await _remember_sent(conn, sent_to, [story_id], now)
         return queued
 
 
@@ -359,8 +392,10 @@ async def _queue_story_alert(conn: AsyncConnection, view: Any, targets: list[_Al
     return len(targets)
 
 
-async def _alert_targets(conn: AsyncConnection, story_ids: list[int]) -> dict[int, set[int]]:
-    """story id → ids of chats whose subscriptions or own themes it matches."""
+async def _alert_targets(
+    conn: AsyncConnection, story_ids: list[int]
+) -> tuple[dict[int, set[int]], dict[tuple[int, int], str]]:
+    """story id → chats it matches; and (story, chat) → own theme key where only that matched."""
     targets: dict[int, set[int]] = defaultdict(set)
     by_theme: dict[str, set[int]] = defaultdict(set)
     for chunk in _chunks(story_ids):
@@ -369,7 +404,7 @@ async def _alert_targets(conn: AsyncConnection, story_ids: list[int]) -> dict[in
             .where(story_themes.c.story_id.in_(chunk))
         ):
             by_theme[theme].add(story_id)
-    shared = [t for t in by_theme if not _own_theme_chat(t)]
+    shared = [t for t in by_theme if _own_theme_chat(t) is None]
     for chunk in _chunks(shared):
         for chat_id, theme in await conn.execute(
             select(subscriptions.c.chat_id, subscriptions.c.theme)
@@ -377,12 +412,16 @@ async def _alert_targets(conn: AsyncConnection, story_ids: list[int]) -> dict[in
         ):
             for story_id in by_theme[theme]:
                 targets[story_id].add(chat_id)
+    own: dict[tuple[int, int], str] = {}
     for theme, ids in by_theme.items():
         owner = _own_theme_chat(theme)
-        if owner is not None:
-            for story_id in ids:
-                targets[story_id].add(owner)
-    return targets
+        if owner is None:
+            continue
+        for story_id in ids:
+            if owner not in targets[story_id]:
+                own[(story_id, owner)] = theme
+            targets[story_id].add(owner)
+    return targets, own
 
 
 def _own_theme_chat(key: str) -> int | None:
@@ -437,13 +476,17 @@ async def _alert_budget(conn: AsyncConnection, chat_ids: list[int], now: datetim
     return {c: max(0, per_hour - used[c]) for c in chat_ids}
 
 
-async def _story_views(conn: AsyncConnection, story_ids: list[int]) -> dict[int, Any]:
-    """The stories as the renderer wants them (``StoryView``), by id."""
+async def _story_views(conn: AsyncConnection, story_ids: list[int],
+                       themes: list[str] | None = None) -> dict[int, Any]:
+    """The stories as the renderer wants them (``StoryView``), by id, seen through ``themes``
+    (default: every shared theme they are on)."""
     from briefings.store import stories as story_store
 
     rows = (await conn.execute(select(*stories.c).where(stories.c.id.in_(story_ids)))
             ).mappings().all()
-    themes = [t for (t,) in await conn.execute(
-        select(story_themes.c.theme).where(story_themes.c.story_id.in_(story_ids)).distinct())]
+    if themes is None:
+        themes = [t for (t,) in await conn.execute(
+            select(story_themes.c.theme).where(story_themes.c.story_id.in_(story_ids))
+            .distinct()) if _own_theme_chat(t) is None]
     views = await story_store._views(conn, rows, themes)  # noqa: SLF001 - the one StoryView maker
     return {v.id: v for v in views}

@@ -260,8 +260,25 @@ async def test_real_brief_and_alert_rendering(engine: AsyncEngine) -> None:
     assert sent == {(10, 1), (10, 2), (11, 1), (11, 2)}
 
     await alert_chats(engine, [20], themes=["tariffs"])
+    await alert_chats(engine, [21], themes=[])
     async with engine.begin() as conn:
-        await add_story(conn, 3, ["tariffs"], at=NOW)
-    assert await enqueue_alerts(engine, story_ids=[3], now=NOW, per_hour=5, themes=themes) == 1
-    alert = [r for r in await outbox_rows(engine) if r.chat_id == 20]
-    assert len(alert) == 1 and "Story 3" in alert[0].text and alert[0].kind == "alert"
+        await track(conn, 21, "secretword", "acero", now=NOW, cap=5)
+        await add_story(conn, 3, ["tariffs", "c21:secretword"], at=NOW)
+    assert await enqueue_alerts(engine, story_ids=[3], now=NOW, per_hour=5, themes=themes) == 2
+    [alert] = [r for r in await outbox_rows(engine) if r.chat_id == 20]
+    assert "Story 3" in alert.text and alert.kind == "alert" and "Tariffs" in alert.text
+    assert "secretword" not in alert.text  # another chat's own theme never shows
+    [own] = [r for r in await outbox_rows(engine) if r.chat_id == 21]
+    assert "Story 3" in own.text and "secretword" in own.text
+
+
+async def test_an_unreadable_schedule_still_gets_its_brief(engine: AsyncEngine) -> None:
+    await due_chats(engine, [60])
+    async with engine.begin() as conn:
+        await conn.execute(update(chats).values(timezone="Mars/Olympus", brief_time="25:99"))
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=CountingRender())
+    assert report.enqueued == 1
+    async with engine.connect() as conn:
+        chat = await get_chat(conn, 60)
+    assert chat is not None and chat.next_brief_at == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
