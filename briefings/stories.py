@@ -15,12 +15,17 @@ Everything is deterministic: tokens are hashed with BLAKE2b, never Python's salt
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
+import operator
 import random
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -258,11 +263,9 @@ def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
     """The fingerprint of one item: its tokens and unordered adjacent pairs, hashed."""
     hashed = [_hash32(w) for w in tokens(title, summary)]
     unigrams = frozenset(hashed)
-    # A pair's hash mixes its two word hashes, smaller first: the same pair in either order.
-    pairs = frozenset(
-        ((a * 0x9E3779B1) ^ b if a < b else (b * 0x9E3779B1) ^ a) & _MASK32
-        for a, b in zip(hashed, hashed[1:], strict=False)
-    )
+    # A pair's hash is the XOR of its two word hashes: the same pair in either word order
+    # (neighbours are never equal: tokens() drops immediate repeats).
+    pairs = frozenset(map(operator.xor, hashed, hashed[1:]))
     sketch = _sketch(unigrams)
     return Fingerprint(unigrams, pairs, language, sketch, _band_keys(sketch))
 
@@ -306,15 +309,17 @@ def _sketch(token_set: frozenset[int]) -> tuple[int, ...]:
     return tuple(out)
 
 
+assert array("I").itemsize == 4 and array("Q").itemsize == 8  # the band keys' layout
+_BAND_SALTS = [(band * 0x9E3779B97F4A7C15) & ((1 << 64) - 1) for band in range(BANDS)]
+
+
 def _band_keys(sketch: tuple[int, ...]) -> tuple[int, ...]:
     if not sketch:
         return ()
-    # Rows are 32-bit hashes: both rows of a band in one 64-bit integer, plus the band's
-    # number so that equal rows in different bands do not share a bucket.
-    return tuple(
-        ((first << 32) | second) + band
-        for band, (first, second) in enumerate(zip(sketch[0::2], sketch[1::2], strict=True))
-    )
+    # Both 32-bit rows of a band read as one 64-bit integer (in C, through a memoryview),
+    # salted with the band's number so that equal rows in different bands stay apart.
+    rows = memoryview(array("I", sketch).tobytes()).cast("Q").tolist()
+    return tuple(map(operator.xor, rows, _BAND_SALTS))
 
 
 @dataclass(slots=True)
@@ -410,6 +415,22 @@ class StoryIndex:
         return None if best is None else -best[1]
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector around a clustering loop.
+
+    The loop makes hundreds of thousands of small objects and no cyclic garbage; the
+    collector's repeated passes over them nearly doubled the time of clustering 50,000 items.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cluster(
     docs: list[tuple[int, Fingerprint, datetime]],
     *,
@@ -423,16 +444,17 @@ def cluster(
     """
     index = StoryIndex()
     assigned: dict[int, int] = {}
-    for doc_id, fp, at in sorted(docs, key=lambda d: (d[2], d[0])):
-        story = index.best_match(fp, at, window=window, threshold=threshold)
-        if story is None:
-            story = doc_id
-            index.add(story, fp, at)
-        elif index.member_count(story) < max_members:
-            index.add(story, fp, at)
-        else:
-            index.touch(story, at)
-        assigned[doc_id] = story
+    with gc_paused():
+        for doc_id, fp, at in sorted(docs, key=lambda d: (d[2], d[0])):
+            story = index.best_match(fp, at, window=window, threshold=threshold)
+            if story is None:
+                story = doc_id
+                index.add(story, fp, at)
+            elif index.member_count(story) < max_members:
+                index.add(story, fp, at)
+            else:
+                index.touch(story, at)
+            assigned[doc_id] = story
     return assigned
 
 

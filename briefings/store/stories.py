@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,13 @@ from briefings.store.tables import (
     stories,
     story_themes,
 )
-from briefings.stories import DEFAULT_THRESHOLD, Fingerprint, StoryIndex, fingerprint
+from briefings.stories import (
+    DEFAULT_THRESHOLD,
+    Fingerprint,
+    StoryIndex,
+    fingerprint,
+    gc_paused,
+)
 
 MAX_SIGNATURES = 4  # a story keeps its first members' fingerprints to match later reports
 _CHUNK = 500  # ids per IN (...) list
@@ -156,11 +161,7 @@ def _assign(
     """Item id -> story id (negative: a new story, numbered -1, -2, ... in filing order)."""
     assigned: dict[int, int] = {}
     next_temp = -1
-    # The loop makes hundreds of thousands of small objects and none of them cyclic garbage:
-    # the cyclic collector's repeated passes would only slow it down.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for s in matched:
             fp = fingerprint(s.item.title, s.item.summary, s.item.language)
             at = at_of[s.id]
@@ -173,9 +174,6 @@ def _assign(
             else:
                 index.touch(story, at)
             assigned[s.id] = story
-    finally:
-        if paused:
-            gc.enable()
     return assigned
 
 
