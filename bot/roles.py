@@ -110,6 +110,7 @@ async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
                              per_hour=settings.alerts_per_hour)
 
     polled = 0
+    domain: tuple[Any, Any] | None = None
     async with contextlib.AsyncExitStack() as stack:
         if fetcher is None:
             fetcher = await stack.enter_async_context(
@@ -119,7 +120,14 @@ async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
                 await sync_sources_file(engine, settings)
             except Exception:  # a bad sources file: keep polling the last good list
                 log.exception("sources file not synced")
-            matcher, filer = await _domain(engine, settings)
+            try:
+                matcher, filer = await _domain(engine, settings)
+            except Exception:  # a bad themes file: keep matching with the last good one
+                if domain is None:
+                    raise
+                log.exception("themes not reloaded; keeping the previous ones")
+                matcher, filer = domain
+            domain = (matcher, filer)
             cycle = 0
             while not stop.is_set():
                 report = await poll_cycle(engine, fetcher, interval=settings.poll_interval,
@@ -146,12 +154,17 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
                         once: bool = False) -> int:
     """Queue due briefs every minute; returns the briefs queued."""
     from briefings.briefs import enqueue_due_briefs
-    from briefings.themes import load_themes
+    from briefings.themes import ThemesError, load_themes
 
     queued = 0
+    themes = load_themes(settings.themes)
     while not stop.is_set():
+        try:
+            themes = load_themes(settings.themes)
+        except ThemesError as exc:  # keep the last good themes
+            log.error("themes not reloaded: %s", exc)
         report = await enqueue_due_briefs(
-            engine, themes=load_themes(settings.themes), now=utcnow(),
+            engine, themes=themes, now=utcnow(),
             grace=timedelta(hours=settings.brief_grace_hours),
         )
         queued += report.enqueued

@@ -74,3 +74,45 @@ def test_record_cycle_reads_the_pipelines_report() -> None:
     assert value("borderbrief_feeds_fetched_total", outcome="ok") - ok == 1
     assert value("borderbrief_feeds_fetched_total", outcome="failed") - failed == 2
     assert value("borderbrief_feed_errors_total", reason="timeout") - before["timeout"] == 1
+
+
+async def test_scheduler_role_queues_the_due_briefs_once(engine, tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, insert, select, update
+
+    from bot.roles import run_scheduler
+    from briefings.settings import Settings
+    from briefings.store.tables import chats, items, outbox, stories, story_themes
+    from tests.ops.helpers import add_chat, add_source
+
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        source_id = await add_source(conn, "Wire", "https://wire.example/rss")
+        story = await conn.execute(insert(stories).values(
+            headline="Tariff talks resume", url="https://wire.example/1", summary="Talks.",
+            first_seen_at=now - timedelta(hours=2), last_seen_at=now - timedelta(hours=2),
+            source_count=1, languages="en"))
+        story_id = story.inserted_primary_key[0]
+        await conn.execute(insert(story_themes).values(story_id=story_id, theme="tariffs",
+                                                       score=1.0))
+        await conn.execute(insert(items).values(
+            source_id=source_id, guid="1", url="https://wire.example/1",
+            title="Tariff talks resume", summary="Talks.", language="en",
+            published_at=now - timedelta(hours=2), fetched_at=now - timedelta(hours=2),
+            content_hash="h1", story_id=story_id))
+        for chat_id in (1, 2, 3):
+            await add_chat(conn, chat_id, themes=("tariffs",))
+        await conn.execute(update(chats).values(next_brief_at=now - timedelta(minutes=1)))
+        await conn.execute(update(chats).where(chats.c.id == 3).values(paused=True))
+    settings = Settings(database_url="sqlite+aiosqlite:///unused.db")
+    stop = asyncio.Event()
+    first = await run_scheduler(settings, engine, stop=stop, once=True)
+    again = await run_scheduler(settings, engine, stop=stop, once=True)
+    async with engine.connect() as conn:
+        briefs = dict((await conn.execute(
+            select(outbox.c.chat_id, func.count()).where(outbox.c.kind == "brief")
+            .group_by(outbox.c.chat_id))).all())
+    assert (first, again) == (2, 0)
+    assert set(briefs) == {1, 2}
