@@ -6,8 +6,10 @@ Spanish. A separate child process then runs the real due-briefs job (``enqueue_d
 select due chats, compose and render once per distinct brief, write the outbox, advance each
 chat) and reports its wall time and peak RSS, so every point is measured in a clean process.
 
-Prints the curve, each point's ratio to the 1,000-chat baseline of the same run, and the time
-per chat (flat = linear growth). Targets: linear, ≤ 60 s and ≤ 500 MB at 100,000 chats.
+Prints the curve, each point's ratio to the 1,000-chat baseline of the same run, the time per
+chat (flat = linear growth), the job's own CPU seconds (on SQLite that includes the database
+work; PostgreSQL's server CPU is not in it) and the load average, since a shared machine
+stretches wall time. Targets: linear, ≤ 60 s and ≤ 500 MB at 100,000 chats.
 
     .venv/bin/python bench/scale.py [--sizes 1000,10000,100000] [--backends sqlite,postgres]
         [--postgres-admin-url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
@@ -159,14 +161,16 @@ async def measure(url: str) -> dict[str, Any]:
     engine = open_engine(url)
     rss_before = peak_rss_mb()
     try:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = await enqueue_due_briefs(engine, themes=themes, now=NOW,
                                           grace=timedelta(hours=6), compose=compose,
                                           render=render)
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     finally:
         await engine.dispose()
-    return {"seconds": seconds, "rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
+    return {"seconds": seconds, "cpu": cpu, "load": os.getloadavg()[0],
+            "rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
             "due": report.due, "enqueued": report.enqueued, "messages": report.messages,
             "renders": report.renders, "renderer": which}
 
@@ -224,12 +228,14 @@ def report_curve(backend: str, rows: list[tuple[int, dict[str, Any]]]) -> bool:
     base_per_chat = base["seconds"] / base_n
     print(f"\n{backend}: due briefs → outbox ({rows[0][1]['renderer']})")
     print(f"{'chats':>8} {'seconds':>8} {'x time':>7} {'x chats':>7} {'ms/chat':>8} "
-          f"{'per-chat vs base':>16} {'peak MB':>8} {'job MB':>7} {'outbox':>8} {'renders':>7}")
+          f"{'per-chat vs base':>16} {'cpu s':>7} {'load':>5} {'peak MB':>8} {'job MB':>7} "
+          f"{'outbox':>8} {'renders':>7}")
     for n, r in rows:
         per_chat = r["seconds"] / n
         print(f"{n:>8} {r['seconds']:>8.2f} {r['seconds'] / base['seconds']:>7.1f} "
               f"{n / base_n:>7.0f} {1000 * per_chat:>8.3f} {per_chat / base_per_chat:>16.2f} "
-              f"{r['rss_mb']:>8.0f} {r['rss_mb'] - r['rss_before_mb']:>7.0f} "
+              f"{r['cpu']:>7.1f} {r['load']:>5.1f} {r['rss_mb']:>8.0f} "
+              f"{r['rss_mb'] - r['rss_before_mb']:>7.0f} "
               f"{r['messages']:>8} {r['renders']:>7}")
     last_n, last = rows[-1]
     ok = last["seconds"] <= TARGET_SECONDS and last["rss_mb"] <= TARGET_MB

@@ -229,3 +229,17 @@ def test_compose_runs_the_bot_beside_a_healthy_postgres() -> None:
         assert name.removeprefix("BORDERBRIEF_").lower() in Settings.model_fields, name
     port = str(env["BORDERBRIEF_HTTP_PORT"])
     assert any(str(p).endswith(f":{port}") for p in bot["ports"])
+
+
+def test_dockerignore_keeps_what_the_build_copies_and_drops_secrets() -> None:
+    import fnmatch
+
+    patterns = [line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    build = dockerfile.parse(DOCKERFILE)[0]
+    copied = [src for step in build.all("COPY") for src in step.args.split()[:-1]]
+    assert copied
+    for source in copied:
+        assert not any(fnmatch.fnmatch(source, p) for p in patterns), source
+    for secret in (".env", ".git", ".venv", "data"):
+        assert secret in patterns, secret
