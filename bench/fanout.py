@@ -138,6 +138,7 @@ async def run(args: argparse.Namespace) -> int:
         standin = BotApiStandIn().start()
         try:
             standin.limits(per_second=args.rate, per_chat_per_second=1)
+            standin.response_delay = args.latency
             code, drained_in = _sender(standin, url, args)
             accepted = standin.sent()
             refused = standin.refused
@@ -150,7 +151,8 @@ async def run(args: argparse.Namespace) -> int:
     distinct = len(report.chats_by_brief)
     span = accepted[-1].at - accepted[0].at if len(accepted) > 1 else drained_in
     achieved = (len(accepted) - 1) / span if span else 0.0
-    print(f"renderer: {which}; sender: {args.max_in_flight} message(s) in flight")
+    print(f"renderer: {which}; sender: {args.max_in_flight} message(s) in flight; "
+          f"answer latency {1000 * args.latency:.0f} ms")
     print(f"chats: {args.chats}, distinct briefs: {distinct}, messages queued: "
           f"{report.messages} in {queued_in:.2f} s")
     print(f"render calls: {calls} for {distinct} distinct briefs "
@@ -175,6 +177,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=2000, help="chats per brief transaction")
     parser.add_argument("--max-in-flight", type=int, default=4,
                         help="concurrent sends (1 keeps the crash bound at one message)")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the stand-in takes to answer (Telegram's round trip)")
     parser.add_argument("--database-url", default=None)
     return asyncio.run(run(parser.parse_args()))
 

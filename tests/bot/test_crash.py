@@ -1,8 +1,8 @@
 """Kill the sender (SIGKILL) in the middle of a brief to 500 chats; restart it; nothing is lost.
 
-The sender runs in a subprocess (``python -m bot.delivery``) against a SQLite file and the Bot
-API stand-in in this process. Every chat must get its brief, and at most one message — the one
-in flight when the process died — may arrive twice.
+The sender runs in a subprocess (``python -m bot.delivery``) against the store (a SQLite file,
+and PostgreSQL) and the Bot API stand-in in this process. Every chat must get its brief, and at
+most one message — the one in flight when the process died — may arrive twice.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.store import outbox as ob
-from briefings.store.db import open_engine, upgrade
 from briefings.store.tables import outbox
 from tests.botapi import BotApiStandIn
 from tests.schedule.helpers import add_chats
@@ -29,29 +29,20 @@ RATE = 100  # messages/s: 500 chats take about five seconds
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def _prepare(url: str) -> None:
-    engine = open_engine(url)
-    try:
-        await upgrade(engine)
-        now = datetime.now(UTC)
-        async with engine.begin() as conn:
-            await add_chats(conn, range(1, CHATS + 1), now=now)
-            await ob.enqueue(conn, chat_ids=list(range(1, CHATS + 1)),
-                             parts=["<b>Your brief</b>\nTariffs: nothing new."], kind="brief",
-                             now=now, dedupe_prefix="brief:crash")
-    finally:
-        await engine.dispose()
+async def _prepare(engine: AsyncEngine) -> None:
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        await add_chats(conn, range(1, CHATS + 1), now=now)
+        await ob.enqueue(conn, chat_ids=list(range(1, CHATS + 1)),
+                         parts=["<b>Your brief</b>\nTariffs: nothing new."], kind="brief",
+                         now=now, dedupe_prefix="brief:crash")
 
 
-async def _statuses(url: str) -> dict[str, int]:
-    engine = open_engine(url)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                select(outbox.c.status, func.count()).group_by(outbox.c.status))
-            return {status: count for status, count in rows}
-    finally:
-        await engine.dispose()
+async def _statuses(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(outbox.c.status, func.count()).group_by(outbox.c.status))
+        return {status: count for status, count in rows}
 
 
 def _start(botapi: BotApiStandIn, url: str, log: Path) -> subprocess.Popen[bytes]:
@@ -69,11 +60,12 @@ def _start(botapi: BotApiStandIn, url: str, log: Path) -> subprocess.Popen[bytes
 
 
 async def test_sigkill_mid_brief_loses_nothing_and_repeats_at_most_one(
-    botapi: BotApiStandIn, tmp_path: Path
+    botapi: BotApiStandIn, engine: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    """On SQLite (a file, the one-process case) and PostgreSQL (SKIP LOCKED claims)."""
+    url = database_url
     log = tmp_path / "sender.log"
-    await _prepare(url)
+    await _prepare(engine)
     botapi.limits(per_second=RATE, per_chat_per_second=1)
 
     started = time.monotonic()
@@ -87,7 +79,7 @@ async def test_sigkill_mid_brief_loses_nothing_and_repeats_at_most_one(
             first.kill()
     before_restart = len(botapi.sent())
     assert before_restart < CHATS, "the kill came too late to test anything"
-    status = await _statuses(url)
+    status = await _statuses(engine)
     assert status.get("sent", 0) >= before_restart - 1  # marked as soon as accepted
 
     killed = time.monotonic()
@@ -109,5 +101,5 @@ async def test_sigkill_mid_brief_loses_nothing_and_repeats_at_most_one(
     # Only the restarted sender's first second may overrun: it cannot know what the dead one
     # sent just before dying. Telegram answers 429, and that chat alone waits.
     assert botapi.refused <= RATE
-    assert (await _statuses(url)) == {"sent": CHATS}
+    assert (await _statuses(engine)) == {"sent": CHATS}
     assert botapi.token not in log.read_text()  # the token never reaches a log line
