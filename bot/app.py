@@ -18,6 +18,7 @@ from briefings.store.db import open_engine, upgrade
 from briefings.themes import ThemeSet, load_themes
 
 log = logging.getLogger("borderbrief.bot")
+CONCURRENT_UPDATES = 32
 
 
 def file_url_for(api_url: str) -> str:
@@ -49,6 +50,8 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
+        # One user's slow update (a getChatMember, a busy store) must not hold up the others.
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
