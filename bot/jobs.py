@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +21,7 @@ from briefings import metrics
 from briefings.briefs import enqueue_alerts, enqueue_due_briefs
 from briefings.ratelimit import Limits
 from briefings.settings import Settings
+from briefings.store.outbox import purge_finished
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ BRIEFS_EVERY = 60.0  # seconds
 SEND_EVERY = 1.0
 _JOB_KWARGS = {"coalesce": True, "max_instances": 1}
 _SENDER_KEY = "borderbrief.sender"
+KEEP_DELIVERED = timedelta(days=7)
 
 
 def schedule_jobs(
@@ -66,6 +68,7 @@ class Jobs:
         self.application, self.settings, self.engine = application, settings, engine
         self.clock, self.sender = clock, sender
         self._recovered = False
+        self._purged_at: datetime | None = None
 
     def _themes(self) -> Any:
         from bot.state import bot_state
@@ -86,6 +89,18 @@ class Jobs:
         if report.due:
             log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
                       skipped=report.skipped, renders=report.renders, messages=report.messages)
+        await self._purge()
+
+    async def _purge(self) -> None:
+        """Once a day, forget delivered messages older than a week (the outbox stays small)."""
+        now = self.clock()
+        if self._purged_at is not None and now - self._purged_at < timedelta(days=1):
+            return
+        self._purged_at = now
+        async with self.engine.begin() as conn:
+            gone = await purge_finished(conn, before=now - KEEP_DELIVERED)
+        if gone:
+            log_event(log, "outbox purged", rows=gone)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Drain what is due in the outbox (the previous process's claims are freed once)."""

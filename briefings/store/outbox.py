@@ -286,6 +286,19 @@ async def _rename_own_theme_keys(conn: AsyncConnection, old_id: int, new_id: int
             )
 
 
+async def purge_finished(conn: AsyncConnection, *, before: datetime) -> int:
+    """Forget sent and failed rows created before ``before`` and bodies nobody uses; rows gone.
+
+    Dedupe keys only need to outlive the day they are for, so a week of history is plenty.
+    """
+    result = await conn.execute(
+        delete(outbox).where(outbox.c.status.in_([SENT, FAILED]), outbox.c.created_at < before)
+    )
+    used = select(outbox.c.body_id).where(outbox.c.body_id == bodies.c.id).exists()
+    await conn.execute(delete(bodies).where(bodies.c.created_at < before, ~used))
+    return int(result.rowcount or 0)
+
+
 async def pending_count(conn: AsyncConnection) -> int:
     """Rows still waiting to go (due or not)."""
     stmt = select(func.count()).select_from(outbox).where(outbox.c.status == PENDING)

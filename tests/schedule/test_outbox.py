@@ -115,3 +115,23 @@ async def test_release_claims_of_a_dead_sender(engine: AsyncEngine) -> None:
         assert await ob.release_claims(conn) == 2
         assert len(await ob.claim_due(conn, T0, limit=10, worker="new", lease=LEASE)) == 2
         assert await ob.next_due_at(conn) == T0
+
+
+async def test_purge_forgets_old_finished_rows_and_unused_bodies(engine: AsyncEngine) -> None:
+    week = timedelta(days=7)
+    async with engine.begin() as conn:
+        await add_chats(conn, [1, 2])
+        await ob.enqueue(conn, chat_ids=[1, 2], parts=["old"], kind="brief", now=T0 - week)
+        await ob.enqueue(conn, chat_ids=[1], parts=["new"], kind="brief", now=T0)
+        claimed = await ob.claim_due(conn, T0, limit=10, worker="w", lease=LEASE)
+        old = {r.chat_id: r for r in claimed if r.text == "old"}
+        await ob.mark_sent(conn, old[1].id, T0)  # chat 1's old row: sent, purgeable
+        # chat 2's old row is still pending: kept, and so is the body it shares
+        assert await ob.purge_finished(conn, before=T0 - timedelta(days=1)) == 1
+        texts = sorted((await conn.execute(select(bodies.c.text))).scalars())
+        assert texts == ["new", "old"]
+        await ob.mark_failed(conn, old[2].id, "gone")
+        assert await ob.purge_finished(conn, before=T0 - timedelta(days=1)) == 1
+        texts = sorted((await conn.execute(select(bodies.c.text))).scalars())
+        assert texts == ["new"]
+        assert await ob.pending_count(conn) == 1
