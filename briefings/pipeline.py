@@ -12,7 +12,7 @@ import multiprocessing as mp
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import aclosing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -208,7 +208,10 @@ async def _fetch_and_parse(
                                 base_url=result.url or row.url)  # fmt: skip
                 try:
                     parsed = await loop.run_in_executor(pool, parse) if pool else parse()
-                except Exception as exc:  # parse_feed never raises; a dead pool process can
+                except BrokenExecutor:  # a pool process died: parsing here still works
+                    log.exception("parse pool broken; parsing %s in this process", row.url)
+                    parsed = parse()
+                except Exception as exc:  # parse_feed never raises; make sure
                     log.exception("parse of %s failed", row.url)
                     parsed = ParsedFeed(error=f"parser failed: {type(exc).__name__}")
             await queue.put((row, result, parsed))

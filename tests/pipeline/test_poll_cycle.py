@@ -269,3 +269,19 @@ async def test_a_feed_that_breaks_its_batch_is_retried_alone(
     assert not rows["poison"].seeded and rows["poison"].error_count == 1
     async with engine.connect() as conn:  # the poison feed's items were rolled back
         assert (await conn.execute(select(items.c.guid))).scalars().all() == ["seizure-1"]
+
+
+async def test_a_broken_parse_pool_falls_back_to_parsing_here(
+    engine: AsyncEngine, feed_server: FeedServer
+) -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    url = feed_server.add("/news.xml", rss([SEIZURE, TARIFFS]))
+    await configure(engine, [Source("news", url, "en")])
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with pytest.raises(BrokenExecutor):
+            pool.submit(os._exit, 1).result()  # the worker process dies: the pool is broken
+        report = await cycle(engine, parse_pool=pool)
+    assert (report.fetched, report.failed, report.new_items) == (1, 0, 2)
