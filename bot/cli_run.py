@@ -12,7 +12,7 @@ from datetime import timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from bot.logs import add_secret, settings_secrets, setup_logging
+from bot.logs import add_secret, redact, settings_secrets, setup_logging
 from bot.roles import HEADLESS, ROLES, run_headless
 from briefings.settings import Settings, load_settings
 
@@ -48,6 +48,24 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if not settings.token:
         return preview(settings)
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        _start(settings, args, role)
+    except InvalidToken:
+        print("borderbrief: Telegram refused the token in BORDERBRIEF_TELEGRAM_TOKEN; copy it "
+              "again from @BotFather (/mybots → API Token).", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"borderbrief: cannot reach the Bot API at {settings.telegram_api_url} "
+              f"({redact(str(exc))}); check the network or BORDERBRIEF_TELEGRAM_API_URL.",
+              file=sys.stderr)
+        return 2
+    return 0
+
+
+def _start(settings: Settings, args: argparse.Namespace, role: str) -> None:
+    """Run the bot until SIGINT/SIGTERM (PTB's run_* handle the signals and shut down)."""
     from telegram import Update
 
     from bot.app import build_application
@@ -67,7 +85,6 @@ def _run(args: argparse.Namespace) -> int:
     else:
         log.info("starting the bot with long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
 
 
 def webhook_secret(settings: Settings) -> str:

@@ -168,3 +168,25 @@ async def _wait_port(port: int) -> None:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.05)
+
+
+def test_run_with_a_refused_token_says_so_in_one_line(botapi, tmp_path):
+    env = _env(tmp_path, BORDERBRIEF_TELEGRAM_TOKEN="123456789:AAWrongTokenWrongTokenWrongToken00",
+               BORDERBRIEF_TELEGRAM_API_URL=botapi.base_url)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("borderbrief: Telegram refused the token") and "@BotFather" in last
+    assert "AAWrongToken" not in done.stderr
+
+
+def test_run_with_an_unreachable_api_says_so_in_one_line(tmp_path):
+    env = _env(tmp_path, BORDERBRIEF_TELEGRAM_TOKEN="123456789:AAFakeTokenFakeTokenFakeToken000",
+               BORDERBRIEF_TELEGRAM_API_URL=f"http://127.0.0.1:{_free_port()}/bot")
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("borderbrief: cannot reach the Bot API at http://127.0.0.1:")
+    assert "AAFakeToken" not in done.stderr
