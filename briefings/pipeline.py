@@ -277,8 +277,8 @@ class _Writer:
 
     Fetched feeds are written in batches (FEED_BATCH feeds or ITEM_BATCH items), each in one
     transaction: clustering loads its index of recent stories once per call, and one commit
-    beats hundreds. If a batch fails, its feeds are
-    retried one by one, so one bad feed cannot take the others down with it.
+    beats hundreds. If a batch fails, its feeds are retried one by one, so one bad feed
+    cannot take the others down with it.
     """
 
     engine: AsyncEngine
@@ -308,15 +308,15 @@ class _Writer:
             else:
                 self._fetched.append(_Fetched(row, result, parsed, now))
                 self._pending_items += len(parsed.items)
-            if (
-                len(self._fetched) >= FEED_BATCH
-                or self._pending_items >= ITEM_BATCH
-                or len(self._unchanged) >= UNCHANGED_BATCH
-            ):
-                await self.flush()
         except Exception as exc:
             log.exception("poll of %s failed", row.name)
             await self._failed(row, result, now, f"internal error: {type(exc).__name__}")
+        if (
+            len(self._fetched) >= FEED_BATCH
+            or self._pending_items >= ITEM_BATCH
+            or len(self._unchanged) >= UNCHANGED_BATCH
+        ):
+            await self.flush()
 
     async def flush(self) -> None:
         """Write every waiting feed."""
