@@ -58,13 +58,14 @@ def split_topic(args: Sequence[str]) -> tuple[str, int]:
     return " ".join(words), count
 
 
-def resolve_themes(args: Sequence[str], themes: ThemeSet, command: str) -> list[str]:
+def resolve_themes(args: Sequence[str], themes: ThemeSet, command: str,
+                   lang: str = "en") -> list[str]:
     """Theme names in either language → keys. ``all`` means every theme.
 
     A display name of several words is tried whole first, then words (or comma-separated parts)
     one by one.
     """
-    valid = ", ".join(themes.names())
+    valid = ", ".join(theme.display(lang) for theme in themes)
     text = " ".join(args).strip()
     if not text:
         raise ArgError("err_no_theme", command, valid=valid)

@@ -63,7 +63,7 @@ async def _add(turn: Turn, rest: list[str]) -> None:
 async def _themes(turn: Turn, rest: list[str]) -> None:
     if not rest:
         raise ArgError("err_channel_ref", "channel_themes")
-    keys = resolve_themes(rest[1:], turn.state.themes, "channel_themes")
+    keys = resolve_themes(rest[1:], turn.state.themes, "channel_themes", turn.lang)
     chat = await _own_channel(turn, rest[0])
     if chat is None:
         return

@@ -70,7 +70,7 @@ async def _change_subscriptions(update: Update, context: Context, *, subscribe: 
         return
     command = "subscribe" if subscribe else "unsubscribe"
     try:
-        keys = resolve_themes(turn.args, turn.state.themes, command)
+        keys = resolve_themes(turn.args, turn.state.themes, command, turn.lang)
     except ArgError as error:
         await turn.bad(error)
         return

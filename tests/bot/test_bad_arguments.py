@@ -106,6 +106,13 @@ def test_every_problem_has_both_languages_and_renders():
             assert "\n" not in line and "/latest 10" in line
 
 
+def test_unknown_theme_lists_the_valid_ones_in_the_chat_language():
+    with pytest.raises(ArgError) as caught:
+        args.resolve_themes(["clima"], THEMES, "subscribe", "es")
+    line = bad_arg("es", caught.value.problem, caught.value.command, **caught.value.values)
+    assert "“clima”" in line and "Aranceles" in line and "Fentanilo" in line
+
+
 def test_user_values_are_escaped():
     line = bad_arg("en", "err_time", "time", value="<b>7</b>")
     assert "&lt;b&gt;7&lt;/b&gt;" in line
