@@ -43,6 +43,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -96,7 +97,7 @@ class SendReport:
 
 @dataclass(frozen=True)
 class _Outcome:
-    kind: str  # sent | retry_after | gone | migrated | retry | failed
+    kind: str  # sent | retry_after | gone | migrated | retry | failed | halt
     row: OutboxRow
     error: str = ""
     wait: float = 0.0
@@ -165,6 +166,8 @@ class Sender:
             return _Outcome("retry_after", row, str(exc), wait=_retry_after(exc))
         except ChatMigrated as exc:
             return _Outcome("migrated", row, str(exc), new_chat_id=int(exc.new_chat_id))
+        except InvalidToken as exc:  # the bot's fault, not the message's: keep it, stop sending
+            return _Outcome("halt", row, f"InvalidToken: {exc.message}")
         except Forbidden as exc:
             return _Outcome("gone", row, f"Forbidden: {exc.message}")
         except BadRequest as exc:
@@ -446,6 +449,13 @@ class _Drain:
             log_event(log, "chat deactivated", chat_id=chat_id, reason=outcome.error)
         elif outcome.kind == "migrated":
             await self._migrate(row, outcome)
+        elif outcome.kind == "halt":
+            held = [row.id, *(r.id for r in self._drop_chat(chat_id))]
+            async with self.s.engine.begin() as conn:
+                await ob.release(conn, held)
+            self.s.stop()
+            log_event(log, "sending stopped: Telegram rejected the bot token", level=logging.ERROR,
+                      error=outcome.error)
         else:
             await self._fail(row, outcome.error)
         if self.queues.get(chat_id):

@@ -226,3 +226,18 @@ async def test_pacing_keeps_inside_the_limits(
     assert botapi.texts(1) == ["a", "b", "c"]
     one = [c.at for c in botapi.sent(1)]
     assert min(b - a for a, b in zip(one, one[1:], strict=False)) >= 1.0
+
+
+async def test_a_rejected_token_stops_sending_and_keeps_every_message(
+    engine: AsyncEngine, bot: Bot, botapi: BotApiStandIn
+) -> None:
+    await queue(engine, [1, 2, 3], ["a", "b"])
+    botapi.fail_next("sendMessage", error_code=401, description="Unauthorized")
+    report = await Sender(bot, engine, limits=FAST).drain(max_wait=1)
+    assert report.sent == 0 and report.failed == 0
+    assert len(botapi.calls_of("sendMessage")) == 1
+    status = await statuses(engine)
+    assert {s for s, _, _ in status.values()} == {"pending"}
+    # Once the token works again, everything goes, in order.
+    again = await Sender(bot, engine, limits=FAST).drain()
+    assert again.sent == 6 and botapi.texts(1) == ["a", "b"]
