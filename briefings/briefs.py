@@ -5,6 +5,10 @@ whose time has come, composes and renders once per distinct (themes, language, w
 the outbox rows and advances ``next_brief_at`` in one transaction per batch. A brief missed while
 the bot was down is sent late within the grace period, else skipped; the dedupe key
 ``brief:<local date>:<chat>:<part>`` means a chat never gets two briefs for one day.
+
+A brief is composed for a group of chats, not per chat (that is what makes 10,000 chats cost
+seven renders), so it is the day's digest: a story a chat already got as an alert may be in it
+again. Its stories are recorded as sent, so they never come again as alerts.
 """
 
 from __future__ import annotations
