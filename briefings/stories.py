@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import heapq
 import operator
 import random
 import re
 import unicodedata
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -393,19 +392,17 @@ class StoryIndex:
         """
         if not fp.sketch:
             return None
-        collisions: dict[int, int] = {}
+        found: list[int] = []
+        get, cap = self._buckets.get, -self._bucket_cap
         for key in fp.bands:
-            bucket = self._buckets.get(key)
+            bucket = get(key)
             if bucket:
-                for position in bucket[-self._bucket_cap :]:
-                    collisions[position] = collisions.get(position, 0) + 1
-        # Shared bands estimate similarity: only the likeliest few get the exact comparison.
-        # One shared band is mostly chance; several are not.
-        likeliest = [p for p, count in collisions.items() if count > 1] or list(collisions)
-        if len(likeliest) > self._verify:
-            likeliest = heapq.nlargest(self._verify, likeliest, key=lambda p: (collisions[p], p))
+                found.extend(bucket[cap:])
+        # Shared bands estimate similarity: only the likeliest few get the exact comparison
+        # (most shared bands first; ties in the order found, which is deterministic).
+        likeliest = Counter(found).most_common(self._verify)
         best: tuple[float, int] | None = None
-        for position in likeliest:
+        for position, _ in likeliest:
             entry = self._entries[position]
             if abs(at - self._last_seen[entry.story_id]) > window and abs(at - entry.at) > window:
                 continue
