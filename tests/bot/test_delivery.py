@@ -241,3 +241,20 @@ async def test_a_rejected_token_stops_sending_and_keeps_every_message(
     # Once the token works again, everything goes, in order.
     again = await Sender(bot, engine, limits=FAST).drain()
     assert again.sent == 6 and botapi.texts(1) == ["a", "b"]
+
+
+async def test_a_timed_out_send_is_retried(
+    engine: AsyncEngine, botapi: BotApiStandIn
+) -> None:
+    """A timeout is ambiguous (Telegram may have taken it): retry rather than lose it."""
+    request = HTTPXRequest(read_timeout=0.3)
+    async with Bot(botapi.token, base_url=botapi.base_url, request=request) as slow_bot:
+        await queue(engine, [1], ["a"])
+        botapi.response_delay = 0.6
+        first = await Sender(slow_bot, engine, limits=FAST, backoff=0.1).drain()
+        botapi.response_delay = 0.0
+        second = await Sender(slow_bot, engine, limits=FAST, backoff=0.1).drain(max_wait=2)
+    assert first.retried == 1 and first.sent == 0
+    assert second.sent == 1
+    status, attempts, error = (await statuses(engine))[(1, 0)]
+    assert status == "sent" and attempts == 2 and "TimedOut" in (error or "")
