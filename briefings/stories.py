@@ -9,6 +9,8 @@ index of the two shingle sets (words and pairs). To find candidates without comp
 pairs, each fingerprint has a one-permutation MinHash sketch of its words (96 bins, densified)
 cut into 48 LSH bands of 2 rows; only stories sharing a band are compared. Words alone give
 same-event reports a Jaccard of 0.25-0.6, where banding finds them with probability > 0.95.
+Two bounds keep a lookup cheap when the news is all about one country: a bucket offers only
+its most recent entries, and only the candidates sharing the most bands are compared exactly.
 
 Everything is deterministic: tokens are hashed with BLAKE2b, never Python's salted ``hash``.
 """
@@ -39,7 +41,6 @@ STEM = 6
 BINS = 96
 ROWS = 2
 BANDS = BINS // ROWS
-_MASK32 = (1 << 32) - 1
 
 _STOP_EN = """
 a about above after again against all also am an and any are as at be because been before being
@@ -161,10 +162,6 @@ class Fingerprint:
     language: str = ""
     sketch: tuple[int, ...] = field(default=(), compare=False, repr=False)
     bands: tuple[int, ...] = field(default=(), compare=False, repr=False)  # LSH bucket keys
-
-    @property
-    def tokens(self) -> frozenset[int]:
-        return self.words | self.pairs
 
     def to_json(self) -> dict[str, Any]:
         return {"l": self.language, "w": sorted(self.words), "p": sorted(self.pairs)}
