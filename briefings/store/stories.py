@@ -134,8 +134,9 @@ async def file_items(
             _Member(s.id, s.source_id, at_of[s.id], it.title, it.url, it.summary, it.language)
         )
     grown = sorted(sid for sid in members if sid > 0 and sid in known)
-    for member in await _existing_members(conn, grown, exclude=set(assigned)):
-        members[member[0]].append(member[1])
+    for story_id, member in await _existing_members(conn, grown, exclude=set(assigned)):
+        member.at = min(member.at, now)
+        members[story_id].append(member)
     weights = await _source_weights(conn, {m.source_id for ms in members.values() for m in ms})
 
     new_temp = sorted((sid for sid in members if sid < 0), reverse=True)  # -1, -2, ...
@@ -290,7 +291,9 @@ async def _reserve_story_ids(conn: AsyncConnection, n: int) -> list[int]:
             {"n": n},
         )
         return sorted(int(v) for v in result.scalars())
-    # SQLite: this transaction already wrote item_themes, so it holds the one write lock.
+    # SQLite has one writer at a time: once this transaction has begun writing (an UPDATE that
+    # changes nothing is enough), no other can insert stories before this one commits.
+    await conn.execute(update(stories).where(stories.c.id < 0).values(id=stories.c.id))
     top = (await conn.execute(select(func.max(stories.c.id)))).scalar() or 0
     return list(range(top + 1, top + 1 + n))
 
