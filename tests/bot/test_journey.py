@@ -154,3 +154,26 @@ async def test_lists_show_times_in_the_chat_time_zone(botapi, engine, tmp_path):
     # The newest story was published at 02:00 UTC: 20:00 the day before in Mexico City.
     assert "02:00" in utc and "20:00" not in utc
     assert "20:00" in local and "02:00" not in local
+
+
+async def test_forum_group_brief_arrives_in_the_topic_of_start(botapi, engine, tmp_path):
+    group, admin = -100555, 81
+    botapi.set_member(group, admin, "administrator")
+    clock = FakeClock()
+    with FeedServer() as feeds:
+        url = feeds.add("/wire.xml", _feed(), {"Content-Type": RSS})
+        async with running_bot(botapi, engine, tmp_path, clock=clock, jobs=True,
+                               sources=_sources(tmp_path, url),
+                               allow_private_sources=True) as bot:
+            await _run_job(bot, "poll")
+            kw = {"user_id": admin, "chat_type": "supergroup", "is_forum": True}
+            await bot.say(group, "/start@borderbrief_test_bot", message_thread_id=9, **kw)
+            await bot.say(group, "/time 05:00", message_thread_id=12, **kw)  # read elsewhere
+            before = len(botapi.sent(group))
+            clock.now = START.replace(hour=5, minute=2)
+            await _run_job(bot, "due-briefs")
+            await _run_job(bot, "sender")
+            await botapi.wait_for(lambda: len(botapi.sent(group)) > before)
+    briefs = botapi.sent(group)[before:]
+    assert STORIES[0][0] in "\n".join(c.params["text"] for c in briefs)
+    assert {c.params.get("message_thread_id") for c in briefs} == {9}
