@@ -12,6 +12,10 @@ process. Each measured run happens in its own subprocess so its peak RSS is its 
 - baseline cold / warm: sequential httpx GETs, feedparser, one INSERT and one COMMIT per item
   (INSERT OR IGNORE), no conditional GET - so warm re-downloads and re-parses everything.
 
+Each line gives wall time and CPU-s, the cycle's CPU time (this process plus its parse worker:
+``poll_cycle`` parses in cpu_count - 1 processes when there are 100 feeds or more). Wall time
+grows when other programs share the machine; CPU-s hardly does.
+
 Targets on a 2-core machine: cold <= 15 s, warm <= 3 s, peak RSS <= 300 MB.
 The fetcher runs with the CLI's settings: 20 requests in flight overall, 4 per host. All bench
 feeds are on one local host, so 4 are in flight at a time; ``--per-host 20`` shows the cost of
