@@ -100,6 +100,7 @@ _HELP_EN = """<b>borderbrief</b> — U.S.–Mexico news on the themes you choose
 /language — <code>/language es</code> para español
 /channel — send briefs to your channel (<code>/channel add @mychannel</code>)
 /stop — forget this chat and all its data
+/start — the welcome and the theme picker again; /help — this list
 
 In groups anyone can read; only administrators change settings."""
 
@@ -128,6 +129,7 @@ _HELP_ES = """<b>borderbrief</b> — noticias México–EE. UU. sobre los temas 
 /language — <code>/language en</code> for English
 /channel — envía resúmenes a tu canal (<code>/channel add @micanal</code>)
 /stop — olvidar este chat y todos sus datos
+/start — la bienvenida y el selector de temas otra vez; /help — esta lista
 
 Los comandos también se escriben en español: /ultimas, /tema, /resumen, /temas, /hora,
 /zona, /alertas, /ajustes, /idioma, /pausa, /reanudar, /ayuda.
