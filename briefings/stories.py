@@ -35,6 +35,9 @@ from typing import Any
 # of one event by other outlets score 0.14-0.47 (English vs Spanish included), different events
 # on the same theme at most 0.12. The time window keeps apart what text alone cannot.
 DEFAULT_THRESHOLD = 0.13
+# Two bare headlines ("Trump, tariffs, Mexico") can be similar by chance: a match also needs
+# this many words in common.
+MIN_SHARED_WORDS = 3
 LEDE_WORDS = 30  # words of the summary that count: a lede, not the whole article
 STEM = 6
 
@@ -404,7 +407,9 @@ class StoryIndex:
             if abs(at - self._last_seen[entry.story_id]) > window and abs(at - entry.at) > window:
                 continue
             score = similarity(fp, entry.fp)
-            if score >= threshold and (best is None or (score, -entry.story_id) > best):
+            if score < threshold or len(fp.words & entry.fp.words) < MIN_SHARED_WORDS:
+                continue
+            if best is None or (score, -entry.story_id) > best:
                 best = (score, -entry.story_id)
         return None if best is None else -best[1]
 

@@ -158,3 +158,10 @@ def test_dev_items_reporting_one_event_cluster(shared_data):
     assert {assigned[i] for i in range(3)} == {0}
     assert len({assigned[i] for i in range(3, len(docs))}) == len(others)
     assert all(assigned[i] != 0 for i in range(3, len(docs)))
+
+
+def test_short_headlines_need_several_shared_words():
+    a = fingerprint("Trump tariffs", "", "en")
+    b = fingerprint("Trump tariffs talk", "", "en")
+    assert similarity(a, b) >= DEFAULT_THRESHOLD  # similar by the numbers...
+    assert cluster([(1, a, T0), (2, b, T0)]) == {1: 1, 2: 2}  # ...but two words are not enough
