@@ -106,9 +106,7 @@ def score(story: StoryView, now: datetime, theme: str | None = None) -> float:
     return recency * sources * (strength / (strength + 1.0))
 
 
-def rank(
-    stories: Sequence[StoryView], now: datetime, theme: str | None = None
-) -> list[StoryView]:
+def rank(stories: Sequence[StoryView], now: datetime, theme: str | None = None) -> list[StoryView]:
     """Best first; ties go to the more recent story, then the higher id."""
     return sorted(
         stories,
