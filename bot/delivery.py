@@ -360,10 +360,10 @@ class _Drain:
         if actual > now:
             self._push(chat_id, actual)
             return
-        queue = self.queues.get(chat_id)
-        if not queue:
+        waiting = self.queues.get(chat_id)
+        if not waiting:
             return
-        row = queue.popleft()
+        row = waiting.popleft()
         self.queued -= 1
         pacer.begin(chat_id, now)
         self.busy.add(chat_id)

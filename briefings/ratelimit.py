@@ -124,6 +124,9 @@ class Pacer:
 
     def move(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its pacing follows it."""
-        for table in (self._last, self._group, self._blocked):
-            if old_chat_id in table:
-                table[new_chat_id] = table.pop(old_chat_id)  # type: ignore[index]
+        if old_chat_id in self._last:
+            self._last[new_chat_id] = self._last.pop(old_chat_id)
+        if old_chat_id in self._blocked:
+            self._blocked[new_chat_id] = self._blocked.pop(old_chat_id)
+        if old_chat_id in self._group:
+            self._group[new_chat_id] = self._group.pop(old_chat_id)

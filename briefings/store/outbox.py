@@ -144,7 +144,7 @@ async def claim_due(
         .where(outbox.c.id.in_(ids), outbox.c.claimed_by == worker)
         .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)
     )
-    return [OutboxRow(*row) for row in rows]
+    return [OutboxRow(*row) for row in rows]  # type: ignore[call-arg]  # columns in field order
 
 
 async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
