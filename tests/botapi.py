@@ -217,7 +217,9 @@ class BotApiStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -261,7 +263,7 @@ class BotApiStandIn:
     def fail_next(self, method: str, *, error_code: int, description: str = "",
                   retry_after: int | None = None, migrate_to_chat_id: int | None = None,
                   chat_id: Any = None, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` (to ``chat_id``, if given) with an error."""
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id``, if given) with errors."""
         if not description:
             description = {
                 429: f"Too Many Requests: retry after {retry_after or 1}",
@@ -279,7 +281,7 @@ class BotApiStandIn:
     def limits(self, *, per_second: float | None = None,
                per_chat_per_second: float | None = None,
                per_group_per_minute: float | None = None) -> None:
-        """Enforce flood limits on sendMessage: over them the call gets 429 and counts as refused."""
+        """Enforce flood limits on sendMessage: over them a call gets 429 and counts as refused."""
         with self._lock:
             self._limits = _Limits(per_second, per_chat_per_second, per_group_per_minute)
 
@@ -375,7 +377,9 @@ class BotApiStandIn:
     def texts(self, chat_id: Any = None) -> list[str]:
         return [c.params.get("text", "") for c in self.sent(chat_id)]
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 5.0  # noqa: ASYNC109 - not I/O
+    ) -> Any:
         """Poll ``predicate`` until it is truthy; fail the test after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:

@@ -1,14 +1,13 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 02:08:37.769024
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('bodies',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
@@ -190,11 +189,11 @@ def upgrade() -> None:
     with op.batch_alter_table('item_themes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_item_themes_theme'), ['theme'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('item_themes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_themes_theme'))
 
@@ -235,4 +234,4 @@ def downgrade() -> None:
 
     op.drop_table('chats')
     op.drop_table('bodies')
-    
+
