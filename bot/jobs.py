@@ -44,7 +44,8 @@ def schedule_jobs(
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    sender = Sender(application.bot, engine, limits=limits or Limits(), clock=clock)
+    sender = Sender(application.bot, engine, limits=limits or Limits(), clock=clock,
+                    max_in_flight=settings.send_in_flight)
     application.bot_data[_SENDER_KEY] = sender
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",

@@ -194,7 +194,8 @@ async def run_sender(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
         raise SystemExit("BORDERBRIEF_TELEGRAM_TOKEN is not set")
     bot = Bot(settings.token, base_url=settings.telegram_api_url)
     sender = Sender(bot, engine, limits=Limits(per_second=rate),
-                    worker=worker or worker_name("sender"))
+                    worker=worker or worker_name("sender"),
+                    max_in_flight=settings.send_in_flight)
     sent = 0
     async with bot:
         while not stop.is_set():

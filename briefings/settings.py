@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     default_language: str = "en"
     brief_grace_hours: float = Field(default=6.0, ge=0, le=48)
     alerts_per_hour: int = Field(default=6, ge=1, le=60)
+    # Messages awaiting Telegram's answer at once. 1 = a crash repeats at most one message;
+    # more sends faster over a slow link but a crash may repeat that many.
+    send_in_flight: int = Field(default=1, ge=1, le=16)
 
     http_port: int | None = Field(default=None, ge=1, le=65535)
     log_format: str = "auto"  # auto | json | console
