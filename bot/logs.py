@@ -33,7 +33,8 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None
     "asctime",
     "taskName",
 }
-NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack", "tornado.access")
+# httpx logs request URLs (with the token) at INFO; alembic narrates every start-up.
+NOISY_LOGGERS = ("httpx", "httpcore", "apscheduler", "hpack", "tornado.access", "alembic")
 
 
 def add_secret(value: str | None) -> None:
