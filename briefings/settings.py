@@ -148,6 +148,8 @@ def load_settings(**overrides: Any) -> Settings:
         for error in exc.errors():
             name = "BORDERBRIEF_" + "_".join(str(p) for p in error["loc"][:1]).upper()
             given = error.get("input")
-            shown = "" if isinstance(given, dict) else f" (got {given!r})"
+            # Never echo a secret (a URL may carry a password) into logs or a terminal.
+            secret = name.endswith(("_URL", "_TOKEN", "_SECRET"))
+            shown = "" if isinstance(given, dict) or secret else f" (got {given!r})"
             problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}{shown}")
         raise SettingsError("; ".join(problems)) from None

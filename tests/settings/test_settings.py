@@ -65,6 +65,14 @@ def test_bad_value_names_the_setting(monkeypatch, name, value, says):
     assert says in str(caught.value)
 
 
+def test_a_bad_database_url_does_not_echo_its_password(monkeypatch):
+    monkeypatch.setenv("BORDERBRIEF_DATABASE_URL", "mysql://bob:hunter2secret@db/x")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "BORDERBRIEF_DATABASE_URL" in str(caught.value)
+    assert "hunter2secret" not in str(caught.value)
+
+
 def test_cli_reports_a_bad_setting_in_one_line(monkeypatch, capsys):
     from bot.cli import main
 
