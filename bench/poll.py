@@ -16,6 +16,8 @@ Each line gives wall time and CPU-s, the cycle's CPU time (this process plus its
 ``poll_cycle`` parses in cpu_count - 1 processes when there are 100 feeds or more). Wall time
 grows when other programs share the machine; CPU-s hardly does.
 
+``POLL_BENCH_PROFILE=<folder>`` writes each run's cProfile statistics there (<mode>.prof).
+
 Targets on a 2-core machine: cold <= 15 s, warm <= 3 s, peak RSS <= 300 MB.
 The fetcher runs with the CLI's settings: 20 requests in flight overall, 4 per host. All bench
 feeds are on one local host, so 4 are in flight at a time; ``--per-host 20`` shows the cost of
@@ -179,12 +181,21 @@ def _baseline(urls: list[str], db: Path) -> dict[str, float]:
 
 def worker(mode: str, urls_file: Path, db: Path, per_host: int | None) -> None:
     urls = json.loads(urls_file.read_text())
+    profile_dir = os.environ.get("POLL_BENCH_PROFILE")  # cProfile each run into this folder
+    if profile_dir:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     if mode == "cold":
         result = asyncio.run(_borderbrief(urls, db, sync=True, per_host=per_host))
     elif mode == "warm":
         result = asyncio.run(_borderbrief(urls, db, sync=False, per_host=per_host))
     else:
         result = _baseline(urls, db)
+    if profile_dir:
+        profiler.disable()
+        profiler.dump_stats(Path(profile_dir) / f"{mode}.prof")
     result["rss_mb"] = _peak_rss_mb()
     # The largest parse-pool process, if any ran (each is a separate process of its own).
     result["child_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -28,6 +28,7 @@ from briefings.store import sources as store_sources
 from briefings.store import state
 from briefings.store.items import save_items
 from briefings.store.sources import SourceRow
+from briefings.store.stories import StoryFiler, file_items
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +277,8 @@ class _Writer:
     """The one writer of a cycle: records each feed's outcome, in batches.
 
     Fetched feeds are written in batches (FEED_BATCH feeds or ITEM_BATCH items), each in one
-    transaction: clustering loads its index of recent stories once per call, and one commit
-    beats hundreds. If a batch fails, its feeds are retried one by one, so one bad feed
+    transaction: one commit beats hundreds. The store's filer keeps its index of recent stories
+    for the whole cycle. If a batch fails, its feeds are retried one by one, so one bad feed
     cannot take the others down with it.
     """
 
@@ -292,6 +293,12 @@ class _Writer:
     _fetched: list[_Fetched] = field(default_factory=list)
     _unchanged: list[tuple[SourceRow, datetime]] = field(default_factory=list)
     _pending_items: int = 0
+
+    def __post_init__(self) -> None:
+        # The store's filer keeps its index of recent stories for the whole cycle, instead of
+        # reloading every story's signature for each batch.
+        if self.filer is file_items:
+            self.filer = StoryFiler()
 
     async def handle(self, row: SourceRow, result: FetchResult, parsed: ParsedFeed | None) -> None:
         """Classify one feed's result; write it now (failures) or with its batch."""
@@ -338,6 +345,15 @@ class _Writer:
 
     async def _store(self, batch: list[_Fetched]) -> None:
         """Save, match, cluster and record a batch of fetched feeds in one transaction."""
+        try:
+            await self._store_batch(batch)
+        except BaseException:
+            discard = getattr(self.filer, "discard", None)
+            if discard is not None:  # its cached stories were rolled back with the batch
+                discard()
+            raise
+
+    async def _store_batch(self, batch: list[_Fetched]) -> None:
         async with self.engine.begin() as conn:
             saved = {f.row.id: await save_items(conn, f.row.id, f.parsed.items, f.now)
                      for f in batch}  # fmt: skip

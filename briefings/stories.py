@@ -372,6 +372,21 @@ class StoryIndex:
                 if len(bucket) > 4 * self._bucket_cap:
                     del bucket[: -self._bucket_cap]
 
+    def relabel(self, new_ids: dict[int, int]) -> None:
+        """Give stories new ids (a new story's temporary id becomes its stored one)."""
+        moves = {old: new for old, new in new_ids.items() if old != new}
+        if not moves:
+            return
+        for old, new in moves.items():
+            if old in self._last_seen:
+                self._last_seen[new] = self._last_seen.pop(old)
+            if old in self._fps:
+                self._fps[new] = self._fps.pop(old)
+        for entry in self._entries:
+            new = moves.get(entry.story_id)
+            if new is not None:
+                entry.story_id = new
+
     def touch(self, story_id: int, at: datetime) -> None:
         """Record that a story was seen at ``at`` without indexing another fingerprint."""
         last = self._last_seen.get(story_id)

@@ -114,42 +114,105 @@ async def file_items(
 
     Items are taken in time order, so filing is deterministic and incremental: a report joins
     the story of the most similar recent report within ``window``, else starts its own.
+    Loads the index of recent stories afresh; a ``StoryFiler`` keeps it between calls.
     """
-    matched = [s for s in stored if matches.get(s.id)]
-    if not matched:
-        return FileResult([], [])
-    best = {s.id: _best_per_theme(matches[s.id]) for s in matched}
-    await _write_item_themes(conn, best)
+    return await StoryFiler(window=window, threshold=threshold)(conn, stored, matches, now)
 
-    at_of = {s.id: min(s.item.published_at, now) for s in matched}
-    matched.sort(key=lambda s: (at_of[s.id], s.id))
-    index, known = await _load_index(conn, at_of[matched[0].id] - window)
 
-    assigned = _assign(matched, at_of, index, window, threshold)
+class StoryFiler:
+    """``file_items`` that keeps its index of recent stories between calls: one per poll cycle.
 
-    members: dict[int, list[_Member]] = defaultdict(list)
-    for s in matched:
-        it = s.item
-        members[assigned[s.id]].append(
-            _Member(s.id, s.source_id, at_of[s.id], it.title, it.url, it.summary, it.language)
+    The index is loaded from the stored signatures on the first call (and widened when a
+    later call reaches further back) and then kept up to date with the stories this filer
+    creates and grows. Stories that other processes file meanwhile are not seen until the next
+    filer; the database stays the truth. After a failed call, or when the caller's
+    transaction rolls back, call ``discard()``: the next call reloads.
+    """
+
+    def __init__(
+        self, *, window: timedelta = timedelta(hours=48), threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        self.window = window
+        self.threshold = threshold
+        self._index: StoryIndex | None = None
+        self._known: set[int] = set()  # stored stories in the index
+        self._since: datetime | None = None  # the index holds the stories seen since then
+
+    def discard(self) -> None:
+        """Forget the index (its stories may not have been committed): the next call reloads."""
+        self._index, self._known, self._since = None, set(), None
+
+    async def __call__(
+        self,
+        conn: AsyncConnection,
+        stored: list[StoredItem],
+        matches: dict[int, list[ThemeMatch]],
+        now: datetime,
+    ) -> FileResult:
+        """File matched items into stories; see ``file_items``."""
+        try:
+            return await self._file(conn, stored, matches, now)
+        except BaseException:
+            self.discard()
+            raise
+
+    async def _load(self, conn: AsyncConnection, since: datetime) -> tuple[StoryIndex, set[int]]:
+        if self._index is None or self._since is None:
+            self._index, self._known = StoryIndex(), set()
+            await _load_index(conn, self._index, self._known, since)
+            self._since = since
+        elif since < self._since:
+            await _load_index(conn, self._index, self._known, since, until=self._since)
+            self._since = since
+        return self._index, self._known
+
+    async def _file(
+        self,
+        conn: AsyncConnection,
+        stored: list[StoredItem],
+        matches: dict[int, list[ThemeMatch]],
+        now: datetime,
+    ) -> FileResult:
+        matched = [s for s in stored if matches.get(s.id)]
+        if not matched:
+            return FileResult([], [])
+        best = {s.id: _best_per_theme(matches[s.id]) for s in matched}
+        await _write_item_themes(conn, best)
+
+        window = self.window
+        at_of = {s.id: min(s.item.published_at, now) for s in matched}
+        matched.sort(key=lambda s: (at_of[s.id], s.id))
+        index, known = await self._load(conn, at_of[matched[0].id] - window)
+
+        assigned = _assign(matched, at_of, index, window, self.threshold)
+
+        members: dict[int, list[_Member]] = defaultdict(list)
+        for s in matched:
+            it = s.item
+            members[assigned[s.id]].append(
+                _Member(s.id, s.source_id, at_of[s.id], it.title, it.url, it.summary, it.language)
+            )
+        grown = sorted(sid for sid in members if sid > 0 and sid in known)
+        for story_id, member in await _existing_members(conn, grown, exclude=set(assigned)):
+            member.at = min(member.at, now)
+            members[story_id].append(member)
+        weights = await _source_weights(conn, {m.source_id for ms in members.values() for m in ms})
+
+        new_temp = sorted((sid for sid in members if sid < 0), reverse=True)  # -1, -2, ...
+        real = await _insert_stories(conn, new_temp, members, weights, index)
+        index.relabel(real)  # the new stories' temporary ids become their stored ones
+        known.update(real.values())
+        real.update({sid: sid for sid in grown})
+        await _update_stories(conn, grown, members, weights, index)
+
+        await conn.execute(
+            update(items)
+            .where(items.c.id == bindparam("b_id"))
+            .values(story_id=bindparam("b_sid")),
+            [{"b_id": item_id, "b_sid": real[sid]} for item_id, sid in assigned.items()],
         )
-    grown = sorted(sid for sid in members if sid > 0 and sid in known)
-    for story_id, member in await _existing_members(conn, grown, exclude=set(assigned)):
-        member.at = min(member.at, now)
-        members[story_id].append(member)
-    weights = await _source_weights(conn, {m.source_id for ms in members.values() for m in ms})
-
-    new_temp = sorted((sid for sid in members if sid < 0), reverse=True)  # -1, -2, ...
-    real = await _insert_stories(conn, new_temp, members, weights, index)
-    real.update({sid: sid for sid in grown})
-    await _update_stories(conn, grown, members, weights, index)
-
-    await conn.execute(
-        update(items).where(items.c.id == bindparam("b_id")).values(story_id=bindparam("b_sid")),
-        [{"b_id": item_id, "b_sid": real[sid]} for item_id, sid in assigned.items()],
-    )
-    await _merge_story_themes(conn, {real[sid]: ms for sid, ms in members.items()}, best)
-    return FileResult(sorted(real[sid] for sid in new_temp), grown)
+        await _merge_story_themes(conn, {real[sid]: ms for sid, ms in members.items()}, best)
+        return FileResult(sorted(real[sid] for sid in new_temp), grown)
 
 
 def _assign(
@@ -192,23 +255,29 @@ async def _write_item_themes(conn: AsyncConnection, best: dict[int, dict[str, Th
     await conn.execute(insert_ignore(conn, item_themes, ["item_id", "theme"]), rows)
 
 
-async def _load_index(conn: AsyncConnection, since: datetime) -> tuple[StoryIndex, set[int]]:
-    """An index of the stories seen since ``since``, from their stored signatures."""
-    index = StoryIndex()
-    known: set[int] = set()
-    result = await conn.execute(
-        select(stories.c.id, stories.c.signature, stories.c.last_seen_at)
-        .where(stories.c.last_seen_at >= since)
-        .order_by(stories.c.id)
+async def _load_index(
+    conn: AsyncConnection,
+    index: StoryIndex,
+    known: set[int],
+    since: datetime,
+    until: datetime | None = None,
+) -> None:
+    """Add to ``index`` the stories last seen in [since, until) that ``known`` lacks."""
+    query = select(stories.c.id, stories.c.signature, stories.c.last_seen_at).where(
+        stories.c.last_seen_at >= since
     )
+    if until is not None:
+        query = query.where(stories.c.last_seen_at < until)
+    result = await conn.execute(query.order_by(stories.c.id))
     for story_id, signature, last_seen in result:
+        if story_id in known:
+            continue
         known.add(story_id)
         fps = _signature_fps(signature)
         for fp in fps:
             index.add(story_id, fp, last_seen)
         if not fps:
             index.touch(story_id, last_seen)
-    return index, known
 
 
 async def _existing_members(
