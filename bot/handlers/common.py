@@ -138,10 +138,14 @@ class Turn:
         return False
 
     async def ensure_chat(self, conn: AsyncConnection, *, thread_id: int | None = None) -> Chat:
-        """The registered chat, registering it with the configured defaults if it is new."""
+        """The registered chat, registering it with the configured defaults if it is new.
+
+        A chat that delivery deactivated (blocked, no rights to post, not found) is reactivated:
+        a command from it shows the bot can talk there again.
+        """
         if self.chat is not None and thread_id is None:
             found = await store.get_chat(conn, self.chat_id)
-            if found is not None:
+            if found is not None and found.active:
                 return found
         tg_chat = self.update.effective_chat
         assert tg_chat is not None

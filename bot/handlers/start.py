@@ -14,6 +14,7 @@ from briefings.store import chats as store
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER,
             ChatMemberStatus.RESTRICTED)
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+_CAN_POST = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -74,9 +75,13 @@ async def my_chat_member(update: Update, context: Context) -> None:
         return
     if joined and chat.type == ChatType.PRIVATE:  # unblocked: the brief may resume
         async with state.engine.begin() as conn:
-            if await store.get_chat(conn, chat.id) is not None:
-                await store.update_chat(conn, chat.id, active=True, deactivated_reason=None)
+            await store.reactivate(conn, chat.id, now=state.now())
         return
+    if new in _CAN_POST and chat.type != ChatType.PRIVATE:
+        # Made a member or administrator again (rights fixed): a chat that delivery deactivated
+        # ("not enough rights to send text") receives again.
+        async with state.engine.begin() as conn:
+            await store.reactivate(conn, chat.id, now=state.now())
     if joined and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await _greet_group(update, context)
 

@@ -163,12 +163,24 @@ async def register_chat(
         changes: dict[str, Any] = {"title": title, "username": username, "type": chat_type}
         if thread_id is not None:
             changes["thread_id"] = thread_id
-        old = await require_chat(conn, chat_id)
-        if not old.active:
-            changes.update(active=True, deactivated_reason=None)
-            changes["next_brief_at"] = _next_brief_at(old.brief_time, old.timezone, now)
         await conn.execute(update(chats).where(chats.c.id == chat_id).values(**changes))
+        await reactivate(conn, chat_id, now=now)
     return await require_chat(conn, chat_id), bool(created)
+
+
+async def reactivate(conn: AsyncConnection, chat_id: int, *, now: datetime) -> Chat | None:
+    """Make a chat deactivated by delivery (blocked, no rights, not found) receive again.
+
+    Its schedule restarts from ``now`` (no catching up on briefs missed while inactive); an
+    active chat is left as it is. None if the chat is not registered.
+    """
+    chat = await get_chat(conn, chat_id)
+    if chat is None or chat.active:
+        return chat
+    return await update_chat(
+        conn, chat_id, active=True, deactivated_reason=None,
+        next_brief_at=_next_brief_at(chat.brief_time, chat.timezone, now),
+    )
 
 
 async def update_chat(conn: AsyncConnection, chat_id: int, **values: Any) -> Chat:
