@@ -8,12 +8,27 @@ most the message in flight and loses none. Every function runs in the caller's t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store.db import insert_ignore, is_postgres
@@ -65,6 +80,8 @@ async def enqueue(
     if not chat_ids or not parts:
         return 0
     thread_ids = thread_ids or {}
+    targets = [(chat_id, thread_ids.get(chat_id)) for chat_id in chat_ids]
+    postgres = is_postgres(conn)
     added = 0
     for number, body in enumerate(parts):
         body_id = (
@@ -74,28 +91,51 @@ async def enqueue(
                 .returning(bodies.c.id)
             )
         ).scalar_one()
-        rows = [
-            {
-                "chat_id": chat_id,
-                "body_id": body_id,
-                "kind": kind,
-                "part": number,
-                "thread_id": thread_ids.get(chat_id),
-                "silent": silent,
-                "dedupe_key": f"{dedupe_prefix}:{chat_id}:{number}" if dedupe_prefix else None,
-                "status": PENDING,
-                "not_before": not_before or now,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for chat_id in chat_ids
-        ]
-        stmt = insert_ignore(conn, outbox, ["dedupe_key"]).returning(outbox.c.id)
-        inserted = len((await conn.execute(stmt, rows)).all())
+        params: dict[str, Any] = {
+            "body_id": body_id, "kind": kind, "part": number, "silent": silent,
+            "prefix": dedupe_prefix, "status": PENDING, "not_before": not_before or now,
+            "now": now,
+        }
+        if postgres:
+            params["chats"] = [c for c, _ in targets]
+            params["threads"] = [t for _, t in targets]
+        else:
+            params["targets"] = json.dumps(targets)
+        result = await conn.execute(_ENQUEUE_PG if postgres else _ENQUEUE_SQLITE, params)
+        inserted = int(result.rowcount or 0)
         if not inserted:  # every chat had it already: keep no orphan body
             await conn.execute(delete(bodies).where(bodies.c.id == body_id))
         added += inserted
     return added
+
+
+# One statement per part for all the chats: the database makes the rows from an id list (the
+# dedupe key too: "<prefix>:<chat>:<part>", NULL without a prefix) rather than SQLAlchemy
+# binding a parameter set per row — a tenth of the cost at 100,000 chats.
+_OUTBOX_COLUMNS = ("chat_id, body_id, kind, part, thread_id, silent, dedupe_key, status, "
+                   "not_before, attempts, created_at")
+_ENQUEUE_PG = text(
+    f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
+    "SELECT t.chat_id, :body_id, :kind, :part, t.thread_id, :silent, "
+    "CAST(:prefix AS TEXT) || ':' || t.chat_id || ':' || :part, :status, :not_before, 0, :now "
+    "FROM unnest(CAST(:chats AS BIGINT[]), CAST(:threads AS BIGINT[])) "
+    "WITH ORDINALITY AS t(chat_id, thread_id, n) ORDER BY t.n "
+    "ON CONFLICT (dedupe_key) DO NOTHING"
+).bindparams(
+    bindparam("body_id", type_=BigInteger()), bindparam("kind", type_=String()),
+    bindparam("part", type_=Integer()), bindparam("silent", type_=Boolean()),
+    bindparam("status", type_=String()),
+    bindparam("not_before", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()),
+)
+# "WHERE true" keeps SQLite from reading ON CONFLICT as part of the FROM clause.
+_ENQUEUE_SQLITE = text(
+    f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
+    "SELECT json_extract(t.value, '$[0]'), :body_id, :kind, :part, "
+    "json_extract(t.value, '$[1]'), :silent, "
+    ":prefix || ':' || json_extract(t.value, '$[0]') || ':' || :part, :status, :not_before, "
+    "0, :now FROM json_each(:targets) AS t WHERE true ORDER BY t.key "
+    "ON CONFLICT (dedupe_key) DO NOTHING"
+).bindparams(bindparam("not_before", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
 
 
 def _claimable(now: datetime) -> Any:
