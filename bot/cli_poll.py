@@ -17,12 +17,14 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from briefings.domain import build_domain
 from briefings.pipeline import CycleReport, parse_pool_for, poll_cycle, utcnow
 from briefings.settings import Settings, load_settings
 from briefings.sources import SourcesError, append_sources, export_opml, import_opml, load_sources
 from briefings.store.db import open_engine, upgrade
 from briefings.store.sources import all_sources, sync_sources
 from briefings.store.tables import sources as sources_table
+from briefings.themes import ThemesError, ThemeSet, load_themes
 
 log = logging.getLogger(__name__)
 MIN_SLEEP = 5.0  # seconds between daemon cycles, at least
@@ -61,36 +63,19 @@ def _poll(args: argparse.Namespace) -> int:
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
     try:
-        matcher, filer = _domain(settings)
-    except Exception as exc:  # noqa: BLE001 - a bad themes file, named in the message
+        themes = load_themes(settings.themes)
+    except ThemesError as exc:  # a bad themes file, named in the message
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
     if args.once:
-        report = asyncio.run(_poll_once(settings, configured, matcher, filer, force=args.force,
-                                        show_progress=sys.stderr.isatty()))  # fmt: skip
+        report = asyncio.run(poll_once(settings, configured, themes, force=args.force,
+                                       show_progress=sys.stderr.isatty()))  # fmt: skip
         if args.json:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
             print_summary(report, _console())
         return 0
-    return asyncio.run(_poll_forever(settings, matcher, filer, force=args.force, as_json=args.json))
-
-
-def _domain(settings: Settings) -> tuple[Any, Any]:
-    """Theme matcher and story filer, when those stages are installed; else poll without."""
-    try:
-        from briefings.matcher import Matcher
-        from briefings.themes import load_themes
-    except ImportError:
-        matcher = None
-    else:
-        matcher = Matcher(load_themes(settings.themes).themes)
-    filer: Any
-    try:
-        from briefings.store.stories import file_items as filer
-    except ImportError:
-        filer = None
-    return matcher, filer
+    return asyncio.run(_poll_forever(settings, themes, force=args.force, as_json=args.json))
 
 
 async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:
@@ -108,12 +93,14 @@ def _fetcher(settings: Settings) -> Any:
     return Fetcher(FetchConfig.from_settings(settings))
 
 
-async def _poll_once(
-    settings: Settings, configured: list[Any], matcher: Any, filer: Any, *, force: bool,
+async def poll_once(
+    settings: Settings, configured: list[Any], themes: ThemeSet, *, force: bool,
     show_progress: bool,
 ) -> CycleReport:  # fmt: skip
+    """Poll every enabled feed now, matching ``themes`` and every chat's own (/track) themes."""
     engine = await _prepare(settings, configured)
     try:
+        matcher, filer = await build_domain(engine, themes)
         async with _fetcher(settings) as fetcher:
             with _progress(show_progress) as on_progress, parse_pool_for(len(configured)) as pool:
                 return await poll_cycle(
@@ -125,9 +112,7 @@ async def _poll_once(
         await engine.dispose()
 
 
-async def _poll_forever(
-    settings: Settings, matcher: Any, filer: Any, *, force: bool, as_json: bool
-) -> int:
+async def _poll_forever(settings: Settings, themes: ThemeSet, *, force: bool, as_json: bool) -> int:
     """Poll due feeds until interrupted; re-read the sources file before each cycle."""
     configured = load_sources(settings.sources)
     engine = await _prepare(settings, configured)
@@ -137,7 +122,8 @@ async def _poll_forever(
             with parse_pool_for(len(configured)) as pool:
                 first = True
                 while True:
-                    report = await _daemon_cycle(settings, engine, fetcher, matcher, filer,
+                    themes = _reload_themes(settings, themes)
+                    report = await _daemon_cycle(settings, engine, fetcher, themes,
                                                  force=force and first, pool=pool)  # fmt: skip
                     first = False
                     if as_json:
@@ -149,8 +135,16 @@ async def _poll_forever(
         await engine.dispose()
 
 
+def _reload_themes(settings: Settings, last: ThemeSet) -> ThemeSet:
+    try:
+        return load_themes(settings.themes)
+    except ThemesError as exc:  # keep matching with the last good themes
+        log.error("themes not reloaded: %s", exc)
+        return last
+
+
 async def _daemon_cycle(
-    settings: Settings, engine: AsyncEngine, fetcher: Any, matcher: Any, filer: Any,
+    settings: Settings, engine: AsyncEngine, fetcher: Any, themes: ThemeSet,
     *, force: bool, pool: Any,
 ) -> CycleReport:  # fmt: skip
     try:
@@ -159,6 +153,8 @@ async def _daemon_cycle(
             await sync_sources(conn, configured, utcnow())
     except SourcesError as exc:  # keep polling the last good list
         log.error("sources file not reloaded: %s", exc)
+    # Rebuilt each cycle: chats /track new themes while the daemon runs.
+    matcher, filer = await build_domain(engine, themes)
     return await poll_cycle(engine, fetcher, interval=settings.poll_interval, matcher=matcher,
                             filer=filer, force=force, parse_pool=pool)  # fmt: skip
 

@@ -107,7 +107,7 @@ def preview(settings: Settings) -> int:
 
 
 async def _preview_text(settings: Settings) -> str:
-    from bot.cli_poll import _domain, _poll_once
+    from bot.cli_poll import poll_once
     from briefings.compose import compose_brief, latest
     from briefings.pipeline import utcnow
     from briefings.render import render_brief, render_story_list
@@ -116,13 +116,12 @@ async def _preview_text(settings: Settings) -> str:
     from briefings.themes import load_themes
 
     configured = load_sources(settings.sources)
-    matcher, filer = _domain(settings)
+    themes = load_themes(settings.themes)
     # The same poll as `borderbrief poll --once`.
-    report = await _poll_once(settings, configured, matcher, filer, force=False,
-                              show_progress=sys.stderr.isatty())
+    report = await poll_once(settings, configured, themes, force=False,
+                             show_progress=sys.stderr.isatty())
     summary = (f"Polled {report.feeds} feeds ({report.failed} failed): "
                f"{report.new_items} new items.")
-    themes = load_themes(settings.themes)
     language = settings.default_language
     now = utcnow()
     engine = open_engine(settings.database_url)

@@ -7,9 +7,8 @@ a slow run is never stacked on itself, and missed ticks collapse into one.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,9 +18,10 @@ from bot.delivery import Sender
 from bot.logs import log_event
 from briefings import metrics
 from briefings.briefs import enqueue_alerts, enqueue_due_briefs
+from briefings.domain import build_domain
+from briefings.housekeeping import OutboxPurger
 from briefings.ratelimit import Limits
 from briefings.settings import Settings
-from briefings.store.outbox import purge_finished
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ BRIEFS_EVERY = 60.0  # seconds
 SEND_EVERY = 1.0
 _JOB_KWARGS = {"coalesce": True, "max_instances": 1}
 _SENDER_KEY = "borderbrief.sender"
-KEEP_DELIVERED = timedelta(days=7)
 
 
 def schedule_jobs(
@@ -69,7 +68,7 @@ class Jobs:
         self.application, self.settings, self.engine = application, settings, engine
         self.clock, self.sender = clock, sender
         self._recovered = False
-        self._purged_at: datetime | None = None
+        self._purger = OutboxPurger(engine)
 
     def _themes(self) -> Any:
         from bot.state import bot_state
@@ -94,12 +93,7 @@ class Jobs:
 
     async def _purge(self) -> None:
         """Once a day, forget delivered messages older than a week (the outbox stays small)."""
-        now = self.clock()
-        if self._purged_at is not None and now - self._purged_at < timedelta(days=1):
-            return
-        self._purged_at = now
-        async with self.engine.begin() as conn:
-            gone = await purge_finished(conn, before=now - KEEP_DELIVERED)
+        gone = await self._purger.maybe_purge(self.clock())
         if gone:
             log_event(log, "outbox purged", rows=gone)
 
@@ -131,7 +125,7 @@ class Jobs:
                 await sync_sources(conn, configured, self.clock())
         except Exception:  # a bad sources file: keep polling the last good list
             log.exception("sources file not reloaded")
-        matcher, filer = await self._domain()
+        matcher, filer = await build_domain(self.engine, self._themes())
         async with Fetcher(FetchConfig.from_settings(self.settings)) as fetcher:
             report = await poll_cycle(
                 self.engine, fetcher, interval=self.settings.poll_interval, matcher=matcher,
@@ -140,21 +134,3 @@ class Jobs:
         metrics.record_cycle(report)
         log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),
                   alerts=len(report.alert_stories))
-
-    async def _domain(self) -> tuple[Any, Any]:
-        """A matcher over the configured themes and every chat's own (/track) themes."""
-        from briefings.matcher import Matcher
-        from briefings.store.chats import all_chat_themes
-        from briefings.store.stories import file_items
-        from briefings.themes import ThemesError, parse_custom_theme
-
-        themes = list(self._themes().themes)
-        async with self.engine.connect() as conn:
-            own = await all_chat_themes(conn)
-        for chat_theme in own:
-            try:
-                theme = parse_custom_theme(chat_theme.name, chat_theme.terms)
-            except ThemesError:
-                continue  # saved under older rules; the chat can /track it again
-            themes.append(dataclasses.replace(theme, name=chat_theme.key))
-        return metrics.CountingMatcher(Matcher(themes)), file_items
