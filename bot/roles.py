@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -75,42 +74,32 @@ async def sync_sources_file(engine: AsyncEngine, settings: Settings) -> None:
         await sync_sources(conn, configured, utcnow())
 
 
-async def _domain(engine: AsyncEngine, settings: Settings) -> tuple[Any, Any]:
-    """The theme matcher (configured plus every chat's own themes) and the story filer."""
-    from briefings.matcher import Matcher
-    from briefings.store.chats import all_chat_themes
-    from briefings.store.stories import file_items
-    from briefings.themes import ThemesError, load_themes, parse_custom_theme
-
-    themes = list(load_themes(settings.themes).themes)
-    async with engine.connect() as conn:
-        own = await all_chat_themes(conn)
-    for chat_theme in own:
-        try:
-            theme = parse_custom_theme(chat_theme.name, chat_theme.terms)
-        except ThemesError:
-            continue
-        themes.append(dataclasses.replace(theme, name=chat_theme.key))
-    return metrics.CountingMatcher(Matcher(themes)), file_items
-
-
 async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
                      once: bool = False, fetcher: Any = None, batch: int = POLL_BATCH,
-                     worker: str | None = None) -> int:
-    """Poll due feeds in claimed batches until stopped (``once``: until none is due); feeds."""
+                     worker: str | None = None, tick: float = POLL_TICK,
+                     cycle: Callable[..., Awaitable[Any]] | None = None) -> int:
+    """Poll due feeds in claimed batches until stopped (``once``: until none is due); feeds.
+
+    A failing pass (the store away, a bug) is logged and retried after ``tick``: one error must
+    not end the role, nor, through ``asyncio.gather``, every role of the process. ``cycle``
+    stands in for ``poll_cycle`` (tests inject a failure through it).
+    """
     from briefings.briefs import enqueue_alerts
+    from briefings.domain import build_domain
     from briefings.fetch import FetchConfig, Fetcher
     from briefings.pipeline import poll_cycle
+    from briefings.themes import ThemesError, load_themes
 
     worker = worker or worker_name("poller")
     claim = partial(claim_due_sources, worker=worker, lease=SOURCE_LEASE)
+    cycle = cycle or poll_cycle
+    themes = load_themes(settings.themes)  # a bad themes file at start is fatal: say so now
 
     async def alerts(story_ids: list[int]) -> None:
         await enqueue_alerts(engine, story_ids=story_ids, now=utcnow(),
-                             per_hour=settings.alerts_per_hour)
+                             per_hour=settings.alerts_per_hour, themes=themes)
 
     polled = 0
-    domain: tuple[Any, Any] | None = None
     async with contextlib.AsyncExitStack() as stack:
         if fetcher is None:
             fetcher = await stack.enter_async_context(
@@ -121,41 +110,52 @@ async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
             except Exception:  # a bad sources file: keep polling the last good list
                 log.exception("sources file not synced")
             try:
-                matcher, filer = await _domain(engine, settings)
-            except Exception:  # a bad themes file: keep matching with the last good one
-                if domain is None:
-                    raise
+                themes = load_themes(settings.themes)
+            except ThemesError:  # keep matching with the last good themes
                 log.exception("themes not reloaded; keeping the previous ones")
-                matcher, filer = domain
-            domain = (matcher, filer)
-            cycle = 0
-            while not stop.is_set():
-                report = await poll_cycle(engine, fetcher, interval=settings.poll_interval,
-                                          matcher=matcher, filer=filer, limit=batch,
-                                          on_new_stories=alerts, select_due=claim)
-                if not report.feeds:
-                    break
-                metrics.record_cycle(report)
-                log_event(log, "poll batch", worker=worker, feeds=report.feeds,
-                          fetched=report.fetched, unchanged=report.unchanged,
-                          failed=report.failed, new_items=report.new_items,
-                          duration_s=round(report.duration, 3))
-                cycle += report.feeds
-            polled += cycle
-            if cycle:
-                log_event(log, "poll cycle", worker=worker, feeds=cycle)
+            fed = 0
+            try:
+                matcher, filer = await build_domain(engine, themes)
+                while not stop.is_set():
+                    report = await cycle(engine, fetcher, interval=settings.poll_interval,
+                                         matcher=matcher, filer=filer, limit=batch,
+                                         on_new_stories=alerts, select_due=claim)
+                    if not report.feeds:
+                        break
+                    metrics.record_cycle(report)
+                    log_event(log, "poll batch", worker=worker, feeds=report.feeds,
+                              fetched=report.fetched, unchanged=report.unchanged,
+                              failed=report.failed, new_items=report.new_items,
+                              duration_s=round(report.duration, 3))
+                    fed += report.feeds
+            except Exception:
+                if once:
+                    raise
+                log.exception("poll pass failed; retrying in %s s", tick)
+            polled += fed
+            if fed:
+                log_event(log, "poll cycle", worker=worker, feeds=fed)
             if once:
                 break
-            await _sleep(stop, POLL_TICK)
+            await _sleep(stop, tick)
     return polled
 
 
 async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
-                        once: bool = False) -> int:
-    """Queue due briefs every minute; returns the briefs queued."""
+                        once: bool = False, tick: float = BRIEF_TICK,
+                        enqueue: Callable[..., Awaitable[Any]] | None = None,
+                        clock: Callable[[], datetime] = utcnow) -> int:
+    """Queue due briefs every minute and purge the outbox daily; returns the briefs queued.
+
+    A failing pass is logged and retried after ``tick`` (``once``: raised). ``enqueue`` stands
+    in for ``enqueue_due_briefs`` (tests inject a failure through it).
+    """
     from briefings.briefs import enqueue_due_briefs
+    from briefings.housekeeping import OutboxPurger
     from briefings.themes import ThemesError, load_themes
 
+    enqueue = enqueue or enqueue_due_briefs
+    purger = OutboxPurger(engine)
     queued = 0
     themes = load_themes(settings.themes)
     while not stop.is_set():
@@ -163,27 +163,39 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
             themes = load_themes(settings.themes)
         except ThemesError as exc:  # keep the last good themes
             log.error("themes not reloaded: %s", exc)
-        report = await enqueue_due_briefs(
-            engine, themes=themes, now=utcnow(),
-            grace=timedelta(hours=settings.brief_grace_hours),
-        )
-        queued += report.enqueued
-        if report.due:
-            metrics.BRIEFS.labels(kind="brief").inc(report.enqueued)
-            log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
-                      skipped=report.skipped, renders=report.renders)
+        try:
+            report = await enqueue(
+                engine, themes=themes, now=clock(),
+                grace=timedelta(hours=settings.brief_grace_hours),
+            )
+            queued += report.enqueued
+            if report.due:
+                metrics.BRIEFS.labels(kind="brief").inc(report.enqueued)
+                log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
+                          skipped=report.skipped, renders=report.renders)
+            gone = await purger.maybe_purge(clock())
+            if gone:
+                log_event(log, "outbox purged", rows=gone)
+        except Exception:
+            if once:
+                raise
+            log.exception("scheduler pass failed; retrying in %s s", tick)
         if once:
             break
-        await _sleep(stop, BRIEF_TICK)
+        await _sleep(stop, tick)
     return queued
 
 
 async def run_sender(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
-                     once: bool = False, rate: float = 30.0, worker: str | None = None) -> int:
+                     once: bool = False, rate: float = 30.0, worker: str | None = None,
+                     tick: float = SEND_TICK, drain: Callable[[Any], Awaitable[Any]] | None = None,
+                     ) -> int:
     """Drain the outbox until stopped (``once``: until nothing is due); returns messages sent.
 
     Unlike the one-process bot, a scaled-out sender does not free every claim at start (another
     sender may be mid-send): rows of a sender that died come back when their lease runs out.
+    A failing drain is logged and retried after ``tick`` (``once``: raised); ``drain(sender)``
+    stands in for ``sender.drain()`` (tests inject a failure through it).
     """
     from telegram import Bot
 
@@ -196,17 +208,23 @@ async def run_sender(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
     sender = Sender(bot, engine, limits=Limits(per_second=rate),
                     worker=worker or worker_name("sender"),
                     max_in_flight=settings.send_in_flight)
+    drain = drain or Sender.drain
     sent = 0
     async with bot:
         while not stop.is_set():
-            report = await sender.drain()
-            sent += report.sent
-            if report.sent or report.failed:
-                log_event(log, "outbox drained", worker=sender.worker, sent=report.sent,
-                          failed=report.failed, retried=report.retried)
+            try:
+                report = await drain(sender)
+                sent += report.sent
+                if report.sent or report.failed:
+                    log_event(log, "outbox drained", worker=sender.worker, sent=report.sent,
+                              failed=report.failed, retried=report.retried)
+            except Exception:
+                if once:
+                    raise
+                log.exception("outbox drain failed; retrying in %s s", tick)
             if once:
                 break
-            await _sleep(stop, SEND_TICK)
+            await _sleep(stop, tick)
     return sent
 
 
