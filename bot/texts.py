@@ -99,6 +99,7 @@ _HELP_EN = """<b>borderbrief</b> — U.S.–Mexico news on the themes you choose
 /settings — everything above at a glance
 /language — <code>/language es</code> para español
 /channel — send briefs to your channel (<code>/channel add @mychannel</code>)
+/channel time — its brief's time (<code>/channel time @mychannel 07:00 UTC-6</code>)
 /stop — forget this chat and all its data
 /start — the welcome and the theme picker again; /help — this list
 
@@ -128,6 +129,7 @@ _HELP_ES = """<b>borderbrief</b> — noticias México–EE. UU. sobre los temas 
 /settings — todo lo anterior de un vistazo
 /language — <code>/language en</code> for English
 /channel — envía resúmenes a tu canal (<code>/channel add @micanal</code>)
+/channel time — la hora de su resumen (<code>/channel time @micanal 07:00 UTC-6</code>)
 /stop — olvidar este chat y todos sus datos
 /start — la bienvenida y el selector de temas otra vez; /help — esta lista
 
@@ -336,6 +338,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Channel <b>{title}</b> now gets: {themes}.",
         "es": "El canal <b>{title}</b> ahora recibe: {themes}.",
     },
+    "channel_time_set": {
+        "en": "Channel <b>{title}</b> now gets its daily brief at <b>{time}</b> ({tz}); "
+              "the next one {next}.",
+        "es": "El canal <b>{title}</b> recibirá su resumen diario a las <b>{time}</b> ({tz}); "
+              "el próximo {next}.",
+    },
     "channel_removed": {
         "en": "Channel <b>{title}</b> removed; it gets no more briefs.",
         "es": "Canal <b>{title}</b> eliminado; ya no recibirá resúmenes.",
@@ -460,8 +468,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "no sigues nada llamado “{value}”",
     },
     "err_channel_usage": {
-        "en": "use add, list, themes or remove",
-        "es": "usa add, list, themes o remove",
+        "en": "use add, list, themes or remove, or time to set when its brief arrives",
+        "es": "usa add, list, themes o remove, o time para la hora de su resumen",
+    },
+    "err_channel_time": {
+        "en": "give the channel and the time (and, if you like, its time zone)",
+        "es": "indica el canal y la hora (y, si quieres, su zona horaria)",
     },
     "err_channel_ref": {
         "en": "give the channel as @name or its numeric id",
@@ -486,6 +498,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "channel": {"en": "/channel add @mychannel", "es": "/channel add @micanal"},
     "channel_themes": {"en": "/channel themes @mychannel tariffs fentanyl",
                        "es": "/channel themes @micanal aranceles fentanilo"},
+    "channel_time": {"en": "/channel time @mychannel 07:00 America/Mexico_City",
+                     "es": "/channel time @micanal 07:00 America/Mexico_City"},
     "pause": {"en": "/pause", "es": "/pause"},
     "resume": {"en": "/resume", "es": "/resume"},
     "brief": {"en": "/brief", "es": "/brief"},

@@ -1,7 +1,8 @@
-"""/channel add|list|themes|remove: a channel's brief, set up in a private chat with the bot.
+"""/channel add|list|themes|time|remove: a channel's brief, set up in a private chat with the bot.
 
 Adding checks with getChatMember that the user administers the channel and that the bot is an
-administrator there too (so it can post).
+administrator there too (so it can post). Every later change checks again that the user is still
+an administrator: a former administrator loses control of the channel's brief.
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from telegram import ChatFullInfo, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
-from bot.handlers.args import ArgError, parse_channel_ref, resolve_themes
+from bot.handlers.args import (
+    ArgError,
+    parse_brief_time,
+    parse_channel_ref,
+    parse_tz,
+    resolve_themes,
+)
 from bot.handlers.common import ADMIN_STATUSES, Context, Turn
 from briefings.store import chats as store
 from briefings.store.chats import Chat
@@ -72,6 +79,26 @@ async def _themes(turn: Turn, rest: list[str]) -> None:
     await turn.say("channel_themes_set", title=_title(chat), themes=turn.theme_list(keys))
 
 
+async def _time(turn: Turn, rest: list[str]) -> None:
+    """``/channel time @name HH:MM [Area/City|UTC±N]``: when the channel's brief arrives."""
+    if len(rest) < 2:
+        raise ArgError("err_channel_time", "channel_time")
+    parse_channel_ref(rest[0])
+    try:
+        brief_time = parse_brief_time(rest[1:2], "")
+        timezone = parse_tz(rest[2:], "") if rest[2:] else None
+    except ArgError as error:  # show the /channel time example, not /time's
+        raise ArgError(error.problem, "channel_time", **error.values) from None
+    chat = await _own_channel(turn, rest[0])
+    if chat is None:
+        return
+    async with turn.state.engine.begin() as conn:
+        chat = await store.set_schedule(conn, chat.id, now=turn.now, brief_time=brief_time,
+                                        timezone=timezone)
+    await turn.say("channel_time_set", title=_title(chat), time=chat.brief_time,
+                   tz=chat.timezone, next=turn.when(chat))
+
+
 async def _remove(turn: Turn, rest: list[str]) -> None:
     if len(rest) != 1:
         raise ArgError("err_channel_ref", "channel")
@@ -96,7 +123,7 @@ async def _list(turn: Turn, rest: list[str]) -> None:
     await turn.say("channel_list", lines="\n".join(lines))
 
 
-_ACTIONS = {"add": _add, "list": _list, "themes": _themes, "remove": _remove}
+_ACTIONS = {"add": _add, "list": _list, "themes": _themes, "time": _time, "remove": _remove}
 
 
 def _user_id(turn: Turn) -> int:
@@ -145,23 +172,26 @@ async def _verified_channel(turn: Turn, text: str) -> tuple[ChatFullInfo, str] |
 
 
 async def _own_channel(turn: Turn, text: str) -> Chat | None:
-    """A registered channel the user registered or administers now."""
+    """A registered channel the user administers now (asked of Telegram every time).
+
+    Having registered the channel is not enough: an administrator who was demoted or left
+    must not keep changing, or removing, its brief.
+    """
     ref = parse_channel_ref(text)
     async with turn.state.engine.connect() as conn:
         mine = await store.channels_of(conn, _user_id(turn))
     wanted = ref.lstrip("@").lower() if isinstance(ref, str) else ref
-    for chat in mine:
-        if chat.id == wanted or (chat.username or "").lower() == wanted:
-            return chat
-    # Another administrator of the channel may manage it too.
-    found = await _lookup(turn, text)
-    if found is None:
-        return None
-    async with turn.state.engine.connect() as conn:
-        registered = await store.get_chat(conn, found[0].id)
-    if registered is None or registered.type != ChatType.CHANNEL:
-        await turn.say("channel_unknown", ref=text)
-        return None
+    registered = next((chat for chat in mine
+                       if chat.id == wanted or (chat.username or "").lower() == wanted), None)
+    if registered is None:  # another administrator of the channel may manage it too
+        found = await _lookup(turn, text)
+        if found is None:
+            return None
+        async with turn.state.engine.connect() as conn:
+            registered = await store.get_chat(conn, found[0].id)
+        if registered is None or registered.type != ChatType.CHANNEL:
+            await turn.say("channel_unknown", ref=text)
+            return None
     if not await _is_admin(turn, registered.id, _user_id(turn)):
         await turn.say("channel_user_not_admin", ref=text)
         return None
