@@ -25,10 +25,11 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 # Tuned on the labelled reports in tests/stories/headlines.py (words + pairs Jaccard): reports
@@ -321,6 +322,9 @@ def _band_keys(sketch: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(map(operator.xor, rows, _BAND_SALTS))
 
 
+_COUNT = operator.itemgetter(1)
+
+
 @dataclass(slots=True)
 class _Entry:
     story_id: int
@@ -362,15 +366,15 @@ class StoryIndex:
         self._fps[story_id].append(fp)
         position = len(self._entries)
         self._entries.append(_Entry(story_id, fp, at))
-        buckets = self._buckets
+        buckets, cap = self._buckets, self._bucket_cap
         for key in fp.bands:
             bucket = buckets.get(key)
             if bucket is None:
                 buckets[key] = [position]
             else:
                 bucket.append(position)
-                if len(bucket) > 4 * self._bucket_cap:
-                    del bucket[: -self._bucket_cap]
+                if len(bucket) > cap:  # only the most recent are ever offered
+                    del bucket[0]
 
     def relabel(self, new_ids: dict[int, int]) -> None:
         """Give stories new ids (a new story's temporary id becomes its stored one)."""
@@ -407,22 +411,35 @@ class StoryIndex:
         """
         if not fp.sketch:
             return None
-        found: list[int] = []
-        get, cap = self._buckets.get, -self._bucket_cap
-        for key in fp.bands:
-            bucket = get(key)
-            if bucket:
-                found.extend(bucket[cap:])
+        # Each bucket holds its most recent entries only; None for the bands nobody shares.
+        found = chain.from_iterable(filter(None, map(self._buckets.get, fp.bands)))
         # Shared bands estimate similarity: only the likeliest few get the exact comparison
         # (most shared bands first; ties in the order found, which is deterministic).
-        likeliest = Counter(found).most_common(self._verify)
+        counts = Counter(found)
+        if len(counts) > self._verify:
+            ranked = sorted(counts.items(), key=_COUNT, reverse=True)  # stable: ties keep order
+            likeliest: Iterable[int] = [p for p, _ in ranked[: self._verify]]
+        else:
+            likeliest = counts  # all of them: the order of comparison does not change the best
+        # similarity() inlined, sharing the word intersection with the MIN_SHARED_WORDS test.
+        words, pairs = fp.words, fp.pairs
+        size = len(words) + len(pairs)
+        earliest, latest = at - window, at + window
+        last_seen, entries = self._last_seen, self._entries
         best: tuple[float, int] | None = None
-        for position, _ in likeliest:
-            entry = self._entries[position]
-            if abs(at - self._last_seen[entry.story_id]) > window and abs(at - entry.at) > window:
+        for position in likeliest:
+            entry = entries[position]
+            if not earliest <= entry.at <= latest and not (
+                earliest <= last_seen[entry.story_id] <= latest
+            ):
                 continue
-            score = similarity(fp, entry.fp)
-            if score < threshold or len(fp.words & entry.fp.words) < MIN_SHARED_WORDS:
+            other = entry.fp
+            shared = len(words & other.words)
+            if shared < MIN_SHARED_WORDS:
+                continue
+            common = shared + len(pairs & other.pairs)
+            score = common / (size + len(other.words) + len(other.pairs) - common)
+            if score < threshold:
                 continue
             if best is None or (score, -entry.story_id) > best:
                 best = (score, -entry.story_id)
