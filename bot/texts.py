@@ -75,6 +75,15 @@ SHORT_DESCRIPTION = {
     "es": "Resúmenes diarios de noticias México–EE. UU. sobre los temas que elijas.",
 }
 
+# Spanish spellings of the commands (the menu shows the English names in both languages).
+ALIASES: dict[str, list[str]] = {
+    "latest": ["ultimas"], "topic": ["tema"], "brief": ["resumen"], "themes": ["temas"],
+    "subscribe": ["suscribir"], "unsubscribe": ["desuscribir"], "track": ["seguir"],
+    "untrack": ["dejar"], "time": ["hora"], "timezone": ["zona"], "alerts": ["alertas"],
+    "quiet": ["silencio"], "settings": ["ajustes"], "language": ["idioma"], "pause": ["pausa"],
+    "resume": ["reanudar"], "channel": ["canal"], "stop": ["olvidar"], "help": ["ayuda"],
+}
+
 _HELP_EN = """<b>borderbrief</b> — U.S.–Mexico news on the themes you choose.
 
 <b>Reading</b>
@@ -133,10 +142,12 @@ _HELP_ES = """<b>borderbrief</b> — noticias México–EE. UU. sobre los temas 
 /stop — olvidar este chat y todos sus datos
 /start — la bienvenida y el selector de temas otra vez; /help — esta lista
 
-Los comandos también se escriben en español: /ultimas, /tema, /resumen, /temas, /hora,
-/zona, /alertas, /ajustes, /idioma, /pausa, /reanudar, /ayuda.
+Los comandos también se escriben en español: {aliases}.
 
 En grupos cualquiera puede leer; solo los administradores cambian la configuración."""
+# Built from ALIASES so a new Spanish spelling is never missing from the help.
+_HELP_ES = _HELP_ES.replace(
+    "{aliases}", ", ".join(f"/{alias}" for names in ALIASES.values() for alias in names))
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {"en": _HELP_EN, "es": _HELP_ES},

@@ -17,6 +17,7 @@ from bot.handlers import channels, reading, settings, start, themes, unknown
 from bot.handlers.errors import on_error
 from bot.handlers.flood import flood_guard
 from bot.keyboards import DONE, TOGGLE, TOPIC
+from bot.texts import ALIASES  # Spanish spellings, shown in the Spanish /help
 
 # New messages only: an edited "/stop" must not run again.
 _NEW = filters.UpdateType.MESSAGE
@@ -43,17 +44,7 @@ COMMANDS = {
     "settings": settings.settings_command,
     "channel": channels.channel_command,
 }
-
-
-# Spanish spellings also work (the menu shows the English names in both languages).
-ALIASES = {
-    "help": ["ayuda"], "themes": ["temas"], "subscribe": ["suscribir"],
-    "unsubscribe": ["desuscribir"], "track": ["seguir"], "untrack": ["dejar"],
-    "latest": ["ultimas"], "topic": ["tema"], "brief": ["resumen"], "time": ["hora"],
-    "timezone": ["zona"], "alerts": ["alertas"], "quiet": ["silencio"], "pause": ["pausa"],
-    "resume": ["reanudar"], "language": ["idioma"], "settings": ["ajustes"], "stop": ["olvidar"],
-    "channel": ["canal"],
-}
+__all__ = ["ALIASES", "COMMANDS", "register", "register_fallback"]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

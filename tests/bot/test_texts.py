@@ -45,3 +45,13 @@ def test_descriptions_fit_telegram_limits():
 )
 def test_language_of_telegram_codes(code, default, expected):
     assert language_of(code, default) == expected
+
+
+def test_spanish_help_lists_every_spanish_alias():
+    text = t("es", "help")
+    listed = set(re.findall(r"/(\w+)", text))
+    aliases = {alias for names in ALIASES.values() for alias in names}
+    assert aliases <= listed, sorted(aliases - listed)
+    assert {"suscribir", "desuscribir", "seguir", "dejar", "silencio", "canal",
+            "olvidar"} <= listed
+    assert "{aliases}" not in text
