@@ -44,14 +44,14 @@ async def claim_due_sources(
     """
     stmt = (
         select(t)
-        .where(store_sources._due_filter(now, ignore_schedule=ignore_schedule, force=force))
+        .where(store_sources.due_filter(now, ignore_schedule=ignore_schedule, force=force))
         .order_by(t.c.next_fetch_at.is_not(None), t.c.next_fetch_at, t.c.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
     if is_postgres(conn):
         stmt = stmt.with_for_update(of=t, skip_locked=True)
-    rows = [store_sources._row(r) for r in await conn.execute(stmt)]
+    rows = [store_sources.source_row(r) for r in await conn.execute(stmt)]
     if rows:
         await conn.execute(
             update(t).where(t.c.id.in_([r.id for r in rows])).values(next_fetch_at=now + lease)

@@ -56,7 +56,8 @@ class SourceRow:
         return self.source.url
 
 
-def _row(r: object) -> SourceRow:
+def source_row(r: object) -> SourceRow:
+    """A ``sources`` row as a SourceRow."""
     m = r._mapping  # type: ignore[attr-defined]
     return SourceRow(
         id=m["id"],
@@ -137,16 +138,17 @@ def _config_values(source: Source) -> dict[str, object]:
 async def all_sources(conn: AsyncConnection) -> list[SourceRow]:
     """Every stored source, enabled or not, by name."""
     result = await conn.execute(select(t).order_by(t.c.name))
-    return [_row(r) for r in result]
+    return [source_row(r) for r in result]
 
 
 async def get_source(conn: AsyncConnection, source_id: int) -> SourceRow | None:
     result = await conn.execute(select(t).where(t.c.id == source_id))
     r = result.first()
-    return _row(r) if r is not None else None
+    return source_row(r) if r is not None else None
 
 
-def _due_filter(now: datetime, *, ignore_schedule: bool, force: bool):  # noqa: ANN202
+def due_filter(now: datetime, *, ignore_schedule: bool, force: bool):  # noqa: ANN202
+    """The WHERE clause picking the sources due at ``now`` (shared with the claims)."""
     active = and_(t.c.enabled.is_(True), t.c.disabled_reason.is_(None))
     if force:
         return active
@@ -172,13 +174,13 @@ async def due_sources(
     """
     stmt = (
         select(t)
-        .where(_due_filter(now, ignore_schedule=ignore_schedule, force=force))
+        .where(due_filter(now, ignore_schedule=ignore_schedule, force=force))
         .order_by(t.c.next_fetch_at.is_not(None), t.c.next_fetch_at, t.c.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
     result = await conn.execute(stmt)
-    return [_row(r) for r in result]
+    return [source_row(r) for r in result]
 
 
 # A scale-out worker would claim instead: the same filter, ``.with_for_update(skip_locked=True)``
