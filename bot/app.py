@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,7 +9,8 @@ from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import handlers
+from bot import handlers, owner
+from bot.jobs import schedule_jobs
 from bot.state import BotState, Clock, bot_state, install_state, utc_now
 from bot.texts import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
 from briefings.settings import Settings, SettingsError
@@ -65,24 +65,12 @@ def build_application(
     )
     install_state(application, state)
     handlers.register(application)
-    if importlib.util.find_spec("bot.owner") is not None:
-        from bot import owner
-
-        owner.register(application)
+    owner.register(application)
     handlers.register_fallback(application)
     if jobs:
-        _schedule_jobs(application, state)
+        schedule_jobs(application, settings=state.settings, engine=state.engine,
+                      clock=state.clock)
     return application
-
-
-def _schedule_jobs(application: Application, state: BotState) -> None:  # type: ignore[type-arg]
-    if importlib.util.find_spec("bot.jobs") is None:
-        # TODO(H5b): bot/jobs.py schedules polling, due briefs and the sender.
-        log.warning("bot.jobs is missing: no polling, briefs or delivery will run")
-        return
-    from bot.jobs import schedule_jobs
-
-    schedule_jobs(application, settings=state.settings, engine=state.engine, clock=state.clock)
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 BRIEFS_EVERY = 60.0  # seconds
 SEND_EVERY = 1.0
 _JOB_KWARGS = {"coalesce": True, "max_instances": 1}
-_SENDER_KEY = "borderbrief.sender"
 
 
 def schedule_jobs(
@@ -45,7 +44,6 @@ def schedule_jobs(
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     sender = Sender(application.bot, engine, limits=limits or Limits(), clock=clock,
                     max_in_flight=settings.send_in_flight)
-    application.bot_data[_SENDER_KEY] = sender
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
@@ -54,10 +52,6 @@ def schedule_jobs(
     queue.run_repeating(jobs.send, interval=SEND_EVERY, first=1.0, name="sender",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 60})
     return sender
-
-
-def sender_of(application: Application) -> Sender:  # type: ignore[type-arg]
-    return application.bot_data[_SENDER_KEY]  # type: ignore[no-any-return]
 
 
 class Jobs:

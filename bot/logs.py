@@ -52,19 +52,6 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
 
 
-class RedactingFilter(logging.Filter):
-    """Rewrites each record's message (and exception text) with tokens removed."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        return True
-
-
 def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The fields a caller attached with ``extra={...}`` (or ``log_event``)."""
     return {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRS and k[:1] != "_"}
@@ -126,10 +113,6 @@ def log_event(logger: logging.Logger, event: str, *, level: int = logging.INFO,
     """Log one event with structured fields (names clashing with LogRecord get a ``_`` suffix)."""
     extra = {(f"{k}_" if k in _RECORD_ATTRS else k): v for k, v in fields.items()}
     logger.log(level, event, extra=extra)
-
-
-def get_logger(name: str) -> logging.Logger:
-    return logging.getLogger(name)
 
 
 def resolve_format(fmt: str = "auto", stream: IO[str] | None = None) -> str:

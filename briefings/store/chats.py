@@ -431,11 +431,3 @@ async def forget_chat(conn: AsyncConnection, chat_id: int) -> bool:
     await conn.execute(delete(state).where(state.c.key == f"{_CHANNEL_OWNER}{chat_id}"))
     result = await conn.execute(delete(chats).where(chats.c.id == chat_id))
     return bool(result.rowcount)
-
-
-async def count_chats(conn: AsyncConnection, *, active_only: bool = True) -> int:
-    stmt = select(func.count()).select_from(chats)
-    if active_only:
-        stmt = stmt.where(chats.c.active.is_(True))
-    return int((await conn.execute(stmt)).scalar_one())
-
