@@ -115,6 +115,11 @@ async def running_bot(api: BotApiStandIn, engine: AsyncEngine, tmp_path: Path, *
     if app.post_init:
         await app.post_init(app)
     await app.start()
+    if app.job_queue is not None:
+        # The tests drive the jobs by hand (``job.run``): the scheduler firing them too (sender
+        # every second, due briefs at 2 s, poll at 5 s) would interleave with those runs at
+        # random. Paused before the first tick, nothing runs on its own; the jobs stay registered.
+        app.job_queue.scheduler.pause()
     await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
         yield RunningBot(app, api, clock, processed)

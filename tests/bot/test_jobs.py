@@ -96,3 +96,26 @@ async def test_new_story_alerts_subscribers_once_and_silently_in_quiet_hours(
     assert to_loud.params["disable_notification"] is False
     assert to_quiet.params["disable_notification"] is True
     assert botapi.sent(no_alerts) == []
+
+
+async def test_test_bots_jobs_run_only_when_a_test_runs_them(
+    botapi, engine, tmp_path: Path
+) -> None:
+    """The helper pauses the JobQueue so tests order the jobs themselves."""
+    import asyncio
+
+    clock = FakeClock()
+    async with running_bot(botapi, engine, tmp_path, clock=clock, jobs=True) as bot:
+        async with engine.begin() as conn:
+            await store.register_chat(conn, chat_id=901, chat_type="private", language="en",
+                                      timezone="UTC", brief_time="03:00",
+                                      themes=["tariffs"], now=clock() - timedelta(hours=1))
+        clock.advance(minutes=1)  # the brief of chat 901 is due
+        await asyncio.sleep(2.2)  # past the first due-briefs tick (2 s after start)
+        async with engine.connect() as conn:
+            untouched = await store.get_chat(conn, 901)
+        await _run(bot, "due-briefs")
+        async with engine.connect() as conn:
+            ran = await store.get_chat(conn, 901)
+    assert untouched.next_brief_at <= clock()  # no tick ran on its own
+    assert ran.next_brief_at > clock()  # the manual run did
