@@ -60,7 +60,8 @@ def test_check_ip_refuses(address: str) -> None:
 
 @pytest.mark.parametrize("address", ALLOWED)
 def test_check_ip_allows_public(address: str) -> None:
-    check_ip(ipaddress.ip_address(address))
+    # Allowed means it returns (None) instead of raising BlockedAddress.
+    assert check_ip(ipaddress.ip_address(address)) is None
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,11 @@ async def test_check_url_refuses(url: str, reason: str) -> None:
 
 
 async def test_check_url_allows_public_literal() -> None:
-    await check_url("https://93.184.216.34/feed.xml")  # no DNS needed for a literal
+    # No DNS needed for a literal; allowed means it returns instead of raising.
+    assert await check_url("https://93.184.216.34/feed.xml") is None
+    assert await check_url("http://[2606:4700::1]:8080/feed") is None
+    with pytest.raises(BlockedAddress, match="private"):  # the same check does refuse
+        await check_url("https://10.0.0.1/feed.xml")
 
 
 async def test_fetcher_refuses_the_local_server(feed_server: FeedServer) -> None:
