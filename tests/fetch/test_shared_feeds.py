@@ -138,7 +138,6 @@ async def test_every_shared_feed_is_served_fetched_and_parsed(shared_data: Path)
     assert len(cases) >= 100  # the folder holds 110 files; a glob mistake must not pass
     failures: dict[str, list[str]] = {}
     outcomes = {"items": 0, "empty": 0, "error": 0}
-    started = time.perf_counter()
     config = FetchConfig(timeout=5, deadline=10, allow_private=True)
     with FeedServer() as server:
         for n, case in enumerate(cases):
@@ -186,4 +185,4 @@ async def test_every_shared_feed_is_served_fetched_and_parsed(shared_data: Path)
                     failures[case.name] = problems
     assert failures == {}
     assert outcomes["items"] >= 15  # the news feeds and many feedparser cases give items
-    assert time.perf_counter() - started < 20
+    assert sum(outcomes.values()) + len(failures) == len(cases)  # every case was checked

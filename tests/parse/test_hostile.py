@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +19,12 @@ FETCHED_AT = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 def test_billion_laughs_is_not_expanded() -> None:
     body = (HOSTILE / "billion_laughs.xml").read_bytes()
     tracemalloc.start()
-    started = time.perf_counter()
     parsed = parse_feed(body, source=SOURCE, fetched_at=FETCHED_AT)
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 50 * 1024 * 1024  # expanded, &lol9; alone is 3 GB
-    assert elapsed < 5  # generous: the point is it does not expand, see the sizes below
+    # No expansion: the output is a few bytes against the 3 GB of an expanded &lol9;.
+    assert parsed.error is None and len(parsed.items) == 1
     (item,) = parsed.items
     assert item.title == "Laughs"  # no "lol" expansion and no raw "&lol9;" left behind
     assert "lol" not in item.summary
