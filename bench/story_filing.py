@@ -1,6 +1,6 @@
 """How fast matched items become stories: fingerprints, LSH clustering, and file_items.
 
-    .venv/bin/python bench/story_filing.py [--items 50000] [--database-url URL]
+    .venv/bin/python bench/story_filing.py [--items 50000] [--batches 10] [--database-url URL]
 
 Items are generated: events of 8 reports each, every report rewording about a third of its
 event's 20 words, with a few words common to the whole corpus (as "Mexico" and "Trump" are in
@@ -24,7 +24,7 @@ from sqlalchemy import insert
 
 from briefings.model import Hit, Item, StoredItem, ThemeMatch
 from briefings.store.db import open_engine, upgrade
-from briefings.store.stories import file_items
+from briefings.store.stories import StoryFiler, file_items
 from briefings.store.tables import items, sources
 from briefings.stories import DEFAULT_THRESHOLD, cluster, fingerprint, similarity
 
@@ -63,8 +63,13 @@ def all_pairs_seconds(fps: list, sample: int) -> float:
 
 
 async def file_all(
-    url: str, docs: list[tuple[str, str, datetime, int]]
+    url: str, docs: list[tuple[str, str, datetime, int]], *, batches: int = 1, keep: bool = False
 ) -> tuple[float, float, int]:
+    """Store the docs, then file them in ``batches`` transactions, as a poll cycle does.
+
+    ``keep``: one StoryFiler for all batches (the pipeline's way) instead of ``file_items``,
+    which reloads the index of recent stories for each batch.
+    """
     engine = open_engine(url)
     try:
         await upgrade(engine)
@@ -98,11 +103,17 @@ async def file_all(
         ]
         match = [ThemeMatch("tariffs", 1.0, (Hit("tariff", "title"),))]
         matches = {s.id: match for s in stored}
+        filer = StoryFiler() if keep else file_items
+        size = -(-len(stored) // batches)
+        new = 0
         start, cpu = time.perf_counter(), time.process_time()
-        async with engine.begin() as conn:
-            result = await file_items(conn, stored, matches, T0 + timedelta(days=10))
+        for first in range(0, len(stored), size):
+            async with engine.begin() as conn:
+                batch = stored[first : first + size]
+                result = await filer(conn, batch, matches, T0 + timedelta(days=10))
+            new += len(result.new_story_ids)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        return wall, cpu, len(result.new_story_ids)
+        return wall, cpu, new
     finally:
         await engine.dispose()
 
@@ -111,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
+    parser.add_argument("--batches", type=int, default=10, help="for the batch-by-batch runs")
     args = parser.parse_args()
     docs = corpus(args.items)
     events = len({d[3] for d in docs})
@@ -135,6 +147,15 @@ def main() -> None:
         wall, cpu, new = asyncio.run(file_all(url, docs))
     print(f"file_items ({url.split(':')[0]}): {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
           f"{len(docs) / cpu:7.0f} items/CPU-s, {new} stories")  # fmt: skip
+    if args.database_url:  # each run needs an empty store: temporary SQLite files only
+        return
+    # A poll cycle files its items batch by batch (at most ITEM_BATCH each).
+    for label, keep in (("file_items", False), ("StoryFiler", True)):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+            wall, cpu, new = asyncio.run(file_all(url, docs, batches=args.batches, keep=keep))
+        print(f"{label:<10} in {args.batches} batches: {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
+              f"{new} stories")  # fmt: skip
 
 
 if __name__ == "__main__":
