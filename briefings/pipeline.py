@@ -50,8 +50,10 @@ class ThemeMatcher(Protocol):
 
 
 class FileResult(Protocol):
-    new_story_ids: Sequence[int]
-    grown_story_ids: Sequence[int]
+    @property
+    def new_story_ids(self) -> Sequence[int]: ...
+    @property
+    def grown_story_ids(self) -> Sequence[int]: ...
 
 
 # file_items(conn, items, matches by item id, now): clusters stored items into stories.

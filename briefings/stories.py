@@ -387,9 +387,9 @@ class StoryIndex:
             if old in self._fps:
                 self._fps[new] = self._fps.pop(old)
         for entry in self._entries:
-            new = moves.get(entry.story_id)
-            if new is not None:
-                entry.story_id = new
+            moved_to = moves.get(entry.story_id)
+            if moved_to is not None:
+                entry.story_id = moved_to
 
     def touch(self, story_id: int, at: datetime) -> None:
         """Record that a story was seen at ``at`` without indexing another fingerprint."""
