@@ -463,10 +463,13 @@ class _Drain:
 
     async def _hold(self, chat_id: int, row: OutboxRow, wait: float, error: str) -> None:
         """Row and the chat's later rows go back to the store, due in ``wait`` seconds."""
-        self._drop_chat(chat_id)
+        held = self._drop_chat(chat_id)
         async with self.s.engine.begin() as conn:
             await ob.reschedule(conn, row.id, self.s.clock() + timedelta(seconds=wait), error)
+        # Every held row is claimable again once due; forgetting only ``row`` would leave the
+        # later parts filtered out as already queued until their lease ran out.
         self.known.discard(row.id)
+        self.known.difference_update(r.id for r in held)
 
     async def _fail(self, row: OutboxRow, error: str) -> None:
         self.report.failed += 1

@@ -118,6 +118,17 @@ async def test_a_429_within_one_drain_waits_for_that_chat_only(
     assert order == [2, 3, 1]
 
 
+async def test_a_429_on_a_first_part_lets_the_later_parts_follow_it(
+    engine: AsyncEngine, bot: Bot, botapi: BotApiStandIn
+) -> None:
+    """The held chat's later parts come back with it, not after their claim's lease."""
+    await queue(engine, [1], ["a", "b", "c"])
+    botapi.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=1)
+    report = await Sender(bot, engine, limits=FAST).drain(max_wait=3)
+    assert report.rate_limited == 1 and report.sent == 3
+    assert botapi.texts(1) == ["a", "b", "c"]
+
+
 @pytest.mark.parametrize(
     ("code", "description"),
     [(403, "Forbidden: bot was blocked by the user"),
