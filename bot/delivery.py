@@ -31,6 +31,7 @@ import re
 import socket
 import sys
 import time
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -79,8 +80,10 @@ def _seconds(value: Any) -> float:
 
 
 def _retry_after(exc: RetryAfter) -> float:
-    # The private timedelta avoids PTB's int-vs-timedelta deprecation warning.
-    return max(1.0, _seconds(getattr(exc, "_retry_after", None) or exc.retry_after))
+    # Public attribute only: an int in PTB 22 (with a deprecation warning), a timedelta later.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return max(1.0, _seconds(exc.retry_after))
 
 
 @dataclass
