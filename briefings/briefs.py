@@ -189,26 +189,50 @@ async def _run_batch(
         if not parts:
             report.empty += len(members)
             continue
-        report.messages += await _enqueue_brief(conn, members, parts, now)
-        await _remember_sent(conn, [c.id for c in members], story_ids, now)
-        for chat in members:
-            sent_at[chat.id] = now
-        report.enqueued += len(members)
+        added, briefed = await _enqueue_brief(conn, members, parts, now)
+        report.messages += added
+        await _remember_sent(conn, briefed, story_ids, now)
+        for chat_id in briefed:
+            sent_at[chat_id] = now
+        report.enqueued += len(briefed)
     await _advance(conn, due, now, sent_at)
 
 
 async def _enqueue_brief(conn: AsyncConnection, members: list[_DueChat], parts: list[str],
-                         now: datetime) -> int:
-    """One body per part for the whole group; dedupe by each chat's local date of the brief."""
+                         now: datetime) -> tuple[int, list[int]]:
+    """One body per part for the whole group; at most one brief per chat and local date.
+
+    Returns the rows added and the chats briefed. A chat that already has that day's brief
+    (its time moved later the same day) is left out whole: the per-part dedupe keys alone
+    would still let a longer second brief's extra parts through.
+    """
     by_date: dict[str, list[int]] = defaultdict(list)
     for chat in members:
         by_date[local_date(chat.next_brief_at, chat.timezone).isoformat()].append(chat.id)
     threads = {c.id: c.thread_id for c in members if c.thread_id is not None}
-    added = 0
+    added, briefed = 0, []
     for day, ids in by_date.items():
-        added += await ob.enqueue(conn, chat_ids=ids, parts=parts, kind="brief", now=now,
-                                  dedupe_prefix=f"brief:{day}", thread_ids=threads)
-    return added
+        prefix = f"brief:{day}"
+        already = await _briefed_on(conn, prefix, ids)
+        fresh = [chat_id for chat_id in ids if chat_id not in already]
+        if not fresh:
+            continue
+        added += await ob.enqueue(conn, chat_ids=fresh, parts=parts, kind="brief", now=now,
+                                  dedupe_prefix=prefix, thread_ids=threads)
+        briefed.extend(fresh)
+    return added, briefed
+
+
+async def _briefed_on(conn: AsyncConnection, prefix: str, chat_ids: Sequence[int]) -> set[int]:
+    """Chats whose brief with this dedupe prefix (one local day) was already queued."""
+    found: set[int] = set()
+    for chunk in _chunks(chat_ids):
+        keys = {f"{prefix}:{chat_id}:0": chat_id for chat_id in chunk}
+        rows = await conn.execute(
+            select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(list(keys)))
+        )
+        found.update(keys[key] for (key,) in rows)
+    return found
 
 
 async def _advance(conn: AsyncConnection, due: list[_DueChat], now: datetime,
@@ -384,9 +408,11 @@ async def enqueue_alerts(
                        if c in chat_rows and (c, story_id) not in already and budget[c] > 0]
             shared = [c for c in targets if (story_id, c.id) not in own]
             view = views.get(story_id)
+            sent_to: list[int] = []
             if view is not None and shared:
                 names = [_theme_for(k, display) for k in getattr(view, "themes", {})]
                 queued += await _queue_story_alert(conn, view, shared, now, render_alert, names)
+                sent_to.extend(c.id for c in shared)
             for chat in targets:
                 if (story_id, chat.id) in own:  # matched by the chat's own theme alone
                     key = own[(story_id, chat.id)]
@@ -395,7 +421,9 @@ async def enqueue_alerts(
                         continue
                     queued += await _queue_story_alert(conn, mine, [chat], now, render_alert,
                                                        [_theme_for(key, display)])
-            sent_to = [c.id for c in targets]
+                    sent_to.append(chat.id)
+            # Only chats that got an alert count as having the story; the others may still
+            # receive it in a brief.
             for chat_id in sent_to:
                 budget[chat_id] -= 1
             await _remember_sent(conn, sent_to, [story_id], now)

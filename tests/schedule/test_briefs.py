@@ -108,6 +108,31 @@ async def test_never_twice_for_one_local_day_even_if_rescheduled(engine: AsyncEn
     assert len(await outbox_rows(engine)) == 2
 
 
+class GrowingRender(CountingRender):
+    """Each brief one part longer than the last: a second brief the same day is longer."""
+
+    def __call__(self, brief: Brief) -> list[str]:
+        super().__call__(brief)
+        return [f"part {n} of brief {len(self.calls)}" for n in range(len(self.calls) + 1)]
+
+
+async def test_a_longer_second_brief_the_same_day_sends_no_stray_parts(
+    engine: AsyncEngine,
+) -> None:
+    await due_chats(engine, [12])
+    render = GrowingRender()
+    first = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                     render=render)
+    async with engine.begin() as conn:  # /time moved later the same local day
+        await conn.execute(update(chats).values(next_brief_at=NOW + timedelta(hours=3)))
+    second = await enqueue_due_briefs(engine, now=NOW + timedelta(hours=3), grace=GRACE,
+                                      compose=compose, render=render)
+    assert (first.enqueued, first.messages) == (1, 2)
+    assert (second.due, second.enqueued, second.messages) == (1, 0, 0)
+    assert [row.text for row in await outbox_rows(engine)] == [
+        "part 0 of brief 1", "part 1 of brief 1"]
+
+
 async def test_advance_is_dst_correct(engine: AsyncEngine) -> None:
     # 08:00 in New York on the Saturday before spring forward is 13:00 UTC; Sunday it is 12:00.
     due = datetime(2026, 3, 7, 13, 0, tzinfo=UTC)
