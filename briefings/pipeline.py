@@ -215,29 +215,33 @@ async def _fetch_and_parse(
     todo = iter(due)
     loop = asyncio.get_running_loop()
 
+    async def one(row: SourceRow) -> tuple[SourceRow, FetchResult, ParsedFeed | None]:
+        parsed = None
+        try:
+            result = await fetcher.fetch(row.url, etag=row.etag, last_modified=row.last_modified)
+        except Exception as exc:  # Fetcher.fetch promises not to raise; make sure
+            log.exception("fetch of %s raised", row.url)
+            result = _error_result(row.url, f"fetch failed: {type(exc).__name__}: {exc}")
+        if result.outcome == "ok":
+            parse = partial(parse_feed, result.body, source=row.source, fetched_at=now_fn(),
+                            content_type=result.content_type,
+                            base_url=result.url or row.url)  # fmt: skip
+            try:
+                parsed = await loop.run_in_executor(pool, parse) if pool else parse()
+            except BrokenExecutor:  # a pool process died: parsing here still works
+                log.exception("parse pool broken; parsing %s in this process", row.url)
+                parsed = parse()
+        return row, result, parsed
+
     async def worker() -> None:
         for row in todo:  # the shared iterator hands each source to one worker
-            parsed = None
             try:
-                result = await fetcher.fetch(
-                    row.url, etag=row.etag, last_modified=row.last_modified
-                )
-            except Exception as exc:  # Fetcher.fetch promises not to raise; make sure
-                log.exception("fetch of %s raised", row.url)
-                result = _error_result(row.url, f"fetch failed: {type(exc).__name__}: {exc}")
-            if result.outcome == "ok":
-                parse = partial(parse_feed, result.body, source=row.source, fetched_at=now_fn(),
-                                content_type=result.content_type,
-                                base_url=result.url or row.url)  # fmt: skip
-                try:
-                    parsed = await loop.run_in_executor(pool, parse) if pool else parse()
-                except BrokenExecutor:  # a pool process died: parsing here still works
-                    log.exception("parse pool broken; parsing %s in this process", row.url)
-                    parsed = parse()
-                except Exception as exc:  # parse_feed never raises; make sure
-                    log.exception("parse of %s failed", row.url)
-                    parsed = ParsedFeed(error=f"parser failed: {type(exc).__name__}")
-            await queue.put((row, result, parsed))
+                ready = await one(row)
+            except Exception as exc:  # parse_feed never raises; make sure
+                log.exception("poll of %s failed", row.url)
+                ready = (row, _error_result(row.url, f"failed: {type(exc).__name__}"), None)
+            # Exactly one result per source, whatever happened: the reader counts on it.
+            await queue.put(ready)
 
     tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
@@ -478,10 +482,19 @@ class _Writer:
         batch, self._unchanged = self._unchanged, []
         if not batch:
             return
-        async with self.engine.begin() as conn:
-            await store_sources.record_not_modified_many(
-                conn, [(row.id, next_at) for row, next_at in batch], now=self.now_fn()
+        try:
+            async with self.engine.begin() as conn:
+                await store_sources.record_not_modified_many(
+                    conn, [(row.id, next_at) for row, next_at in batch], now=self.now_fn()
+                )
+        except Exception as exc:  # the store's trouble must not end the cycle
+            log.exception("recording %d unchanged feeds failed", len(batch))
+            error = f"could not record the poll: {type(exc).__name__}"
+            self.outcomes.extend(
+                FeedOutcome(source=r.name, url=r.url, outcome="failed", error=error)
+                for r, _ in batch
             )
+            return
         self.outcomes.extend(
             FeedOutcome(source=r.name, url=r.url, outcome="unchanged") for r, _ in batch
         )
