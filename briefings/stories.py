@@ -102,19 +102,19 @@ GLOSSARY: dict[str, str] = {
     "traffick": "traffic", "traffic": "traffic", "agente": "agent", "agent": "agent",
     "officer": "agent", "oficial": "agent", "propon": "propos", "propus": "propos",
     "propos": "propos", "reduc": "reduce", "rebaj": "reduce", "cut": "reduce", "lower": "reduce",
-    "vigor": "in_force", "effect": "in_force", "force": "in_force", "tratado": "treaty",
+    "vigor": "in_force", "effect": "in_force", "tratado": "treaty",
     "treaty": "treaty", "sancion": "sanction", "sanction": "sanction", "millon": "million",
     "million": "million", "garita": "port_entry", "camion": "truck", "tractocamion": "truck",
     "truck": "truck", "trailer": "truck", "oculta": "hidden", "hidden": "hidden",
     "grupo": "group", "group": "group", "criminal": "crimin", "extranjer": "foreign",
     "foreign": "foreign", "departamento": "department", "department": "department",
-    "estado": "state", "state": "state", "asesinato": "killing", "killing": "killing",
+    "estado": "state", "asesinato": "killing", "killing": "killing",
     "murder": "killing", "buscado": "wanted", "wanted": "wanted", "territori": "territ",
     "suelo": "soil", "soil": "soil", "cerca": "near", "reunion": "meeting",
-    "meeting": "meeting", "reunirse": "meeting", "met": "meeting", "anunci": "announ",
+    "meeting": "meeting", "reunirse": "meeting", "anunci": "announ",
     "announc": "announ", "productos": "goods", "goods": "goods", "autopart": "car_part",
     "pais": "country", "paises": "country", "country": "country", "countries": "country",
-    "asiatic": "asia", "asia": "asia", "agricol": "farm", "farm": "farm", "texas": "texas",
+    "asiatic": "asia", "asia": "asia", "agricol": "farm", "texas": "texas",
     "advert": "warn", "advier": "warn", "warn": "warn", "accion": "action", "action": "action",
     "segurid": "securi", "secur": "securi", "creciente": "rising", "rising": "rising",
     "acusa": "accuse", "accus": "accuse", "incumpl": "violate", "violat": "violate",
@@ -136,12 +136,19 @@ GLOSSARY: dict[str, str] = {
     "viernes": "d_fri", "friday": "d_fri", "sabado": "d_sat", "saturday": "d_sat",
     "domingo": "d_sun", "sunday": "d_sun", "enero": "m_01", "january": "m_01",
     "febrero": "m_02", "february": "m_02", "marzo": "m_03", "march": "m_03", "abril": "m_04",
-    "april": "m_04", "mayo": "m_05", "junio": "m_06", "june": "m_06", "julio": "m_07",
+    "april": "m_04", "junio": "m_06", "june": "m_06", "julio": "m_07",
     "july": "m_07", "agosto": "m_08", "august": "m_08", "septiembre": "m_09",
     "september": "m_09", "octubre": "m_10", "october": "m_10", "noviembre": "m_11",
     "november": "m_11", "diciembre": "m_12", "december": "m_12",
 }  # fmt: skip
 _GLOSSARY_LENGTHS = sorted({len(k) for k in GLOSSARY}, reverse=True)
+# Whole words only: as prefixes these would swallow unrelated words ("met" → "meth",
+# "methamphetamine"; "farm" → "farmacia"; "force" → "forces"; "state" → "statement").
+# Spanish "mayo" is left out: in this news it is as often "El Mayo" Zambada as the month.
+GLOSSARY_WORDS: dict[str, str] = {
+    "met": "meeting", "farm": "farm", "farms": "farm", "force": "in_force",
+    "state": "state", "states": "state",
+}  # fmt: skip
 
 # Word pairs that different outlets spell apart, joined into one word before stemming.
 _JOIN: dict[tuple[str, str], str] = {
@@ -224,8 +231,8 @@ def _canonical(word: str) -> str | None:
     if word in STOP_WORDS or (len(word) < 3 and not word.isdigit()):
         result = None
     else:
-        result = None
-        for n in _GLOSSARY_LENGTHS:
+        result = GLOSSARY_WORDS.get(word)
+        for n in _GLOSSARY_LENGTHS if result is None else ():
             if len(word) >= n and word[:n] in GLOSSARY:
                 result = GLOSSARY[word[:n]]
                 break

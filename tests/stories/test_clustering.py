@@ -165,3 +165,20 @@ def test_short_headlines_need_several_shared_words():
     b = fingerprint("Trump tariffs talk", "", "en")
     assert similarity(a, b) >= DEFAULT_THRESHOLD  # similar by the numbers...
     assert cluster([(1, a, T0), (2, b, T0)]) == {1: 1, 2: 2}  # ...but two words are not enough
+
+
+@pytest.mark.parametrize(
+    ("word", "not_token"),
+    [
+        ("methamphetamine", "meeting"),  # a drug is not a meeting ("met")
+        ("metanfetamina", "meeting"),
+        ("farmacia", "farm"),  # a pharmacy is not a farm
+        ("forces", "in_force"),  # armed forces are not a law coming into force
+        ("statement", "state"),
+        ("mayo", "m_05"),  # "El Mayo" Zambada is not the month of May
+    ],
+)
+def test_glossary_never_maps_an_unrelated_word_by_prefix(word, not_token):
+    from briefings.stories import _canonical
+
+    assert _canonical(word) != not_token
