@@ -18,7 +18,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -112,15 +112,17 @@ async def enqueue_due_briefs(
     known = _known_theme_names(themes)
     display = _display_themes(themes)
     report = BriefRunReport()
-    # One render per distinct brief for the whole run, however many batches its chats span.
-    rendered: dict[_BriefKey, tuple[list[str], list[int]]] = {}
+    # One render per distinct brief for the whole run, however many batches its chats span
+    # (keyed by _BriefKey, or by (_BriefKey, stories left out) for a slimmer variant).
+    rendered: dict[Any, tuple[list[str], list[int]]] = {}
+    composed: dict[_BriefKey, Any] = {}
     while True:
         async with engine.begin() as conn:
             due = await _due_chats(conn, now, batch)
             if due:
                 await _run_batch(conn, due, now=now, grace=grace, known=known,
                                  compose=compose, render=render, report=report,
-                                 rendered=rendered, display=display)
+                                 rendered=rendered, composed=composed, display=display)
         if len(due) < batch:
             report.distinct = len(rendered)
             return report
@@ -158,7 +160,8 @@ def _sane(chat: _DueChat) -> _DueChat:
 async def _run_batch(
     conn: AsyncConnection, due: list[_DueChat], *, now: datetime, grace: timedelta,
     known: frozenset[str] | None, compose: Compose, render: Render, report: BriefRunReport,
-    rendered: dict[_BriefKey, tuple[list[str], list[int]]], display: Mapping[str, Any],
+    rendered: dict[Any, tuple[list[str], list[int]]], composed: dict[_BriefKey, Any],
+    display: Mapping[str, Any],
 ) -> None:
     report.due += len(due)
     keys = await _theme_keys(conn, [c.id for c in due], known)
@@ -176,26 +179,66 @@ async def _run_batch(
         since = max(now - BRIEF_WINDOW, chat.last_brief_at or now - BRIEF_WINDOW)
         groups[(chat_keys, chat.language, since)].append(chat)
     sent_at: dict[int, datetime] = {}
-    for key, members in groups.items():
+    for key, group in groups.items():
         theme_keys, language, since = key
         if key not in rendered:
             brief = await compose(conn, themes=[_theme_for(k, display) for k in theme_keys],
                                   since=since, now=now, language=language)
             rendered[key] = (list(render(brief)), brief_story_ids(brief))
+            composed[key] = brief
             report.renders += 1
-        parts, story_ids = rendered[key]
         label = f"{'+'.join(theme_keys)}/{language}"
-        report.chats_by_brief[label] = report.chats_by_brief.get(label, 0) + len(members)
-        if not parts:
-            report.empty += len(members)
-            continue
-        added, briefed = await _enqueue_brief(conn, members, parts, now)
-        report.messages += added
-        await _remember_sent(conn, briefed, story_ids, now)
-        for chat_id in briefed:
-            sent_at[chat_id] = now
-        report.enqueued += len(briefed)
+        report.chats_by_brief[label] = report.chats_by_brief.get(label, 0) + len(group)
+        # A story a chat already received (as an alert) is left out of its brief: chats are
+        # grouped by what they already have, and each such variant is rendered once too.
+        had = await _sent_among(conn, [c.id for c in group], rendered[key][1])
+        variants: dict[frozenset[int], list[_DueChat]] = defaultdict(list)
+        for chat in group:
+            variants[frozenset(had.get(chat.id, ()))].append(chat)
+        for excluded, members in variants.items():
+            variant = (key, excluded)
+            if excluded and variant not in rendered:
+                slim = without_stories(composed[key], excluded)
+                rendered[variant] = (list(render(slim)), brief_story_ids(slim))
+                report.renders += 1
+            parts, story_ids = rendered[variant if excluded else key]
+            if not parts:
+                report.empty += len(members)
+                continue
+            added, briefed = await _enqueue_brief(conn, members, parts, now)
+            report.messages += added
+            await _remember_sent(conn, briefed, story_ids, now)
+            for chat_id in briefed:
+                sent_at[chat_id] = now
+            report.enqueued += len(briefed)
     await _advance(conn, due, now, sent_at)
+
+
+def without_stories(brief: Any, story_ids: frozenset[int]) -> Any:
+    """The composed brief less some stories (sections left empty are dropped)."""
+    def keep(stories: Any) -> list[Any]:
+        return [story for story in stories if int(story.id) not in story_ids]
+
+    if getattr(brief, "sections", None) is not None:
+        sections = [replace(section, stories=keep(section.stories)) for section in brief.sections]
+        return replace(brief, sections=[section for section in sections if section.stories])
+    return replace(brief, stories=keep(brief.stories))
+
+
+async def _sent_among(conn: AsyncConnection, chat_ids: Sequence[int],
+                      story_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Which of these stories each of these chats has already received."""
+    had: dict[int, set[int]] = defaultdict(set)
+    if not story_ids:
+        return had
+    for chunk in _chunks(chat_ids):
+        for chat_id, story_id in await conn.execute(
+            select(sent_stories.c.chat_id, sent_stories.c.story_id)
+            .where(sent_stories.c.chat_id.in_(chunk),
+                   sent_stories.c.story_id.in_(list(story_ids)))
+        ):
+            had[chat_id].add(story_id)
+    return had
 
 
 async def _enqueue_brief(conn: AsyncConnection, members: list[_DueChat], parts: list[str],

@@ -96,6 +96,27 @@ async def test_a_due_chat_gets_exactly_one_brief(engine: AsyncEngine) -> None:
     assert sorted(tuple(r) for r in sent) == [(10, 1), (11, 1)]
 
 
+async def test_a_story_already_received_as_an_alert_is_left_out_of_the_brief(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await add_story(conn, 1, ["tariffs"])
+        await add_story(conn, 2, ["tariffs"])
+    await due_chats(engine, [10, 11, 12])
+    async with engine.begin() as conn:  # chat 11 got story 1 as an alert an hour ago
+        await conn.execute(sent_stories.insert().values(
+            chat_id=11, story_id=1, sent_at=NOW - timedelta(hours=1)))
+    render = CountingRender()
+    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
+                                      render=render)
+    texts = {(r.chat_id, r.part): r.text for r in await outbox_rows(engine)}
+    assert sorted(texts[(10, 1)].split("\n")) == ["Story 1", "Story 2"]
+    assert texts[(12, 1)] == texts[(10, 1)]
+    assert texts[(11, 1)] == "Story 2"
+    assert report.renders == len(render.calls) == 2  # the full brief and one slimmer variant
+    assert report.enqueued == 3
+
+
 async def test_never_twice_for_one_local_day_even_if_rescheduled(engine: AsyncEngine) -> None:
     await due_chats(engine, [10])
     await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
@@ -307,3 +328,20 @@ async def test_an_unreadable_schedule_still_gets_its_brief(engine: AsyncEngine) 
     async with engine.connect() as conn:
         chat = await get_chat(conn, 60)
     assert chat is not None and chat.next_brief_at == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+
+
+def test_without_stories_drops_them_and_the_sections_they_empty() -> None:
+    from types import SimpleNamespace
+
+    from briefings.briefs import without_stories
+    from briefings.compose import Brief as ComposedBrief
+    from briefings.compose import Section
+
+    brief = ComposedBrief(language="en", generated_at=NOW, since=NOW - timedelta(1), sections=[
+        Section("tariffs", "Tariffs", [SimpleNamespace(id=1), SimpleNamespace(id=2)]),
+        Section("fentanyl", "Fentanyl", [SimpleNamespace(id=3)]),
+    ])
+    slim = without_stories(brief, frozenset({2, 3}))
+    assert [(s.theme, [story.id for story in s.stories]) for s in slim.sections] == [
+        ("tariffs", [1])]
+    assert brief.story_ids() == [1, 2, 3]  # the shared brief itself is untouched
