@@ -72,8 +72,9 @@ async def test_two_pollers_fetch_each_of_200_feeds_exactly_once(
     with FeedServer() as feeds:
         entries = []
         for n in range(200):
-            # Slow answers keep both pollers busy at once, so the sharing is real.
-            url = feeds.add_slow(f"/f{n}.xml", rss(n), delay=0.15)
+            # Slow answers (8 claims of 25 feeds take one poller ~4 s) keep both busy at once,
+            # even when one process starts a second or two after the other.
+            url = feeds.add_slow(f"/f{n}.xml", rss(n), delay=0.3)
             entries.append(f'[[sources]]\nname = "Feed {n}"\nurl = "{url}"\nlanguage = "en"\n')
         file = tmp_path / "sources.toml"
         file.write_text("\n".join(entries))
