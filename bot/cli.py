@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from briefings import __version__
 from briefings.settings import SettingsError
+from briefings.sources import SourcesError
+from briefings.themes import ThemesError
 
 # Each module has ``register(subparsers)``; the sub-commands it adds set ``func(args) -> int``.
 COMMAND_MODULES = (
@@ -45,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"borderbrief: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (SourcesError, ThemesError) as exc:  # a bad data file: its name, line and reason
+        print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

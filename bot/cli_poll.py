@@ -57,16 +57,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _poll(args: argparse.Namespace) -> int:
     settings = load_settings()
-    try:
-        configured = load_sources(settings.sources)
-    except SourcesError as exc:
-        print(f"borderbrief: {exc}", file=sys.stderr)
-        return 2
-    try:
-        themes = load_themes(settings.themes)
-    except ThemesError as exc:  # a bad themes file, named in the message
-        print(f"borderbrief: {exc}", file=sys.stderr)
-        return 2
+    configured = load_sources(settings.sources)  # a bad file: bot.cli says which, and why
+    themes = load_themes(settings.themes)
     if args.once:
         report = asyncio.run(poll_once(settings, configured, themes, force=args.force,
                                        show_progress=sys.stderr.isatty()))  # fmt: skip
@@ -257,22 +249,14 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     settings = load_settings()
-    try:
-        configured = load_sources(settings.sources)
-    except SourcesError as exc:
-        print(f"borderbrief: {exc}", file=sys.stderr)
-        return 2
+    configured = load_sources(settings.sources)
     sys.stdout.write(export_opml(configured))
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
     settings = load_settings()
-    try:
-        configured = load_sources(settings.sources)
-    except SourcesError as exc:
-        print(f"borderbrief: {exc}", file=sys.stderr)
-        return 2
+    configured = load_sources(settings.sources)
 
     async def go() -> list[Any]:
         engine = await _prepare(settings, configured)
