@@ -50,21 +50,10 @@ def peak_rss_mb() -> float:
 
 
 def _renderers() -> tuple[Any, Any, str]:
-    """The real compose/render when installed; else a small stand-in (said in the output)."""
-    try:
-        from briefings.compose import compose_brief  # type: ignore[import-not-found]
-        from briefings.render import render_brief  # type: ignore[import-not-found]
-    except ImportError:
-        from briefings.store.stories import recent_stories
+    """The real compose and render: what the due-briefs job runs."""
+    from briefings.compose import compose_brief
+    from briefings.render import render_brief
 
-        async def compose_brief(conn: Any, *, themes: Any, since: Any, now: Any,
-                                language: str) -> Any:
-            return await recent_stories(conn, themes=themes, since=since, until=now, limit=15)
-
-        def render_brief(found: Any) -> list[str]:
-            return ["\n".join(f"<b>{s.headline}</b>" for s in found) or "Nothing new."]
-
-        return compose_brief, render_brief, "bench stand-in renderer (briefings.render missing)"
     return compose_brief, render_brief, "briefings.compose + briefings.render"
 
 
