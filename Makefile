@@ -21,9 +21,15 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
-## Benchmarks (slow; not part of the test suite).
+## Benchmarks (minutes; not part of the test suite). Each prints its figures and a baseline.
 bench: install
 	$(BIN)/python bench/poll.py
+	$(BIN)/python bench/match_quality.py
+	$(BIN)/python bench/match_speed.py
+	$(BIN)/python bench/story_filing.py
+	$(BIN)/python bench/fanout.py --chats 1000 --rate 30 --max-in-flight 1
+	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/scale.py
 
 lint: install
 	$(BIN)/ruff check bot briefings tests bench
