@@ -26,7 +26,6 @@ import contextlib
 import heapq
 import html
 import logging
-import os
 import re
 import socket
 import sys
@@ -127,7 +126,9 @@ class Sender:
     ) -> None:
         self.bot, self.engine, self.clock = bot, engine, clock
         self.pacer = Pacer(limits or Limits())
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        # Stable across restarts on one host, so a restarted sender frees what it held when it
+        # died; scale-out senders (bot.roles) pass their own per-process names.
+        self.worker = worker or f"sender@{socket.gethostname()}"
         self.batch, self.lease = batch, lease
         self.max_attempts, self.backoff, self.backoff_cap = max_attempts, backoff, backoff_cap
         self.max_in_flight = max(1, max_in_flight)
@@ -145,9 +146,9 @@ class Sender:
         self._stopping = True
 
     async def recover(self) -> int:
-        """Free claims left by a sender that died (one sender per bot token, so all of them)."""
+        """Free the claims this sender's name held when it died (a crash mid-send)."""
         async with self.engine.begin() as conn:
-            return await ob.release_claims(conn)
+            return await ob.release_claims(conn, worker=self.worker)
 
     async def drain(self, *, max_wait: float = 0.0) -> SendReport:
         """Send everything due; keep waiting for rows due within ``max_wait`` seconds, then stop."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -272,3 +272,20 @@ async def test_a_timed_out_send_is_retried(
     assert second.sent == 1
     status, attempts, error = (await statuses(engine))[(1, 0)]
     assert status == "sent" and attempts == 2 and "TimedOut" in (error or "")
+
+
+async def test_recover_frees_only_its_own_claims(
+    engine: AsyncEngine, bot: Bot, botapi: BotApiStandIn
+) -> None:
+    """A restarted sender resends what it held; another live sender's claims are left alone."""
+    await queue(engine, [1, 2], ["hello"])
+    async with engine.begin() as conn:
+        [mine] = await ob.claim_due(conn, now(), limit=1, worker="sender@here",
+                                    lease=timedelta(minutes=5))
+        [theirs] = await ob.claim_due(conn, now(), limit=1, worker="sender@there:42",
+                                      lease=timedelta(minutes=5))
+    sender = Sender(bot, engine, limits=FAST, worker="sender@here")
+    assert await sender.recover() == 1
+    report = await sender.drain()
+    assert report.sent == 1 and botapi.texts(mine.chat_id) == ["hello"]
+    assert botapi.texts(theirs.chat_id) == []
