@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,8 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from briefings.store.db import open_engine, upgrade  # noqa: E402
 from briefings.store.tables import (  # noqa: E402
@@ -48,6 +46,7 @@ from briefings.store.tables import (  # noqa: E402
     story_themes,
     subscriptions,
 )
+from tests.pgdb import create_database, drop_database  # noqa: E402
 
 THEMES = ("sovereignty", "fentanyl", "tariffs")
 THEME_SETS = [c for n in (1, 2, 3) for c in itertools.combinations(THEMES, n)]
@@ -164,33 +163,12 @@ async def measure(url: str) -> dict[str, Any]:
             "renders": report.renders, "renderer": which}
 
 
-async def create_pg(admin_url: str) -> str:
-    name = f"bb_scale_{uuid.uuid4().hex[:8]}"
-    engine = open_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_pg(admin_url: str, url: str) -> None:
-    name = make_url(url).database
-    engine = open_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
-
-
 def run_point(backend: str, n_chats: int, admin_url: str, tmp: Path) -> dict[str, Any]:
     """Seed a fresh store here, measure in a child process, clean up."""
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp / f'scale-{n_chats}.db'}"
     else:
-        url = asyncio.run(create_pg(admin_url))
+        url = asyncio.run(create_database(admin_url, prefix="bb_scale"))
     try:
         started = time.perf_counter()
         asyncio.run(seed(url, n_chats))
@@ -209,7 +187,7 @@ def run_point(backend: str, n_chats: int, admin_url: str, tmp: Path) -> dict[str
             for suffix in ("", "-wal", "-shm"):
                 (tmp / f"scale-{n_chats}.db{suffix}").unlink(missing_ok=True)
         else:
-            asyncio.run(drop_pg(admin_url, url))
+            asyncio.run(drop_database(admin_url, url))
 
 
 def report_curve(backend: str, rows: list[tuple[int, dict[str, Any]]]) -> bool:

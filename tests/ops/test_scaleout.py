@@ -19,9 +19,9 @@ from briefings.store.claims import claim_due_sources, claim_outbox
 from briefings.store.db import open_engine
 from briefings.store.tables import chats, outbox, sources
 from tests.botapi import BotApiStandIn
-from tests.conftest import _truncate_all
 from tests.feedserver import FeedServer
 from tests.ops.helpers import NOW, add_chat, add_outbox, add_source
+from tests.pgdb import truncate_all
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def pg(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     engine = open_engine(postgres_url)
-    await _truncate_all(engine)
+    await truncate_all(engine)
     yield engine
     await engine.dispose()
 
