@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from briefings.fetch import FetchResult, backoff_delay, next_fetch_delay
@@ -31,7 +30,6 @@ from briefings.store import state
 from briefings.store.items import save_items
 from briefings.store.sources import SourceRow
 from briefings.store.stories import StoryFiler, file_items
-from briefings.store.tables import sources as sources_table
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +404,11 @@ class _Writer:
                     status=f.result.status, etag=f.result.etag,
                     last_modified=f.result.last_modified, permanent_url=f.result.permanent_url,
                 )  # fmt: skip
-            await self._record_successes(conn, [f for f in batch if not f.result.permanent_url])
+            await store_sources.record_success_many(conn, [
+                (f.row.id, f.now, f.now + self._delay(f.row, f.result, errors=0),
+                 f.result.status, f.result.etag, f.result.last_modified)
+                for f in batch if not f.result.permanent_url
+            ])  # fmt: skip
         # Committed: only now do these count.
         self.new_stories.extend(new_stories)
         self.alert_stories.extend(alert_stories)
@@ -415,32 +417,6 @@ class _Writer:
                         new_items=len(saved[f.row.id]), first_poll=not f.row.seeded)
             for f in batch
         )  # fmt: skip
-
-    async def _record_successes(self, conn: AsyncConnection, fetched: list[_Fetched]) -> None:
-        """store_sources.record_success and mark_seeded for many feeds, in one statement."""
-        if not fetched:
-            return
-        stmt = (
-            update(sources_table)
-            .where(sources_table.c.id == bindparam("b_id"))
-            .values(
-                etag=bindparam("b_etag"),
-                last_modified=bindparam("b_lm"),
-                last_status=bindparam("b_status"),
-                last_fetched_at=bindparam("b_now"),
-                next_fetch_at=bindparam("b_next"),
-                error_count=0,
-                last_error=None,
-                seeded=True,
-            )
-        )
-        rows = [
-            {"b_id": f.row.id, "b_etag": f.result.etag, "b_lm": f.result.last_modified,
-             "b_status": f.result.status, "b_now": f.now,
-             "b_next": f.now + self._delay(f.row, f.result, errors=0)}
-            for f in fetched
-        ]  # fmt: skip
-        await conn.execute(stmt, rows)
 
     def _match(self, stored: list[StoredItem]) -> dict[int, list[ThemeMatch]]:
         if self.matcher is None:

@@ -254,6 +254,30 @@ async def record_not_modified_many(
     await conn.execute(stmt, params)
 
 
+async def record_success_many(
+    conn: AsyncConnection,
+    rows: Iterable[tuple[int, datetime, datetime, int | None, str | None, str | None]],
+) -> None:
+    """record_success and mark_seeded for many feeds that did not move, in one statement.
+
+    Each row: (id, now, next_fetch_at, status, etag, last_modified).
+    """
+    params = [
+        {"sid": sid, "now": now, "nf": nf, "st": status, "et": etag, "lm": last_modified}
+        for sid, now, nf, status, etag, last_modified in rows
+    ]
+    if not params:
+        return
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("sid"))
+        .values(etag=bindparam("et"), last_modified=bindparam("lm"), last_status=bindparam("st"),
+                last_fetched_at=bindparam("now"), next_fetch_at=bindparam("nf"),
+                error_count=0, last_error=None, seeded=True)  # fmt: skip
+    )
+    await conn.execute(stmt, params)
+
+
 async def record_failure(
     conn: AsyncConnection,
     source_id: int,
