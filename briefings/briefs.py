@@ -7,8 +7,9 @@ the bot was down is sent late within the grace period, else skipped; the dedupe 
 ``brief:<local date>:<chat>:<part>`` means a chat never gets two briefs for one day.
 
 A brief is composed for a group of chats, not per chat (that is what makes 10,000 chats cost
-seven renders), so it is the day's digest: a story a chat already got as an alert may be in it
-again. Its stories are recorded as sent, so they never come again as alerts.
+seven renders). Chats of a group that already got some of its stories as alerts receive a
+variant without them, rendered once per distinct set left out. A brief's stories are recorded
+as sent, so they never come again as alerts.
 """
 
 from __future__ import annotations
@@ -441,14 +442,14 @@ async def enqueue_alerts(
         if not wanted:
             return 0
         chat_rows = await _alert_chats(conn, sorted({c for cs in wanted.values() for c in cs}))
-        already = await _already_sent(conn, list(wanted), list(chat_rows))
+        had = await _sent_among(conn, list(chat_rows), list(wanted))
         budget = await _alert_budget(conn, list(chat_rows), now, per_hour)
         # Shared themes only: another chat's own theme (name, terms) never shows in an alert.
         views = await load_stories(conn, list(wanted))
         queued = 0
         for story_id in story_ids:  # in the order given: the pipeline's newest first
             targets = [chat_rows[c] for c in sorted(wanted.get(story_id, ()))
-                       if c in chat_rows and (c, story_id) not in already and budget[c] > 0]
+                       if c in chat_rows and story_id not in had.get(c, ()) and budget[c] > 0]
             shared = [c for c in targets if (story_id, c.id) not in own]
             view = views.get(story_id)
             sent_to: list[int] = []
@@ -545,20 +546,6 @@ async def _alert_chats(conn: AsyncConnection, chat_ids: list[int]) -> dict[int, 
         ):
             found[row.id] = _AlertChat(*row)
     return found
-
-
-async def _already_sent(conn: AsyncConnection, story_ids: list[int],
-                        chat_ids: list[int]) -> set[tuple[int, int]]:
-    if not chat_ids:
-        return set()
-    pairs: set[tuple[int, int]] = set()
-    for chunk in _chunks(story_ids):
-        for chat_id, story_id in await conn.execute(
-            select(sent_stories.c.chat_id, sent_stories.c.story_id)
-            .where(sent_stories.c.story_id.in_(chunk))
-        ):
-            pairs.add((chat_id, story_id))
-    return pairs
 
 
 async def _alert_budget(conn: AsyncConnection, chat_ids: list[int], now: datetime,
