@@ -1,11 +1,15 @@
 # borderbrief: a two-stage image. Stage 1 builds the wheel; stage 2 installs only that wheel
 # (with its dependencies) into a virtualenv and runs as an unprivileged user.
-# Configuration comes only from the environment (BORDERBRIEF_*); the SQLite file lives on the
-# /data volume. tests/ops/test_container.py runs these steps in a clean venv to keep them honest.
+# Configuration comes from the environment (BORDERBRIEF_*) or /data/.env; the SQLite file lives on
+# the /data volume. The ENTRYPOINT is the command, so `docker run IMAGE poll --once` works.
+# BORDERBRIEF_CONTAINER=1 tells `run` there is no terminal here: without a token it stops with
+# one line instead of previewing and being restarted in a loop. The endpoint binds every
+# interface inside the container (the port mapping decides who reaches it).
+# tests/ops/test_container.py runs these steps in a clean venv to keep them honest.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY briefings ./briefings
 COPY config ./config
@@ -16,8 +20,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/borderbrief/bin:$PATH \
     BORDERBRIEF_DATABASE_URL=sqlite+aiosqlite:////data/borderbrief.db \
+    BORDERBRIEF_DATA_DIR=/data \
     BORDERBRIEF_HTTP_PORT=8080 \
-    BORDERBRIEF_LOG_FORMAT=json
+    BORDERBRIEF_HTTP_HOST=0.0.0.0 \
+    BORDERBRIEF_LOG_FORMAT=json \
+    BORDERBRIEF_CONTAINER=1
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin borderbrief \
     && mkdir -p /data \
     && chown borderbrief:borderbrief /data
@@ -31,4 +38,5 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('BORDERBRIEF_HTTP_PORT', '8080'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
-CMD ["borderbrief", "run"]
+ENTRYPOINT ["borderbrief"]
+CMD ["run"]

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install run test bench lint clean
+.PHONY: install browser run test bench lint clean
 
 $(BIN)/borderbrief: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,26 @@ $(BIN)/borderbrief: pyproject.toml
 
 install: $(BIN)/borderbrief
 
+## Debian's Chromium for the browser tests (playwright drives /usr/bin/chromium; it cannot
+## download browsers of its own here, so `playwright install` is never used).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium could not be installed: the browser tests will be skipped"; \
+	else echo "chromium is not installed (needs root and apt-get): the browser tests will be skipped"; \
+	fi
+
 ## Install, then run the bot (with no BORDERBRIEF_TELEGRAM_TOKEN: poll once and print a brief).
 run: install
 	$(BIN)/borderbrief run
 
-## Install, then run the whole test suite (SQLite and PostgreSQL).
-test: install
+## Install (with Chromium for the browser tests), then run the whole suite (SQLite and PostgreSQL).
+## Tests needing what a clone may lack (PostgreSQL, ../shared/data, Chromium) skip with the reason;
+## .ci/run makes each of them required.
+test: install browser
 	$(BIN)/python -m pytest
 
 ## Benchmarks (minutes; not part of the test suite). Each prints its figures and a baseline.

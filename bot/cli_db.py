@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from briefings.settings import load_settings
-from briefings.store.db import current_revision, open_engine, upgrade
+from briefings.store.db import alembic_config, current_revision, open_engine, upgrade
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,6 +21,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up.set_defaults(func=_upgrade)
     cur = actions.add_parser("current", help="print the schema revision")
     cur.set_defaults(func=_current)
+
+
+def known_revisions() -> list[str]:
+    """Every migration's revision id, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -30,7 +40,13 @@ def _upgrade(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    print(f"schema at revision {asyncio.run(go())}")
+    try:
+        revision = asyncio.run(go())
+    except CommandError as exc:  # an unknown or ambiguous revision: Alembic says which
+        known = ", ".join(["head", *known_revisions()])
+        print(f"borderbrief: db upgrade {args.revision}: {exc} (known: {known})", file=sys.stderr)
+        return 2
+    print(f"schema at revision {revision}")
     return 0
 
 

@@ -127,13 +127,16 @@ def resolve_format(fmt: str = "auto", stream: IO[str] | None = None) -> str:
 
 
 def setup_logging(
-    level: int = logging.INFO,
+    level: int | str = logging.INFO,
     *,
     fmt: str = "auto",
     secrets: Iterable[str | None] = (),
     stream: IO[str] | None = None,
 ) -> logging.Handler:
-    """Install the one root handler (JSON or console), redacting; quieten chatty libraries."""
+    """Install the one root handler (JSON or console), redacting; quieten chatty libraries.
+
+    ``level`` is a number or a name (``BORDERBRIEF_LOG_LEVEL``: DEBUG, INFO, WARNING, ...).
+    """
     for secret in secrets:
         add_secret(secret)
     handler = logging.StreamHandler(stream or sys.stderr)

@@ -1,17 +1,23 @@
-"""All configuration, built in one place from the environment and an optional TOML file.
+"""All configuration, built in one place from the environment, a ``.env`` file and a TOML file.
 
-Every setting is ``BORDERBRIEF_<NAME>`` in the environment, or ``<name> = ...`` in the file
-named by ``BORDERBRIEF_CONFIG``. The environment wins over the file.
+Every setting is ``BORDERBRIEF_<NAME>`` in the environment or in ``.env`` (read from the current
+working directory), or ``<name> = ...`` in the file named by ``BORDERBRIEF_CONFIG``. The
+environment wins over ``.env``, which wins over the file. A name that is not a setting, a missing
+or malformed config file and a bad value each stop ``load_settings`` with one SettingsError line.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -21,10 +27,17 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from briefings.paths import default_config_file
+from briefings.paths import default_config_file, user_or_default
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+PREFIX = "BORDERBRIEF_"
+ENV_FILE = Path(".env")  # relative: read from the working directory (/data in the container)
+# BORDERBRIEF_* names that are not settings: the config file's own name and the test switches.
+NOT_SETTINGS = frozenset(
+    {"CONFIG", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES", "REQUIRE_DATA", "REQUIRE_BROWSER"}
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(Exception):
@@ -32,11 +45,18 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BORDERBRIEF_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
+    )
 
     database_url: str = "sqlite+aiosqlite:///data/borderbrief.db"
+    # The user's own files (`init` copies, sources added by /addsource or `sources import`), never
+    # inside the package; beside the default SQLite file. Before `themes`, whose default reads it.
+    data_dir: Path = Path("data")
     sources: Path = Field(default_factory=lambda: default_config_file("sources.toml"))
-    themes: Path = Field(default_factory=lambda: default_config_file("themes.toml"))
+    themes: Path = Field(
+        default_factory=lambda data: user_or_default(data["data_dir"], "themes.toml")
+    )
     poll_interval: int = Field(default=600, ge=30, le=86_400)
 
     telegram_token: SecretStr | None = None
@@ -63,7 +83,12 @@ class Settings(BaseSettings):
     send_in_flight: int = Field(default=1, ge=1, le=16)
 
     http_port: int | None = Field(default=None, ge=1, le=65535)
+    # Loopback unless asked: /metrics is not for the internet. The image sets 0.0.0.0.
+    http_host: str = Field(default="127.0.0.1", min_length=1)
     log_format: str = "auto"  # auto | json | console
+    log_level: str = "INFO"
+    # Set by the image: there is no terminal to preview a brief in, so `run` needs a token.
+    container: bool = False
 
     @classmethod
     def settings_customise_sources(
@@ -74,7 +99,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources = [init_settings, env_settings, dotenv_settings]
         config_file = os.environ.get("BORDERBRIEF_CONFIG")
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
@@ -134,22 +159,105 @@ class Settings(BaseSettings):
             raise ValueError("must be auto, json or console")
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError("must be one of " + ", ".join(LOG_LEVELS))
+        return value.upper()
+
     @property
     def token(self) -> str | None:
         return self.telegram_token.get_secret_value() if self.telegram_token else None
 
+    def require_token_in_container(self) -> None:
+        """In the container nobody reads a terminal preview: no token is an error, not a loop."""
+        if self.container and not self.token:
+            raise SettingsError(
+                "BORDERBRIEF_TELEGRAM_TOKEN is not set; the container cannot run the bot without "
+                "it (put it in the environment or .env; get one from @BotFather)"
+            )
+
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build the settings, turning a validation failure into one clear SettingsError."""
+    """Build the settings; any problem becomes one SettingsError line naming where it came from."""
+    config = config_file()
+    from_file = read_config_file(config) if config else {}
+    dotenv = dict(dotenv_values(ENV_FILE)) if ENV_FILE.is_file() else {}
+    unknown = [
+        *unknown_names(os.environ, "in the environment"),
+        *unknown_names(dotenv, f"in {ENV_FILE.resolve()}"),
+        *unknown_keys(from_file, config),
+    ]
+    if unknown:
+        raise SettingsError("; ".join(unknown))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = "BORDERBRIEF_" + "_".join(str(p) for p in error["loc"][:1]).upper()
-            given = error.get("input")
-            # Never echo a secret (a URL may carry a password) into logs or a terminal.
-            secret = name.endswith(("_URL", "_TOKEN", "_SECRET"))
-            shown = "" if isinstance(given, dict) or secret else f" (got {given!r})"
-            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}{shown}")
+        problems = [_describe(error, dotenv, from_file, config) for error in exc.errors()]
         raise SettingsError("; ".join(problems)) from None
+
+
+def config_file() -> Path | None:
+    """The file named by BORDERBRIEF_CONFIG, which must exist when it is named."""
+    named = os.environ.get(PREFIX + "CONFIG")
+    if not named:
+        return None
+    path = Path(named).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"BORDERBRIEF_CONFIG: no such file: {path}")
+    return path
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _nearest(name: str, known: Iterable[str]) -> str:
+    found = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {found[0]}?)" if found else ""
+
+
+def unknown_names(environ: Mapping[str, str | None], where: str) -> list[str]:
+    """A line for each ``BORDERBRIEF_*`` name that is not a setting, with the nearest one."""
+    known = [PREFIX + name.upper() for name in Settings.model_fields]
+    problems = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith(PREFIX) or upper in known:
+            continue
+        if upper.removeprefix(PREFIX) not in NOT_SETTINGS:
+            problems.append(f"unknown setting {name} {where}{_nearest(upper, known)}")
+    return problems
+
+
+def unknown_keys(values: Mapping[str, Any], path: Path | None) -> list[str]:
+    known = list(Settings.model_fields)
+    return [f"{path}: unknown key {key!r}{_nearest(key, known)}"
+            for key in values if key not in known]
+
+
+def _describe(error: Any, dotenv: Mapping[str, str | None], from_file: Mapping[str, Any],
+              config: Path | None) -> str:
+    """``<where>: <what is wrong> (got ...)``, where is the variable or the file and key."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    env_name = PREFIX + field.upper()
+    in_env = any(name.upper() == env_name for name in os.environ)
+    in_dotenv = any(name.upper() == env_name for name in dotenv)
+    if not in_env and in_dotenv:
+        where = f"{env_name} in {ENV_FILE.resolve()}"
+    elif not in_env and field in from_file:
+        where = f"{config}: {field}"
+    else:
+        where = env_name
+    given = error.get("input")
+    # Never echo a secret (a URL may carry a password) into logs or a terminal.
+    secret = env_name.endswith(("_URL", "_TOKEN", "_SECRET"))
+    shown = "" if isinstance(given, dict) or secret else f" (got {given!r})"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}{shown}"

@@ -2,9 +2,12 @@
 
 Tests that take ``engine`` run twice, once per backend. PostgreSQL comes from
 BORDERBRIEF_TEST_POSTGRES_URL (default: the local server's ``test`` database); each test run
-creates its own database there so parallel runs never collide. With
-BORDERBRIEF_REQUIRE_POSTGRES=1 (as in CI) an unreachable server fails the run instead of
-skipping.
+creates its own database there so parallel runs never collide.
+
+What a clone may lack is skipped with a reason naming it, unless a switch (all set by .ci/run)
+makes it a failure: BORDERBRIEF_REQUIRE_POSTGRES=1 for the server, BORDERBRIEF_REQUIRE_DATA=1 for
+the labelled data folder ../shared/data beside the checkout, BORDERBRIEF_REQUIRE_BROWSER=1 for
+Debian's /usr/bin/chromium driven by playwright.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,20 +25,51 @@ from briefings.store.db import open_engine, upgrade
 from tests.pgdb import create_database, drop_database, truncate_all
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-if not SHARED_DATA.is_dir():  # a checkout beside shared/ in another layout
-    SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+CHROMIUM = Path("/usr/bin/chromium")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BORDERBRIEF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 
 
+def missing(message: str, switch: str) -> NoReturn:
+    """Skip with ``message``, or fail with it when the environment sets ``switch=1``."""
+    if os.environ.get(switch) == "1":
+        pytest.fail(f"{message} ({switch}=1 requires it)")
+    pytest.skip(message)
+
+
+def shared_data_folder(folder: Path = SHARED_DATA) -> Path:
+    """``folder`` if it is there, else skip (or fail under BORDERBRIEF_REQUIRE_DATA=1)."""
+    if not folder.is_dir():
+        missing(f"labelled data folder {folder} not found (../shared/data beside the checkout)",
+                "BORDERBRIEF_REQUIRE_DATA")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout (real-world feeds, labelled items)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared data folder not found at {SHARED_DATA}")
-    return SHARED_DATA
+    return shared_data_folder()
+
+
+def chromium_executable(path: Path = CHROMIUM) -> Path:
+    """Debian's Chromium for playwright, else skip (or fail under BORDERBRIEF_REQUIRE_BROWSER=1)."""
+    if not path.is_file():
+        missing(f"{path} not found: install Debian's chromium package (`make test` does, as "
+                "root) to run the browser tests", "BORDERBRIEF_REQUIRE_BROWSER")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing("the playwright package is not installed (pip install -e '.[dev]')",
+                "BORDERBRIEF_REQUIRE_BROWSER")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The Chromium binary the browser tests launch (``executable_path=``); never downloaded."""
+    return chromium_executable()
 
 
 async def _migrate(url: str) -> None:
@@ -51,10 +86,8 @@ def postgres_url() -> Iterator[str]:
     try:
         url = asyncio.run(create_database(POSTGRES_ADMIN_URL))
     except Exception as exc:  # noqa: BLE001 - any failure to reach the server
-        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}"
-        if os.environ.get("BORDERBRIEF_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}",
+                "BORDERBRIEF_REQUIRE_POSTGRES")
     asyncio.run(_migrate(url))
     yield url
     asyncio.run(drop_database(POSTGRES_ADMIN_URL, url))

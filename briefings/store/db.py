@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,10 +13,38 @@ from alembic.config import Config
 from sqlalchemy import Connection, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL error classes that mean "cannot use this database at all": connection (08),
+# authentication (28), no such database (3D), out of resources (53), shutting down (57P).
+_UNAVAILABLE_SQLSTATES = ("08", "28", "3D", "53", "57P")
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be opened (its folder cannot be made, ...): the message says why."""
+
+
+def store_problem(exc: BaseException) -> str | None:
+    """Why the store cannot be used, in one line, if ``exc`` says so; None for any other error."""
+    if isinstance(exc, BaseExceptionGroup):
+        found = (store_problem(inner) for inner in exc.exceptions)
+        return next((problem for problem in found if problem), None)
+    if isinstance(exc, StoreUnavailable):
+        return str(exc)
+    # SQLite: unable to open, read-only, locked, not a database; any DBAPI connection failure.
+    unusable = isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    if unusable or (isinstance(exc, DBAPIError) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)):
+        reason = str(getattr(exc, "orig", None) or exc)
+    elif isinstance(exc, ConnectionError | socket.gaierror | TimeoutError):
+        # asyncpg raises the socket's own error when the server cannot be reached.
+        reason = f"cannot connect: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+    else:
+        return None
+    return reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
 
 
 def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -22,13 +52,29 @@ def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_file(Path(parsed.database).expanduser())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Make the file's folder and open it once: a clear error instead of aiosqlite's.
+
+    aiosqlite's failed connect leaves its worker thread to report on a closed event loop, which
+    prints a traceback at exit; opening the file here first fails cleanly instead.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
+    try:
+        sqlite3.connect(path).close()
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"cannot open {path}: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,18 +123,20 @@ def is_postgres(conn: AsyncConnection | AsyncEngine) -> bool:
 
 def insert_ignore(conn: AsyncConnection, table: Table, index_elements: Iterable[str]) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO NOTHING`` in the connection's dialect."""
-    dialect = postgresql if is_postgres(conn) else sqlite
-    stmt = dialect.insert(table)
-    return stmt.on_conflict_do_nothing(index_elements=list(index_elements))
+    if is_postgres(conn):
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
 
 
 def upsert(
     conn: AsyncConnection, table: Table, index_elements: Iterable[str], update: Iterable[str]
 ) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE SET col = excluded.col`` for ``update``."""
-    dialect = postgresql if is_postgres(conn) else sqlite
-    stmt = dialect.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=list(index_elements),
-        set_={name: stmt.excluded[name] for name in update},
-    )
+    keys = list(index_elements)
+    if is_postgres(conn):
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=keys, set_={name: pg.excluded[name] for name in update})
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(
+        index_elements=keys, set_={name: lite.excluded[name] for name in update})

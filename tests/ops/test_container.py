@@ -134,21 +134,57 @@ def test_the_image_runs_as_a_non_root_user_with_data_volume_and_port() -> None:
         env.update(dockerfile.env_pairs(step.args))
     assert env["BORDERBRIEF_DATABASE_URL"] == "sqlite+aiosqlite:////data/borderbrief.db"
     assert final.all("EXPOSE")[0].args == env["BORDERBRIEF_HTTP_PORT"]
-    assert dockerfile.exec_form(final.all("CMD")[-1].args) == ["borderbrief", "run"]
+    # Inside the container the endpoint listens on every interface; the port mapping decides.
+    assert env["BORDERBRIEF_HTTP_HOST"] == "0.0.0.0"
+    assert env["BORDERBRIEF_CONTAINER"] == "1"
+    # The command is the entrypoint, so `docker run IMAGE poll --once` runs `borderbrief poll ...`.
+    assert entrypoint() == ["borderbrief"]
+    assert dockerfile.exec_form(final.all("CMD")[-1].args) == ["run"]
     # Configuration only through the environment: every name is a real setting.
     for name in env:
         if name.startswith("BORDERBRIEF_"):
             assert name.removeprefix("BORDERBRIEF_").lower() in Settings.model_fields, name
 
 
+def entrypoint() -> list[str]:
+    return dockerfile.exec_form(dockerfile.parse(DOCKERFILE)[1].all("ENTRYPOINT")[-1].args)
+
+
+def default_command() -> list[str]:
+    """What ``docker run IMAGE`` runs: the entrypoint with the CMD as its arguments."""
+    return entrypoint() + dockerfile.exec_form(dockerfile.parse(DOCKERFILE)[1].all("CMD")[-1].args)
+
+
 def test_the_installed_command_starts(image: Image) -> None:
     assert Path(image.env["PATH"].split(":")[0], "borderbrief").exists()
-    done = image_run(image, "borderbrief", "--help")
+    done = image_run(image, *entrypoint(), "--help")
     assert done.returncode == 0, done.stderr
     assert "db" in done.stdout
-    cmd = dockerfile.exec_form(dockerfile.parse(DOCKERFILE)[1].all("CMD")[-1].args)
-    done = image_run(image, *cmd, "--help")
+    done = image_run(image, *default_command(), "--help")
     assert done.returncode == 0, done.stderr
+    # `docker run IMAGE poll --once`: the arguments reach the command.
+    done = image_run(image, *entrypoint(), "poll", "--help")
+    assert done.returncode == 0 and "--once" in done.stdout, done.stderr
+
+
+def test_run_without_a_token_in_the_container_stops_with_one_line(image: Image) -> None:
+    done = image_run(image, *default_command())
+    assert done.returncode != 0
+    err = done.stderr.strip()
+    assert err.startswith("borderbrief: ") and "\n" not in err, err
+    assert "BORDERBRIEF_TELEGRAM_TOKEN is not set" in err
+    assert not done.stdout.strip()  # no brief preview nobody reads
+
+
+def test_the_wheel_carries_the_license_and_project_metadata(image: Image) -> None:
+    wheel = zipfile.ZipFile(image.wheel)
+    [metadata] = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    text = wheel.read(metadata).decode()
+    assert "License-Expression: MIT" in text
+    assert "Project-URL: Homepage, https://github.com/borderbrief/borderbrief" in text
+    assert "Classifier: Programming Language :: Python :: 3.11" in text
+    [license_file] = [n for n in wheel.namelist() if n.endswith("licenses/LICENSE")]
+    assert wheel.read(license_file).decode() == (REPO / "LICENSE").read_text()
 
 
 def test_the_installed_package_finds_its_shipped_config(image: Image) -> None:
@@ -170,7 +206,7 @@ def test_the_wheel_carries_the_defaults(image: Image) -> None:
 
 
 def test_db_upgrade_creates_the_sqlite_file_on_the_data_volume(image: Image) -> None:
-    done = image_run(image, "borderbrief", "db", "upgrade")
+    done = image_run(image, *entrypoint(), "db", "upgrade")
     assert done.returncode == 0, done.stderr
     assert "schema at revision" in done.stdout
     assert (image.root / "data" / "borderbrief.db").is_file()
@@ -229,6 +265,25 @@ def test_compose_runs_the_bot_beside_a_healthy_postgres() -> None:
         assert name.removeprefix("BORDERBRIEF_").lower() in Settings.model_fields, name
     port = str(env["BORDERBRIEF_HTTP_PORT"])
     assert any(str(p).endswith(f":{port}") for p in bot["ports"])
+
+
+def test_compose_has_no_default_database_password() -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    uses = re.findall(r"\$\{POSTGRES_PASSWORD([^}]*)\}", text)
+    assert len(uses) == 2, uses  # the server's password and the bot's database URL
+    for rest in uses:
+        assert rest.startswith(":?"), rest  # compose refuses to start without it
+
+
+def test_the_license_matches_the_metadata() -> None:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert (REPO / "LICENSE").read_text().startswith("MIT License\n")
+    assert project["urls"]["Homepage"] == "https://github.com/borderbrief/borderbrief"
+    assert "example" not in str(project["urls"]).lower()
+    assert "Programming Language :: Python :: 3.11" in project["classifiers"]
 
 
 def test_dockerignore_keeps_what_the_build_copies_and_drops_secrets() -> None:

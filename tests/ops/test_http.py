@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.http import HttpEndpoint, start_http_server
 from briefings import metrics
+from briefings.fetch import ErrorKind
+from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.settings import Settings
 from briefings.store.db import open_engine
 from tests.ops.helpers import add_chat, add_outbox, add_source, set_last_poll
@@ -87,8 +89,10 @@ async def test_metrics_are_prometheus_text_with_counts_and_store_gauges(
         await add_outbox(conn, 5, 4, not_before=datetime.now(UTC) - timedelta(seconds=90))
     metrics.record_fetch("failed", "timeout")
     metrics.record_send("sent", latency=0.7)
-    metrics.record_cycle({"fetched": 2, "unchanged": 1, "failed": {"http_5xx": 1},
-                          "new_items": 6, "matches": {"tariffs": 2}, "duration": 1.25})
+    report = CycleReport(fetched=2, unchanged=1, new_items=6, duration=1.25)
+    report.add(FeedOutcome("a", "https://a/", "failed", error="HTTP 503", kind=ErrorKind.HTTP_5XX))
+    metrics.record_cycle(report)
+    metrics.record_matches(["tariffs"] * 2)
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -109,3 +113,28 @@ async def test_metrics_are_prometheus_text_with_counts_and_store_gauges(
 async def test_unknown_path_is_404(served) -> None:
     _, client = served
     assert (await client.get("/nope")).status_code == 404
+
+
+@pytest.mark.parametrize(("configured", "bound"), [(None, "127.0.0.1"), ("0.0.0.0", "0.0.0.0")])
+async def test_the_endpoint_binds_the_configured_host(
+    configured: str | None, bound: str, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.http import maybe_start_http_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+    caplog.set_level("INFO", logger="bot.http")
+    settings = Settings(http_port=port)  # the default host, unless the case sets one
+    if configured:
+        settings = Settings(http_port=port, http_host=configured)
+    endpoint = await maybe_start_http_server(settings, engine)
+    try:
+        assert endpoint is not None
+        [listening] = [r for r in caplog.records if r.getMessage() == "http endpoint listening"]
+        assert (listening.host, listening.port) == (bound, port)  # type: ignore[attr-defined]
+    finally:
+        if endpoint:
+            await endpoint.aclose()
+        await engine.dispose()

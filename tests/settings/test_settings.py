@@ -7,12 +7,13 @@ from briefings.settings import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env(monkeypatch, tmp_path):
     import os
 
     for name in list(os.environ):
         if name.startswith("BORDERBRIEF_"):
             monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # away from any .env a developer keeps in the checkout
 
 
 def test_defaults_find_the_shipped_config():
@@ -55,6 +56,7 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
         ("BORDERBRIEF_DEFAULT_BRIEF_TIME", "25:00", "HH:MM"),
         ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
         ("BORDERBRIEF_OWNER_IDS", "alice", "BORDERBRIEF_OWNER_IDS"),
+        ("BORDERBRIEF_LOG_LEVEL", "loud", "DEBUG, INFO, WARNING"),
     ],
 )
 def test_bad_value_names_the_setting(monkeypatch, name, value, says):
@@ -98,3 +100,50 @@ def test_cli_db_upgrade_creates_the_file(monkeypatch, tmp_path, capsys):
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert capsys.readouterr().out.split()[-1] == head
+
+
+def test_operations_defaults():
+    settings = load_settings()
+    assert settings.http_host == "127.0.0.1"  # /metrics stays on loopback unless asked
+    assert settings.log_level == "INFO"
+    assert settings.container is False
+
+
+def test_log_level_and_http_host_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BORDERBRIEF_LOG_LEVEL", "debug")
+    monkeypatch.setenv("BORDERBRIEF_HTTP_HOST", "0.0.0.0")
+    settings = load_settings()
+    assert (settings.log_level, settings.http_host) == ("DEBUG", "0.0.0.0")
+
+
+def test_dotenv_in_the_working_directory_sits_between_environment_and_file(
+    monkeypatch, tmp_path
+):
+    config = tmp_path / "borderbrief.toml"
+    config.write_text('poll_interval = 900\nlog_level = "ERROR"\ndefault_language = "es"\n')
+    (tmp_path / ".env").write_text(
+        "# compose reads this file too\nPOSTGRES_PASSWORD=not-ours\n"
+        "BORDERBRIEF_POLL_INTERVAL=300\nBORDERBRIEF_LOG_LEVEL=WARNING\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    monkeypatch.setenv("BORDERBRIEF_LOG_LEVEL", "DEBUG")
+    settings = load_settings()
+    assert settings.log_level == "DEBUG"  # environment over .env
+    assert settings.poll_interval == 300  # .env over the file
+    assert settings.default_language == "es"  # the file over the default
+
+
+def test_the_test_switches_are_not_unknown_settings(monkeypatch):
+    for name in ("REQUIRE_POSTGRES", "REQUIRE_DATA", "REQUIRE_BROWSER", "TEST_POSTGRES_URL"):
+        monkeypatch.setenv(f"BORDERBRIEF_{name}", "1")
+    load_settings()
+
+
+def test_only_the_container_refuses_to_run_without_a_token(monkeypatch):
+    load_settings().require_token_in_container()  # outside: the terminal preview
+    monkeypatch.setenv("BORDERBRIEF_CONTAINER", "1")
+    with pytest.raises(SettingsError, match="BORDERBRIEF_TELEGRAM_TOKEN is not set"):
+        load_settings().require_token_in_container()
+    monkeypatch.setenv("BORDERBRIEF_TELEGRAM_TOKEN", "123:abc")
+    load_settings().require_token_in_container()
