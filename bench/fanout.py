@@ -51,10 +51,10 @@ def peak_rss_mb() -> float:
 
 def _renderers() -> tuple[Any, Any, str]:
     """The real compose and render: what the due-briefs job runs."""
-    from briefings.compose import compose_brief
-    from briefings.render import render_brief
+    from briefings.briefs.compose import compose_brief
+    from briefings.render.telegram import TELEGRAM
 
-    return compose_brief, render_brief, "briefings.compose + briefings.render"
+    return compose_brief, TELEGRAM.brief, "briefings.briefs.compose + briefings.render.telegram"
 
 
 async def build_store(url: str, n_chats: int) -> None:

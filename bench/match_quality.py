@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--themes", type=Path, default=DEFAULT_THEMES)
     parser.add_argument("--errors", action="store_true", help="list the items matched wrongly")
     args = parser.parse_args(argv)
+    if not args.data.is_file():  # one line, not a traceback, in a clone without ../shared/data
+        parser.error(f"labelled data {args.data} not found (../shared/data beside the checkout)")
 
     matcher = Matcher(load_themes(args.themes).themes)
     items = read_labelled(args.data)

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefings.termlang import normalize, parse_term  # noqa: E402
 from briefings.themes import Matcher, NearRule, Theme, load_themes  # noqa: E402
+from briefings.themes.termlang import normalize, parse_term  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "themes-dev.jsonl"
 SEED = 20260401
@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-items", type=int, default=5_000)
     parser.add_argument("--themes", type=Path, default=ROOT / "config" / "themes.toml")
     args = parser.parse_args(argv)
+    if not args.data.is_file():  # one line, not a traceback, in a clone without ../shared/data
+        parser.error(f"labelled data {args.data} not found (../shared/data beside the checkout)")
 
     rng = random.Random(SEED)
     words, sentences = corpus(args.data)

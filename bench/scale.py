@@ -140,7 +140,7 @@ def _renderers() -> tuple[Any, Any, str]:
 
 async def measure(url: str) -> dict[str, Any]:
     """Run the due-briefs job once over the whole store (in this, a child, process)."""
-    from briefings.briefs import enqueue_due_briefs
+    from briefings.jobs.brief import enqueue_due_briefs
     from briefings.paths import default_config_file
     from briefings.themes import load_themes
 

@@ -24,9 +24,15 @@ from sqlalchemy import insert
 
 from briefings.model import Hit, Item, StoredItem, ThemeMatch
 from briefings.store.db import open_engine, upgrade
-from briefings.store.stories import StoryFiler, file_items
 from briefings.store.tables import items, sources
-from briefings.stories import DEFAULT_THRESHOLD, cluster, fingerprint, similarity
+from briefings.stories import (
+    DEFAULT_THRESHOLD,
+    MinHashIndex,
+    StoryFiler,
+    file_items,
+    fingerprint,
+    similarity,
+)
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 COMMON = ["mexico", "trump", "sheinbaum", "tariffs", "cartel", "border", "fentanyl", "president"]
@@ -131,7 +137,11 @@ def main() -> None:
     fps = [fingerprint(t, s, "en") for t, s, _, _ in docs]
     t_fp = time.process_time() - start
     start = time.process_time()
-    assigned = cluster([(i, fp, d[2]) for i, (fp, d) in enumerate(zip(fps, docs, strict=True))])
+    # The production loop (the one StoryFiler runs), on the fingerprints made above.
+    assigned = MinHashIndex().assign_fingerprints(
+        [(i, fp, d[2]) for i, (fp, d) in enumerate(zip(fps, docs, strict=True))],
+        window=timedelta(hours=48),
+    )
     t_cluster = time.process_time() - start
     stories = len(set(assigned.values()))
     t_pairs = all_pairs_seconds(fps, min(len(fps), 3000))

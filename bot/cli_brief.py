@@ -8,13 +8,12 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
-from briefings.compose import compose_brief
-from briefings.render import render_brief
+from briefings.briefs.compose import compose_brief
+from briefings.render.telegram import TelegramRenderer
+from briefings.render.text import TextRenderer
 from briefings.settings import load_settings
 from briefings.store.db import open_engine, upgrade
-from briefings.store.tables import items
+from briefings.store.items import count_items
 from briefings.themes import Theme, ThemesError, ThemeSet, load_themes
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$", re.IGNORECASE)
@@ -86,7 +85,7 @@ def _brief(args: argparse.Namespace) -> int:
         try:
             await upgrade(engine)  # a fresh machine has no schema yet
             async with engine.connect() as conn:
-                if (await conn.execute(select(items.c.id).limit(1))).first() is None:
+                if not await count_items(conn):
                     return None
                 brief = await compose_brief(
                     conn,
@@ -96,9 +95,8 @@ def _brief(args: argparse.Namespace) -> int:
                     language=language,
                     cap_per_theme=max(1, args.cap),
                 )
-            if args.html:
-                return render_brief(brief, fmt="html", show_terms=args.terms)
-            return render_brief(brief, fmt="text", show_terms=args.terms, limit=None)
+            face = TelegramRenderer if args.html else TextRenderer
+            return face(show_terms=args.terms).brief(brief)
         finally:
             await engine.dispose()
 

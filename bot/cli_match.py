@@ -13,13 +13,12 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
 
 from briefings.model import ThemeMatch
 from briefings.settings import load_settings
 from briefings.store.db import open_engine
-from briefings.store.tables import items as items_table
-from briefings.themes import Matcher, ThemesError, ThemeSet, load_themes
+from briefings.store.items import text_by_url
+from briefings.themes import Matcher, ThemeCatalogue, ThemesError, ThemeSet, load_themes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,6 +61,8 @@ def _match(args: argparse.Namespace) -> int:
         with args.file.open(encoding="utf-8") as lines:
             return match_lines(matcher, lines, sys.stdout, sys.stderr)
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise  # stdout closed (`| head`), not the input: main says so
         print(f"borderbrief: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
@@ -134,7 +135,7 @@ def _explain(args: argparse.Namespace) -> int:
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
     matches = Matcher(themes.themes).match(title, summary, lang)
-    _print_explanation(themes, matches, lang or "en")
+    _print_explanation(ThemeCatalogue(themes, fallback={}), matches, lang or "en")
     return 0
 
 
@@ -142,14 +143,15 @@ async def _stored_item(url: str) -> tuple[str, str, str] | None:
     engine = open_engine(load_settings().database_url)
     try:
         async with engine.connect() as conn:
-            query = select(items_table.c.title, items_table.c.summary, items_table.c.language)
-            row = (await conn.execute(query.where(items_table.c.url == url).limit(1))).first()
+            row = await text_by_url(conn, url)
     finally:
         await engine.dispose()
     return None if row is None else (row.title, row.summary, row.language)
 
 
-def _print_explanation(themes: ThemeSet, matches: list[ThemeMatch], lang: str) -> None:
+def _print_explanation(
+    catalogue: ThemeCatalogue, matches: list[ThemeMatch], lang: str
+) -> None:
     console = Console()
     if not matches:
         console.print("No theme matches.")
@@ -159,8 +161,7 @@ def _print_explanation(themes: ThemeSet, matches: list[ThemeMatch], lang: str) -
     table.add_column("score", justify="right")
     table.add_column("why (term → field)")
     for m in matches:
-        theme = themes.get(m.theme)
-        shown = theme.display(lang) if theme else m.theme
+        shown = catalogue.label(m.theme, lang)
         why = "\n".join(f"{h.term} → {h.field}" for h in m.hits)
         table.add_row(escape(f"{shown} ({m.theme})"), f"{m.score:g}", escape(why))
     console.print(table)

@@ -7,24 +7,19 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+# Only what registering the commands needs is imported here: `borderbrief --help` and the other
+# commands import this module too. Each command imports its own tools when it runs.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-from briefings.domain import build_domain
-from briefings.pipeline import CycleReport, parse_pool_for, poll_cycle, utcnow
-from briefings.settings import Settings, load_settings
-from briefings.sources import SourcesError, append_sources, export_opml, import_opml, load_sources
-from briefings.store.db import open_engine, upgrade
-from briefings.store.sources import all_sources, sync_sources
-from briefings.store.tables import sources as sources_table
-from briefings.themes import ThemesError, ThemeSet, load_themes
+    from briefings.jobs.poll import CycleReport, PollJob
+    from briefings.settings import Settings
+    from briefings.themes import ThemeSet
 
 log = logging.getLogger(__name__)
 MIN_SLEEP = 5.0  # seconds between daemon cycles, at least
@@ -56,8 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _poll(args: argparse.Namespace) -> int:
+    from briefings.settings import load_settings
+    from briefings.sources import configured_sources
+    from briefings.themes import load_themes
+
     settings = load_settings()
-    configured = load_sources(settings.sources)  # a bad file: bot.cli says which, and why
+    configured = configured_sources(settings)  # a bad file: bot.cli says which, and why
     themes = load_themes(settings.themes)
     if args.once:
         report = asyncio.run(poll_once(settings, configured, themes, force=args.force,
@@ -72,10 +71,12 @@ def _poll(args: argparse.Namespace) -> int:
 
 async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:
     """Open the store, bring its schema up to date and load the sources file into it."""
+    from briefings.jobs.poll import sync_sources_file, utcnow
+    from briefings.store.db import open_engine, upgrade
+
     engine = open_engine(settings.database_url)
     await upgrade(engine)
-    async with engine.begin() as conn:
-        await sync_sources(conn, configured, utcnow())
+    await sync_sources_file(engine, configured, utcnow())
     return engine
 
 
@@ -89,35 +90,39 @@ async def poll_once(
     settings: Settings, configured: list[Any], themes: ThemeSet, *, force: bool,
     show_progress: bool,
 ) -> CycleReport:  # fmt: skip
-    """Poll every enabled feed now, matching ``themes`` and every chat's own (/track) themes."""
+    """Poll every enabled feed now, matching ``themes`` and every chat's own (/track) themes.
+
+    No alerts: a one-off poll from a terminal stores and files, the bot's poll alerts.
+    """
+    from briefings.jobs.poll import parse_pool_for, poll_job, utcnow
+
     engine = await _prepare(settings, configured)
     try:
-        matcher, filer = await build_domain(engine, themes)
         async with _fetcher(settings) as fetcher:
             with _progress(show_progress) as on_progress, parse_pool_for(len(configured)) as pool:
-                return await poll_cycle(
-                    engine, fetcher, interval=settings.poll_interval, matcher=matcher,
-                    filer=filer, ignore_schedule=True, force=force, on_progress=on_progress,
-                    parse_pool=pool,
-                )  # fmt: skip
+                job = poll_job(settings, engine, fetcher, themes, alerts=False,
+                               ignore_schedule=True, force=force, on_progress=on_progress,
+                               parse_pool=pool)  # fmt: skip
+                return await job.run_once(utcnow())
     finally:
         await engine.dispose()
 
 
 async def _poll_forever(settings: Settings, themes: ThemeSet, *, force: bool, as_json: bool) -> int:
     """Poll due feeds until interrupted; re-read the sources file before each cycle."""
-    configured = load_sources(settings.sources)
+    from briefings.jobs.poll import parse_pool_for, poll_job
+    from briefings.sources import configured_sources
+
+    configured = configured_sources(settings)
     engine = await _prepare(settings, configured)
     console = _console()
     try:
         async with _fetcher(settings) as fetcher:
             with parse_pool_for(len(configured)) as pool:
-                first = True
+                job = poll_job(settings, engine, fetcher, themes, force=force, parse_pool=pool)
+                daemon = PollDaemon(settings, engine, job)
                 while True:
-                    themes = _reload_themes(settings, themes)
-                    report = await _daemon_cycle(settings, engine, fetcher, themes,
-                                                 force=force and first, pool=pool)  # fmt: skip
-                    first = False
+                    report = await daemon.tick()
                     if as_json:
                         print(json.dumps(report.to_dict(), ensure_ascii=False), flush=True)
                     elif report.feeds:
@@ -127,7 +132,31 @@ async def _poll_forever(settings: Settings, themes: ThemeSet, *, force: bool, as
         await engine.dispose()
 
 
-def _reload_themes(settings: Settings, last: ThemeSet) -> ThemeSet:
+class PollDaemon:
+    """``borderbrief poll`` without ``--once``: each tick re-reads the files, then polls."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine, job: PollJob) -> None:
+        self.settings, self.engine, self.job = settings, engine, job
+
+    async def tick(self) -> CycleReport:
+        """One cycle of the due feeds (``--force`` applies to the first only)."""
+        from briefings.jobs.poll import sync_sources_file, utcnow
+        from briefings.sources import SourcesError, configured_sources
+
+        self.job.themes = _reload_themes(self.settings, self.job.themes)
+        try:
+            configured = configured_sources(self.settings)
+            await sync_sources_file(self.engine, configured, utcnow())
+        except SourcesError as exc:  # keep polling the last good list
+            log.error("sources file not reloaded: %s", exc)
+        report = await self.job.run_once(utcnow())
+        self.job.force = False
+        return report
+
+
+def _reload_themes(settings: Settings, last: Any) -> Any:
+    from briefings.themes import ThemesError, load_themes
+
     try:
         return load_themes(settings.themes)
     except ThemesError as exc:  # keep matching with the last good themes
@@ -135,41 +164,22 @@ def _reload_themes(settings: Settings, last: ThemeSet) -> ThemeSet:
         return last
 
 
-async def _daemon_cycle(
-    settings: Settings, engine: AsyncEngine, fetcher: Any, themes: ThemeSet,
-    *, force: bool, pool: Any,
-) -> CycleReport:  # fmt: skip
-    try:
-        configured = load_sources(settings.sources)
-        async with engine.begin() as conn:
-            await sync_sources(conn, configured, utcnow())
-    except SourcesError as exc:  # keep polling the last good list
-        log.error("sources file not reloaded: %s", exc)
-    # Rebuilt each cycle: chats /track new themes while the daemon runs.
-    matcher, filer = await build_domain(engine, themes)
-    return await poll_cycle(engine, fetcher, interval=settings.poll_interval, matcher=matcher,
-                            filer=filer, force=force, parse_pool=pool)  # fmt: skip
-
-
 async def _seconds_to_next(engine: AsyncEngine, interval: float) -> float:
     """Sleep until the earliest feed is due (never longer than the poll interval)."""
-    t = sources_table
+    from briefings.fetch.delays import seconds_until
+    from briefings.jobs.poll import utcnow
+    from briefings.store.sources import soonest_fetch_at
+
     async with engine.connect() as conn:
-        soonest = await conn.scalar(
-            select(func.min(t.c.next_fetch_at)).where(
-                t.c.enabled.is_(True), t.c.disabled_reason.is_(None)
-            )
-        )
-    if soonest is None:
-        return float(interval)
-    if soonest.tzinfo is None:
-        soonest = soonest.replace(tzinfo=UTC)
-    wait = (soonest - utcnow()).total_seconds() + 1  # +1: arrive just after it is due
-    return min(float(interval), max(MIN_SLEEP, wait))
+        soonest = await soonest_fetch_at(conn)
+    # The cycle polls what is due within a small tolerance: no need to arrive late.
+    return seconds_until(soonest, utcnow(), interval, least=MIN_SLEEP)
 
 
 def _console() -> Console:
     """stdout; piped output gets a wide table instead of rich's default 80 columns."""
+    from rich.console import Console
+
     console = Console()
     if not console.is_terminal:
         console = Console(width=160)
@@ -181,12 +191,21 @@ class _progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.bar: Progress | None = None
+        self.bar: Any = None
         self.task: Any = None
 
     def __enter__(self) -> Any:
         if not self.enabled:
             return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.bar = Progress(
             TextColumn("polling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=True,
@@ -207,6 +226,8 @@ class _progress:
 
 def print_summary(report: CycleReport, console: Console) -> None:
     """The cycle's totals, then one line per failed feed with its reason."""
+    from rich.table import Table
+
     if report.feeds == 0:
         console.print("No feeds due: every enabled feed is backing off after errors or was "
                       "stopped (see `borderbrief sources list`); --force retries those backing "
@@ -233,30 +254,47 @@ def print_summary(report: CycleReport, console: Console) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from briefings.settings import load_settings
+    from briefings.sources import SourcesError, read_opml, source_files
+    from briefings.sources.admin import AdminError, add_sources
+
     settings = load_settings()
+    files = source_files(settings)  # the user's file, never the shipped list
     try:
-        found = import_opml(args.file, default_language=args.language)
-        added, skipped = append_sources(settings.sources, found)
-    except SourcesError as exc:
+        found = read_opml(args.file, default_language=args.language)
+        added, skipped = add_sources(files, found.sources)
+    except (SourcesError, AdminError) as exc:
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(found)} feed(s) in {args.file}: {len(added)} added to {settings.sources}, "
-          f"{skipped} already there")  # fmt: skip
+    print(f"{len(found.sources)} feed(s) in {args.file}: {len(added)} added to {files.user}, "
+          f"{skipped} already there, {len(found.skipped)} outline(s) skipped")  # fmt: skip
     for source in added:
         print(f"  + {source.name} ({source.language}) {source.url}")
+    for url, why in found.skipped:
+        print(f"  - skipped {url}: {why}")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    from briefings.settings import load_settings
+    from briefings.sources import configured_sources, export_opml
+
     settings = load_settings()
-    configured = load_sources(settings.sources)
+    configured = configured_sources(settings)
     sys.stdout.write(export_opml(configured))
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from briefings.jobs.poll import utcnow
+    from briefings.settings import load_settings
+    from briefings.sources import configured_sources
+    from briefings.store.sources import all_sources
+
     settings = load_settings()
-    configured = load_sources(settings.sources)
+    configured = configured_sources(settings)
 
     async def go() -> list[Any]:
         engine = await _prepare(settings, configured)

@@ -40,11 +40,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    setup_logging(fmt=settings.log_format, secrets=settings_secrets(settings))
+    setup_logging(settings.log_level, fmt=settings.log_format, secrets=settings_secrets(settings))
     role = getattr(args, "role", "all")
     if role in HEADLESS:
         asyncio.run(run_headless(settings, [role]))
         return 0
+    settings.require_token_in_container()  # no terminal there to preview in
     if not settings.token:
         return preview(settings)
     from telegram.error import InvalidToken, NetworkError
@@ -105,13 +106,13 @@ def preview(settings: Settings) -> int:
 async def _preview_text(settings: Settings) -> str:
     from bot.cli_poll import poll_once
     from briefings.compose import compose_brief, latest
-    from briefings.pipeline import utcnow
+    from briefings.jobs.poll import utcnow
     from briefings.render import render_brief, render_story_list
-    from briefings.sources import load_sources
+    from briefings.sources import configured_sources
     from briefings.store.db import open_engine
     from briefings.themes import load_themes
 
-    configured = load_sources(settings.sources)
+    configured = configured_sources(settings)
     themes = load_themes(settings.themes)
     # The same poll as `borderbrief poll --once`.
     report = await poll_once(settings, configured, themes, force=False,

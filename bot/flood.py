@@ -1,13 +1,10 @@
-"""Per-user command flood control: a pure sliding-window limiter and its group -1 handler."""
+"""Per-user command flood control: a pure sliding-window limiter (its handler: handlers/flood)."""
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Literal
-
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 Verdict = Literal["ok", "warn", "drop"]
 
@@ -45,22 +42,3 @@ class FloodLimiter:
         for user_id in [u for u, s in self._seen.items() if not s or now - s[-1] >= self.window]:
             del self._seen[user_id]
             self._warned.discard(user_id)
-
-
-async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler (group -1); stops the update when its user floods."""
-    from bot.handlers.common import reply_text
-    from bot.state import bot_state
-
-    user = update.effective_user
-    if user is None or update.my_chat_member is not None:
-        return
-    state = bot_state(context)
-    verdict = state.flood.check(user.id, state.now().timestamp())
-    if verdict == "ok":
-        return
-    if verdict == "warn":
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await reply_text(update, context, "flood")
-    raise ApplicationHandlerStop

@@ -156,5 +156,5 @@ async def maybe_start_http_server(settings: Settings, engine: AsyncEngine) -> Ht
     """Start the endpoint when ``BORDERBRIEF_HTTP_PORT`` is set, else do nothing."""
     if settings.http_port is None:
         return None
-    return await start_http_server(settings, engine)
+    return await start_http_server(settings, engine, host=settings.http_host)
 

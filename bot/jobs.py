@@ -7,8 +7,9 @@ a slow run is never stacked on itself, and missed ticks collapse into one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,11 +18,14 @@ from telegram.ext import Application, ContextTypes
 from bot.delivery import Sender
 from bot.logs import log_event
 from briefings import metrics
-from briefings.briefs import enqueue_alerts, enqueue_due_briefs
-from briefings.domain import build_domain
-from briefings.housekeeping import OutboxPurger
+from briefings.fetch import FetchConfig, Fetcher
+from briefings.fetch.delays import due_tolerance, seconds_until
+from briefings.jobs.housekeeping import OutboxPurger
+from briefings.jobs.poll import poll_job, sync_sources_file
 from briefings.ratelimit import Limits
 from briefings.settings import Settings
+from briefings.sources import configured_sources
+from briefings.store.sources import soonest_fetch_at
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,7 @@ class Jobs:
         self.clock, self.sender = clock, sender
         self._recovered = False
         self._purger = OutboxPurger(engine)
+        self._polling = asyncio.Lock()  # the ticker and an early wake never poll at once
 
     def _themes(self) -> Any:
         from bot.state import bot_state
@@ -76,6 +81,8 @@ class Jobs:
 
     async def due_briefs(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Queue the daily brief of every chat whose time has come."""
+        from briefings.jobs.brief import enqueue_due_briefs  # type: ignore[attr-defined]  # H4: BriefJob
+
         report = await enqueue_due_briefs(
             self.engine, themes=self._themes(), now=self.clock(),
             grace=timedelta(hours=self.settings.brief_grace_hours),
@@ -98,33 +105,40 @@ class Jobs:
             self._recovered = True
         await self.sender.drain()
 
-    async def alerts(self, story_ids: list[int]) -> None:
-        """``poll_cycle``'s ``on_new_stories``: queue alerts for stories worth one."""
-        queued = await enqueue_alerts(self.engine, story_ids=story_ids, now=self.clock(),
-                                      per_hour=self.settings.alerts_per_hour,
-                                      themes=self._themes())
-        if queued:
-            log_event(log, "alerts queued", stories=len(story_ids), alerts=queued)
-
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One poll cycle: due feeds → items → themes → stories → alerts."""
-        from briefings.fetch import FetchConfig, Fetcher
-        from briefings.pipeline import poll_cycle
-        from briefings.sources import load_sources
-        from briefings.store.sources import sync_sources
+        async with self._polling:
+            await self._poll_cycle()
+        await self._wake_early_if_due()
 
+    async def _poll_cycle(self) -> None:
         try:
-            configured = load_sources(self.settings.sources)
-            async with self.engine.begin() as conn:
-                await sync_sources(conn, configured, self.clock())
+            configured = configured_sources(self.settings)
+            await sync_sources_file(self.engine, configured, self.clock())
         except Exception:  # a bad sources file: keep polling the last good list
             log.exception("sources file not reloaded")
-        matcher, filer = await build_domain(self.engine, self._themes())
         async with Fetcher(FetchConfig.from_settings(self.settings)) as fetcher:
-            report = await poll_cycle(
-                self.engine, fetcher, interval=self.settings.poll_interval, matcher=matcher,
-                filer=filer, now_fn=self.clock, on_new_stories=self.alerts,
-            )
+            job = poll_job(self.settings, self.engine, fetcher, self._themes(),
+                           now_fn=self.clock)  # fmt: skip
+            report = await job.run_once(self.clock())
         metrics.record_cycle(report)
         log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),
                   alerts=len(report.alert_stories))
+
+    async def _wake_early_if_due(self) -> None:
+        """Poll again before the next tick when a feed falls due sooner (its own interval,
+        a server's max-age, a back-off): the ticker alone would poll it up to an interval late."""
+        queue = self.application.job_queue
+        ticks = queue.get_jobs_by_name("poll") if queue else []
+        if queue is None or not ticks or ticks[0].next_t is None:
+            return
+        if queue.get_jobs_by_name("poll-early"):  # one early wake at a time
+            return
+        async with self.engine.connect() as conn:
+            soonest = await soonest_fetch_at(conn)
+        interval = float(self.settings.poll_interval)
+        wait = seconds_until(soonest, self.clock(), interval)
+        next_tick = (ticks[0].next_t - datetime.now(UTC)).total_seconds()
+        if soonest is not None and wait < next_tick - due_tolerance(interval):
+            queue.run_once(self.poll, when=wait, name="poll-early",
+                           job_kwargs={"misfire_grace_time": int(interval)})  # fmt: skip

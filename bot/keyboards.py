@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import t
-from briefings.themes import ThemeSet
+from briefings.themes import ThemeCatalogue
 
 TOGGLE = "tg:"  # tg:<theme key>  switch one theme on/off
 DONE = "td"  # close the picker
@@ -23,31 +23,31 @@ def _fits(data: str) -> bool:
     return len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES
 
 
-def theme_picker(themes: ThemeSet, subscribed: Iterable[str], lang: str) -> InlineKeyboardMarkup:
-    """One button per theme, marked on or off, and a Done button."""
+def theme_picker(
+    catalogue: ThemeCatalogue, subscribed: Iterable[str], lang: str
+) -> InlineKeyboardMarkup:
+    """One button per shared theme, marked on or off, and a Done button."""
     chosen = set(subscribed)
     rows = [
-        [InlineKeyboardButton(f"{ON if theme.name in chosen else OFF} {theme.display(lang)}",
-                              callback_data=TOGGLE + theme.name)]
-        for theme in themes
-        if _fits(TOGGLE + theme.name)
+        [InlineKeyboardButton(f"{ON if ref.key in chosen else OFF} {catalogue.display(ref, lang)}",
+                              callback_data=TOGGLE + ref.key)]
+        for ref in catalogue.shared
+        if _fits(TOGGLE + ref.key)
     ]
     rows.append([InlineKeyboardButton(t(lang, "picker_done"), callback_data=DONE)])
     return InlineKeyboardMarkup(rows)
 
 
-def topic_picker(
-    themes: ThemeSet, lang: str, own: Iterable[tuple[str, str]] = ()
-) -> InlineKeyboardMarkup:
-    """Every theme (and the chat's own, as ``(key, name)``), two to a row."""
+def topic_picker(catalogue: ThemeCatalogue, lang: str) -> InlineKeyboardMarkup:
+    """Every shared theme, then the catalogue's own themes, two to a row."""
     buttons = [
-        InlineKeyboardButton(theme.display(lang), callback_data=TOPIC + theme.name)
-        for theme in themes
-        if _fits(TOPIC + theme.name)
+        InlineKeyboardButton(catalogue.display(ref, lang), callback_data=TOPIC + ref.key)
+        for ref in catalogue.shared
+        if _fits(TOPIC + ref.key)
     ]
     buttons += [
-        InlineKeyboardButton(f"🔎 {name}", callback_data=TOPIC + key)
-        for key, name in own
-        if _fits(TOPIC + key)
+        InlineKeyboardButton(f"🔎 {ref.name}", callback_data=TOPIC + ref.key)
+        for ref in catalogue.own
+        if _fits(TOPIC + ref.key)
     ]
     return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])

@@ -13,17 +13,16 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.logs import log_event
 from bot.state import BotState, bot_state
-from briefings import admin
+from briefings.sources import admin, source_files
+from briefings.store import chats as store_chats
 from briefings.store import outbox
 from briefings.store import stats as store_stats
-from briefings.store.tables import chats
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -157,7 +156,7 @@ async def _addsource(update: Update, context: Context, state: BotState, args: li
     async with Fetcher(FetchConfig.from_settings(state.settings)) as fetcher:
         found = await admin.check_new_source(fetcher, url, now=state.now(), name=name,
                                              language=language)
-    added = await admin.add_source(state.engine, state.settings.sources, found.source,
+    added = await admin.add_source(state.engine, source_files(state.settings), found.source,
                                    now=state.now())
     log_event(log, "source_added", source=added.name, url=added.url)
     return (f"✅ Added <b>{html.escape(added.name)}</b> ({added.language}), "
@@ -170,14 +169,14 @@ async def _removesource(update: Update, context: Context, state: BotState,
     name = " ".join(args).strip()
     if not name:
         return "Usage: /removesource NAME (as /sources shows it)"
-    removed = await admin.remove_source(state.engine, state.settings.sources, name,
+    removed = await admin.remove_source(state.engine, source_files(state.settings), name,
                                         now=state.now())
     log_event(log, "source_removed", source=removed.name)
     return f"🗑 Removed <b>{html.escape(removed.name)}</b>; it is no longer polled."
 
 
 async def _reload(update: Update, context: Context, state: BotState, args: list[str]) -> str:
-    result = await admin.reload_config(state.engine, state.settings.sources,
+    result = await admin.reload_config(state.engine, source_files(state.settings),
                                        state.settings.themes, now=state.now())
     lines = []
     if result.sources is not None:
@@ -201,9 +200,7 @@ async def _broadcast(update: Update, context: Context, state: BotState, args: li
         return f"Too long: {len(text)} characters (at most {BROADCAST_MAX})."
     now = state.now()
     async with state.engine.begin() as conn:
-        ids = list((await conn.execute(
-            select(chats.c.id).where(chats.c.active.is_(True)).order_by(chats.c.id)
-        )).scalars())
+        ids = await store_chats.active_chat_ids(conn)
         # The update id makes a repeated delivery of the same /broadcast a no-op.
         queued = await outbox.enqueue(
             conn, chat_ids=ids, parts=[html.escape(text, quote=False)], kind="broadcast",

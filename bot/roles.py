@@ -28,14 +28,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.logs import log_event
 from briefings import metrics
+from briefings.jobs.poll import CycleReport, PollJob, poll_job, sync_sources_file
 from briefings.settings import Settings
 from briefings.store.claims import claim_due_sources
-from briefings.store.db import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ BRIEF_TICK = 60.0
 SEND_TICK = 1.0
 POLL_BATCH = 25  # sources per claim: small enough that several pollers interleave
 SOURCE_LEASE = timedelta(minutes=10)
-_SYNC_LOCK = 0x62625F73  # PostgreSQL advisory lock key: one sources-file sync at a time
 
 
 def worker_name(role: str) -> str:
@@ -62,64 +60,35 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def sync_sources_file(engine: AsyncEngine, settings: Settings) -> None:
-    """Load the sources file into the store; pollers take turns (an advisory lock on PG)."""
-    from briefings.sources import load_sources
-    from briefings.store.sources import sync_sources
-
-    configured = load_sources(settings.sources)
-    async with engine.begin() as conn:
-        if is_postgres(conn):
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK})
-        await sync_sources(conn, configured, utcnow())
-
-
 async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
                      once: bool = False, fetcher: Any = None, batch: int = POLL_BATCH,
                      worker: str | None = None, tick: float = POLL_TICK,
-                     cycle: Callable[..., Awaitable[Any]] | None = None) -> int:
+                     cycle: Callable[[datetime], Awaitable[CycleReport]] | None = None) -> int:
     """Poll due feeds in claimed batches until stopped (``once``: until none is due); feeds.
 
     A failing pass (the store away, a bug) is logged and retried after ``tick``: one error must
     not end the role, nor, through ``asyncio.gather``, every role of the process. ``cycle``
-    stands in for ``poll_cycle`` (tests inject a failure through it).
+    stands in for ``PollJob.run_once`` (tests inject a failure through it).
     """
-    from briefings.briefs import enqueue_alerts
-    from briefings.domain import build_domain
     from briefings.fetch import FetchConfig, Fetcher
-    from briefings.pipeline import poll_cycle
-    from briefings.themes import ThemesError, load_themes
+    from briefings.themes import load_themes
 
     worker = worker or worker_name("poller")
     claim = partial(claim_due_sources, worker=worker, lease=SOURCE_LEASE)
-    cycle = cycle or poll_cycle
     themes = load_themes(settings.themes)  # a bad themes file at start is fatal: say so now
-
-    async def alerts(story_ids: list[int]) -> None:
-        await enqueue_alerts(engine, story_ids=story_ids, now=utcnow(),
-                             per_hour=settings.alerts_per_hour, themes=themes)
-
     polled = 0
     async with contextlib.AsyncExitStack() as stack:
         if fetcher is None:
             fetcher = await stack.enter_async_context(
                 Fetcher(FetchConfig.from_settings(settings)))
+        job = poll_job(settings, engine, fetcher, themes, select_due=claim, limit=batch)
+        run = cycle or job.run_once
         while not stop.is_set():
-            try:
-                await sync_sources_file(engine, settings)
-            except Exception:  # a bad sources file: keep polling the last good list
-                log.exception("sources file not synced")
-            try:
-                themes = load_themes(settings.themes)
-            except ThemesError:  # keep matching with the last good themes
-                log.exception("themes not reloaded; keeping the previous ones")
+            await _reload(settings, engine, job)
             fed = 0
             try:
-                matcher, filer = await build_domain(engine, themes)
                 while not stop.is_set():
-                    report = await cycle(engine, fetcher, interval=settings.poll_interval,
-                                         matcher=matcher, filer=filer, limit=batch,
-                                         on_new_stories=alerts, select_due=claim)
+                    report = await run(utcnow())
                     if not report.feeds:
                         break
                     metrics.record_cycle(report)
@@ -141,6 +110,21 @@ async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
     return polled
 
 
+async def _reload(settings: Settings, engine: AsyncEngine, job: PollJob) -> None:
+    """Re-read the sources and themes files; on trouble keep the last good ones."""
+    from briefings.sources import configured_sources
+    from briefings.themes import ThemesError, load_themes
+
+    try:
+        await sync_sources_file(engine, configured_sources(settings), utcnow())
+    except Exception:  # a bad sources file: keep polling the last good list
+        log.exception("sources file not synced")
+    try:
+        job.themes = load_themes(settings.themes)
+    except ThemesError:  # keep matching with the last good themes
+        log.exception("themes not reloaded; keeping the previous ones")
+
+
 async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
                         once: bool = False, tick: float = BRIEF_TICK,
                         enqueue: Callable[..., Awaitable[Any]] | None = None,
@@ -150,8 +134,8 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
     A failing pass is logged and retried after ``tick`` (``once``: raised). ``enqueue`` stands
     in for ``enqueue_due_briefs`` (tests inject a failure through it).
     """
-    from briefings.briefs import enqueue_due_briefs
-    from briefings.housekeeping import OutboxPurger
+    from briefings.jobs.brief import enqueue_due_briefs
+    from briefings.jobs.housekeeping import OutboxPurger
     from briefings.themes import ThemesError, load_themes
 
     enqueue = enqueue or enqueue_due_briefs
@@ -280,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="sender: messages per second for the bot token (default 30)")
     args = parser.parse_args(argv)
     settings = load_settings()
-    setup_logging(fmt=settings.log_format, secrets=settings_secrets(settings))
+    setup_logging(settings.log_level, fmt=settings.log_format, secrets=settings_secrets(settings))
     results = asyncio.run(run_headless(settings, args.roles, once=args.once, rate=args.rate))
     print(" ".join(f"{role}={count}" for role, count in results.items()), flush=True)
     return 0

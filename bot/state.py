@@ -6,16 +6,17 @@ Handlers, jobs and owner commands read it with ``bot_state(context)`` (or
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.handlers.flood import FloodLimiter
+from bot.flood import FloodLimiter
+from briefings.model import ThemeRef
 from briefings.settings import Settings
-from briefings.themes import ThemeSet
+from briefings.themes import ThemeCatalogue, ThemeSet
 
 Clock = Callable[[], datetime]
 _KEY = "borderbrief.state"
@@ -41,6 +42,11 @@ class BotState:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def catalogue(self, own: Iterable[ThemeRef] = ()) -> ThemeCatalogue:
+        """The themes by reference (and a chat's ``own``), named as the bot names them."""
+        # A key no longer in themes.toml is shown as it is stored.
+        return ThemeCatalogue(self.themes, own, fallback={})
 
 
 def install_state(application: Any, state: BotState) -> None:

@@ -45,14 +45,6 @@ _WEEKDAYS_ES = "lunes martes miércoles jueves viernes sábado domingo"
 _MONTHS = {"en": _MONTHS_EN.split(), "es": _MONTHS_ES.split()}
 _WEEKDAYS = {"en": _WEEKDAYS_EN.split(), "es": _WEEKDAYS_ES.split()}
 
-# Display names of the shipped themes, for callers that pass theme keys only.
-DEFAULT_THEME_NAMES: dict[str, dict[str, str]] = {
-    "sovereignty": {"en": "Sovereignty", "es": "Soberanía"},
-    "fentanyl": {"en": "Fentanyl", "es": "Fentanilo"},
-    "tariffs": {"en": "Tariffs", "es": "Aranceles"},
-}
-
-
 def language_of(language: str | None) -> str:
     """A supported language: ``es`` for any Spanish tag (es-MX...), else English."""
     return "es" if (language or "").lower().startswith("es") else "en"

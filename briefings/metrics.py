@@ -2,20 +2,25 @@
 
 Stages call the metric objects directly (``metrics.MESSAGES.labels(outcome="sent",
 reason="ok").inc()``) or one of the small ``record_*`` helpers below; the poll cycle is
-counted in one place from the pipeline's report (``record_cycle``). Gauges that describe the
-store (outbox depth, last poll age) are refreshed just before each scrape
-(``refresh_store_gauges``), so every process of a scaled-out deployment reports the same truth.
+counted in one place from the poll job's ``CycleReport`` (``record_cycle``). Gauges that
+describe the store (outbox depth, last poll age) are set just before each scrape
+(``set_store_gauges``), so every process of a scaled-out deployment reports the same truth.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from briefings.fetch.errors import ErrorKind
+from briefings.model import ThemeRef
+
+if TYPE_CHECKING:
+    from briefings.jobs.report import CycleReport
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -43,7 +48,9 @@ MESSAGES = Counter(
     registry=REGISTRY,
 )
 BRIEFS = Counter(
-    "borderbrief_briefs_enqueued", "Briefs written to the outbox, by kind.", ["kind"],
+    "borderbrief_briefs_enqueued",
+    "Briefs written to the outbox, by kind.",
+    ["kind"],
     registry=REGISTRY,
 )
 POLL_SECONDS = Histogram(
@@ -59,7 +66,8 @@ DELIVERY_SECONDS = Histogram(
     registry=REGISTRY,
 )
 OUTBOX_DEPTH = Gauge(
-    "borderbrief_outbox_depth", "Outbox rows waiting to be sent (status pending).",
+    "borderbrief_outbox_depth",
+    "Outbox rows waiting to be sent (status pending).",
     registry=REGISTRY,
 )
 LAST_POLL_AGE = Gauge(
@@ -106,7 +114,7 @@ def record_delivery(kind: str, error: str = "", *, latency: float | None = None)
     """One settled send from the Sender, by its outcome kind (sent, retry_after, gone, ...)."""
     outcome, reason = _DELIVERY.get(kind, ("failed", "other"))
     if kind == "failed" and error and "parse" not in error.lower():
-        reason = error_class(error)
+        reason = reason_from_text(error)
     record_send(outcome, reason, latency=latency)
 
 
@@ -116,60 +124,18 @@ def record_matches(themes: Iterable[str]) -> None:
         MATCHES.labels(theme=theme_label(theme)).inc()
 
 
-def _get(report: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = report.get(name) if isinstance(report, Mapping) else getattr(report, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def record_cycle(report: Any) -> None:
-    """Count one poll cycle from the pipeline's report (a dataclass or a mapping).
-
-    Reads whichever of these the report has: ``fetched``/``ok``, ``unchanged``, ``failed``
-    (a count, or a mapping reason → count, or a list of reasons), ``new_items``,
-    ``matches`` (mapping theme → count), ``duration``/``duration_s`` (seconds).
-    """
-    ok = _get(report, "fetched", "ok", "feeds_ok", default=0)
-    if isinstance(ok, int) and ok > 0:
-        FEEDS.labels(outcome="ok").inc(ok)
-    unchanged = _get(report, "unchanged", "feeds_unchanged", default=0)
-    if isinstance(unchanged, int) and unchanged > 0:
-        FEEDS.labels(outcome="unchanged").inc(unchanged)
-    failed = _get(report, "failures", "failed", "feeds_failed", default=0)
-    errors = _get(report, "errors")
-    if isinstance(errors, list | tuple) and errors:
-        failed = [e.get("error", "") if isinstance(e, Mapping) else e for e in errors]
-    if isinstance(failed, Mapping):
-        reasons = {str(k): int(v) for k, v in failed.items()}
-    elif isinstance(failed, int):
-        reasons = {"other": failed} if failed else {}
-    else:  # a list of reasons (or of (source, reason) pairs)
-        reasons = {}
-        for entry in failed:
-            reason = entry[-1] if isinstance(entry, tuple) else entry
-            key = error_class(str(reason))
-            reasons[key] = reasons.get(key, 0) + 1
-    for reason, count in reasons.items():
-        if count:
-            FEEDS.labels(outcome="failed").inc(count)
-            FEED_ERRORS.labels(reason=error_class(reason)).inc(count)
-    new = _get(report, "new_items", "items_new", "new", default=0)
-    if isinstance(new, int) and new > 0:
-        ITEMS_NEW.inc(new)
-    elif isinstance(new, list | tuple):
-        ITEMS_NEW.inc(len(new))
-    matches = _get(report, "matches", "theme_matches", default={})
-    if isinstance(matches, Mapping):
-        for theme, count in matches.items():
-            if count:
-                MATCHES.labels(theme=theme_label(str(theme))).inc(int(count))
-    duration = _get(report, "duration", "duration_s", "seconds", "elapsed")
-    if isinstance(duration, int | float):
-        POLL_SECONDS.observe(float(duration))
-    elif hasattr(duration, "total_seconds"):
-        POLL_SECONDS.observe(duration.total_seconds())
+def record_cycle(report: CycleReport) -> None:
+    """Count one poll cycle from its report: feeds by outcome, failures by kind, new items."""
+    if report.fetched > 0:
+        FEEDS.labels(outcome="ok").inc(report.fetched)
+    if report.unchanged > 0:
+        FEEDS.labels(outcome="unchanged").inc(report.unchanged)
+    for failure in report.failures:
+        FEEDS.labels(outcome="failed").inc()
+        FEED_ERRORS.labels(reason=error_class(failure.kind)).inc()
+    if report.new_items > 0:
+        ITEMS_NEW.inc(report.new_items)
+    POLL_SECONDS.observe(report.duration)
 
 
 class CountingMatcher:
@@ -184,29 +150,65 @@ class CountingMatcher:
         return found
 
 
-_OWN_THEME = re.compile(r"^c-?\d+:")
-
-
 def theme_label(theme: str) -> str:
     """A chat's own theme (``c<chat id>:<name>``) counts as ``own``: no chat ids in metrics."""
-    return "own" if _OWN_THEME.match(theme) else theme
+    return "own" if ThemeRef.parse(theme).is_own else theme
 
 
-# (substring of the error text, label): the fetcher's and parser's wordings, first match wins.
-_KNOWN_REASONS = (
-    ("timeout", "timeout"), ("timed out", "timeout"), ("too_large", "too_large"),
-    ("larger than", "too_large"), ("refused:", "blocked"), ("blocked", "blocked"),
-    ("ssrf", "blocked"), ("could not resolve", "dns"), ("dns", "dns"),
-    ("could not connect", "network"), ("connection", "network"), ("network", "network"),
-    ("redirect", "redirect"), ("gone", "gone"), ("parse", "parse"), ("not a feed", "parse"),
+# Each kind's label: the few the dashboards know, so label values stay bounded.
+_KIND_LABELS: dict[ErrorKind, str] = {
+    ErrorKind.TIMEOUT: "timeout",
+    ErrorKind.DNS: "dns",
+    ErrorKind.NETWORK: "network",
+    ErrorKind.BLOCKED: "blocked",
+    ErrorKind.REDIRECT: "redirect",
+    ErrorKind.TOO_LARGE: "too_large",
+    ErrorKind.HTTP_4XX: "http_4xx",
+    ErrorKind.HTTP_5XX: "http_5xx",
+    ErrorKind.GONE: "gone",
+    ErrorKind.DECODING: "parse",
+    ErrorKind.EMPTY: "parse",
+    ErrorKind.NOT_A_FEED: "parse",
+    ErrorKind.MALFORMED: "parse",
+    ErrorKind.NO_ITEMS: "parse",
+    ErrorKind.PARSE: "parse",
+}
+
+
+def error_class(kind: ErrorKind | str | None) -> str:
+    """The metric label of a feed error's kind (``other`` for none or an unknown one)."""
+    try:
+        return _KIND_LABELS.get(ErrorKind(kind), "other") if kind else "other"
+    except ValueError:
+        return "other"
+
+
+# Telegram's error texts have no kind yet: (substring of the text, label), first match wins.
+_TEXT_REASONS = (
+    ("timeout", "timeout"),
+    ("timed out", "timeout"),
+    ("too_large", "too_large"),
+    ("larger than", "too_large"),
+    ("refused:", "blocked"),
+    ("blocked", "blocked"),
+    ("ssrf", "blocked"),
+    ("could not resolve", "dns"),
+    ("dns", "dns"),
+    ("could not connect", "network"),
+    ("connection", "network"),
+    ("network", "network"),
+    ("redirect", "redirect"),
+    ("gone", "gone"),
+    ("parse", "parse"),
+    ("not a feed", "parse"),
     ("compressed", "parse"),
 )
 
 
-def error_class(reason: str) -> str:
-    """A small, bounded label for an error text, so label values never explode."""
+def reason_from_text(reason: str) -> str:
+    """A small, bounded label for an error text that has no kind (a failed Telegram send)."""
     text = reason.lower()
-    for known, label in _KNOWN_REASONS:
+    for known, label in _TEXT_REASONS:
         if known in text:
             return label
     for code in ("4", "5"):
@@ -217,9 +219,14 @@ def error_class(reason: str) -> str:
     return text if text.isidentifier() and len(text) <= 24 else "other"
 
 
-def set_store_gauges(*, outbox_depth: int, last_poll_at: datetime | None, now: datetime,
-                     feeds_failing: int | None = None,
-                     oldest_pending_at: datetime | None = None) -> None:
+def set_store_gauges(
+    *,
+    outbox_depth: int,
+    last_poll_at: datetime | None,
+    now: datetime,
+    feeds_failing: int | None = None,
+    oldest_pending_at: datetime | None = None,
+) -> None:
     """Set the store-derived gauges from values read just before a scrape."""
     OUTBOX_DEPTH.set(outbox_depth)
     lag = (now - oldest_pending_at).total_seconds() if oldest_pending_at else 0.0
@@ -235,9 +242,29 @@ def exposition(registry: CollectorRegistry = REGISTRY) -> bytes:
 
 
 __all__ = [
-    "BRIEFS", "CONTENT_TYPE", "DELIVERY_SECONDS", "FEEDS", "FEEDS_FAILING", "FEED_ERRORS",
-    "CountingMatcher", "ITEMS_NEW", "LAST_POLL_AGE", "MATCHES", "MESSAGES", "OUTBOX_DEPTH",
-    "OUTBOX_LAG", "POLL_SECONDS",
-    "REGISTRY", "error_class", "exposition", "record_cycle", "record_fetch", "record_matches",
-    "record_delivery", "record_send", "set_store_gauges",
+    "BRIEFS",
+    "CONTENT_TYPE",
+    "DELIVERY_SECONDS",
+    "FEEDS",
+    "FEEDS_FAILING",
+    "FEED_ERRORS",
+    "CountingMatcher",
+    "ITEMS_NEW",
+    "LAST_POLL_AGE",
+    "MATCHES",
+    "MESSAGES",
+    "OUTBOX_DEPTH",
+    "OUTBOX_LAG",
+    "POLL_SECONDS",
+    "REGISTRY",
+    "error_class",
+    "exposition",
+    "reason_from_text",
+    "record_cycle",
+    "record_delivery",
+    "record_fetch",
+    "record_matches",
+    "record_send",
+    "set_store_gauges",
+    "theme_label",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -57,3 +58,65 @@ class StoredItem:
     id: int
     source_id: int
     item: Item
+
+
+_OWN_HEAD = re.compile(r"c-?\d+")  # "c<chat id>" in an own theme's stored key
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ThemeRef:
+    """Which theme: a shared one from ``themes.toml`` (``chat is None``) or a chat's own (/track).
+
+    The one place that knows how a reference is stored: ``key`` is the shared theme's name, or
+    ``c<chat>:<name>`` for a chat's own theme (the form kept in the store's theme columns).
+    """
+
+    name: str
+    chat: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.name if self.chat is None else f"c{self.chat}:{self.name}"
+
+    @property
+    def is_own(self) -> bool:
+        return self.chat is not None
+
+    @classmethod
+    def parse(cls, key: str) -> ThemeRef:
+        """The reference stored as ``key`` (a shared name, or ``c<chat>:<name>``)."""
+        head, sep, name = key.partition(":")
+        if sep and name and _OWN_HEAD.fullmatch(head):
+            return cls(name, int(head[1:]))
+        return cls(key)
+
+    def moved_to(self, chat: int) -> ThemeRef:
+        """The same own theme after its chat moved (group → supergroup migration)."""
+        return ThemeRef(self.name, chat) if self.chat is not None else self
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """An item filed in a story, as the story's headline and counts are worked out from it."""
+
+    item_id: int
+    source_id: int
+    at: datetime  # published (never later than when it was filed)
+    title: str
+    url: str
+    summary: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story's stored values: its representative report, span, outlets, and signature."""
+
+    headline: str
+    url: str
+    summary: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    source_count: int
+    languages: str  # comma-separated, sorted
+    signature: object  # the clustering method's JSON (``StoryIndex.signature``)

@@ -17,3 +17,9 @@ def defaults_dir() -> Path:
 
 def default_config_file(name: str) -> Path:
     return defaults_dir() / name
+
+
+def user_or_default(data_dir: Path, name: str) -> Path:
+    """The user's copy in ``data_dir`` (``borderbrief init`` writes it), else the default."""
+    mine = data_dir / name
+    return mine if mine.is_file() else default_config_file(name)

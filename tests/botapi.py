@@ -196,7 +196,7 @@ class BotApiStandIn:
 
     token = "123456789:AAFakeTokenForTheLocalStandIn_0123456789"
 
-    def __init__(self) -> None:
+    def __init__(self, *, response_delay: float = 0.0) -> None:
         self.calls: list[Call] = []
         self.refused = 0
         self._lock = threading.Condition()
@@ -210,7 +210,8 @@ class BotApiStandIn:
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self.response_delay = 0.0  # seconds added to every answer (a slow Telegram)
+        # Seconds before every answer but getUpdates': real Telegram takes ~0.05 s a round trip.
+        self.response_delay = response_delay
 
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> BotApiStandIn:

@@ -31,6 +31,7 @@ import gzip as gzip_module
 import hashlib
 import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -175,6 +176,7 @@ class FeedServer:
         self.conditional_requests: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.last_headers: dict[str, dict[str, str]] = {}
+        self.request_times: dict[str, list[float]] = {}  # time.monotonic() of each request
         self.connections = 0  # TCP connections accepted: shows whether keep-alive works
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -232,6 +234,7 @@ class FeedServer:
     def _count(self, path: str, headers: Any, conditional: bool) -> None:
         with self._lock:
             self.requests[path] += 1
+            self.request_times.setdefault(path, []).append(time.monotonic())
             if conditional:
                 self.conditional_requests[path] += 1
             self.last_headers[path] = {k.lower(): v for k, v in headers.items()}
@@ -250,6 +253,7 @@ class FeedServer:
             self.conditional_requests.clear()
             self.not_modified.clear()
             self.last_headers.clear()
+            self.request_times.clear()
             self.connections = 0
 
     # -- routes -------------------------------------------------------------------------

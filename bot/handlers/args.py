@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from briefings.schedule import format_hhmm, parse_hhmm, parse_timezone
-from briefings.themes import ThemeSet
+from briefings.themes import ThemeCatalogue, ThemeSet
 
 MAX_LATEST = 20
 DEFAULT_LATEST = 5
@@ -58,30 +58,35 @@ def split_topic(args: Sequence[str]) -> tuple[str, int]:
     return " ".join(words), count
 
 
-def resolve_themes(args: Sequence[str], themes: ThemeSet, command: str,
+def resolve_themes(args: Sequence[str], themes: ThemeCatalogue | ThemeSet, command: str,
                    lang: str = "en") -> list[str]:
     """Theme names in either language → keys. ``all`` means every theme.
 
     A display name of several words is tried whole first, then words (or comma-separated parts)
     one by one.
     """
-    valid = ", ".join(theme.display(lang) for theme in themes)
+    catalogue = _catalogue(themes)
+    valid = ", ".join(catalogue.display(ref, lang) for ref in catalogue.shared)
     text = " ".join(args).strip()
     if not text:
         raise ArgError("err_no_theme", command, valid=valid)
     if text.lower() in ("all", "todos", "todo"):
-        return themes.names()
-    whole = themes.get(text)
-    if whole is not None:
-        return [whole.name]
+        return [ref.key for ref in catalogue.shared]
+    whole = catalogue.resolve(text, lang)
+    if whole is not None and not whole.is_own:
+        return [whole.key]
     parts = [p.strip() for p in text.split(",")] if "," in text else text.split()
     keys = []
     for part in filter(None, parts):
-        theme = themes.get(part)
-        if theme is None:
+        ref = catalogue.resolve(part, lang)
+        if ref is None or ref.is_own:
             raise ArgError("err_unknown_theme", command, value=part, valid=valid)
-        keys.append(theme.name)
+        keys.append(ref.key)
     return list(dict.fromkeys(keys))
+
+
+def _catalogue(themes: ThemeCatalogue | ThemeSet) -> ThemeCatalogue:
+    return themes if isinstance(themes, ThemeCatalogue) else ThemeCatalogue(themes, fallback={})
 
 
 def parse_brief_time(args: Sequence[str], current: str) -> str:
@@ -136,14 +141,14 @@ def parse_quiet(args: Sequence[str]) -> tuple[str, str] | None:
     return start, end
 
 
-def parse_track(args: Sequence[str], themes: ThemeSet) -> tuple[str, str]:
+def parse_track(args: Sequence[str], themes: ThemeCatalogue | ThemeSet) -> tuple[str, str]:
     """``NAME TERM…`` → (lower-case name, the terms as typed)."""
     if len(args) < 2:
         raise ArgError("err_track_usage", "track")
     name = args[0].lower()
     if not _NAME.match(name):
         raise ArgError("err_track_name", "track", value=args[0])
-    if themes.get(name) is not None:
+    if _catalogue(themes).resolve(name) is not None:
         raise ArgError("err_track_name_taken", "track", value=args[0])
     return name, " ".join(args[1:])
 

@@ -19,6 +19,8 @@ from bot.handlers.args import (
     resolve_themes,
 )
 from bot.handlers.common import ADMIN_STATUSES, Context, Turn
+from briefings import chats as chat_settings
+from briefings.store import channels as channel_store
 from briefings.store import chats as store
 from briefings.store.chats import Chat
 
@@ -49,7 +51,7 @@ async def _add(turn: Turn, rest: list[str]) -> None:
     # The channel starts with the private chat's time, zone and language.
     source = turn.chat
     async with turn.state.engine.begin() as conn:
-        chat, _ = await store.register_chat(
+        chat, _ = await chat_settings.register_chat(
             conn,
             chat_id=tg_chat.id,
             chat_type=ChatType.CHANNEL,
@@ -61,7 +63,7 @@ async def _add(turn: Turn, rest: list[str]) -> None:
             title=tg_chat.title,
             username=tg_chat.username,
         )
-        await store.set_channel_owner(conn, chat.id, _user_id(turn), now=turn.now)
+        await channel_store.set_channel_owner(conn, chat.id, _user_id(turn), now=turn.now)
         themes = await store.subscribed_themes(conn, chat.id)
     await turn.say("channel_added", title=_title(chat), time=chat.brief_time, tz=chat.timezone,
                    themes=turn.theme_list(themes), ref=ref)
@@ -70,7 +72,7 @@ async def _add(turn: Turn, rest: list[str]) -> None:
 async def _themes(turn: Turn, rest: list[str]) -> None:
     if not rest:
         raise ArgError("err_channel_ref", "channel_themes")
-    keys = resolve_themes(rest[1:], turn.state.themes, "channel_themes", turn.lang)
+    keys = resolve_themes(rest[1:], turn.state.catalogue(), "channel_themes", turn.lang)
     chat = await _own_channel(turn, rest[0])
     if chat is None:
         return
@@ -93,8 +95,8 @@ async def _time(turn: Turn, rest: list[str]) -> None:
     if chat is None:
         return
     async with turn.state.engine.begin() as conn:
-        chat = await store.set_schedule(conn, chat.id, now=turn.now, brief_time=brief_time,
-                                        timezone=timezone)
+        chat = await chat_settings.set_schedule(conn, chat.id, now=turn.now,
+                                                brief_time=brief_time, timezone=timezone)
     await turn.say("channel_time_set", title=_title(chat), time=chat.brief_time,
                    tz=chat.timezone, next=turn.when(chat))
 
@@ -112,7 +114,7 @@ async def _remove(turn: Turn, rest: list[str]) -> None:
 
 async def _list(turn: Turn, rest: list[str]) -> None:
     async with turn.state.engine.connect() as conn:
-        mine = await store.channels_of(conn, _user_id(turn))
+        mine = await channel_store.channels_of(conn, _user_id(turn))
         lines = []
         for chat in mine:
             themes = turn.theme_list(await store.subscribed_themes(conn, chat.id))
@@ -179,7 +181,7 @@ async def _own_channel(turn: Turn, text: str) -> Chat | None:
     """
     ref = parse_channel_ref(text)
     async with turn.state.engine.connect() as conn:
-        mine = await store.channels_of(conn, _user_id(turn))
+        mine = await channel_store.channels_of(conn, _user_id(turn))
     wanted = ref.lstrip("@").lower() if isinstance(ref, str) else ref
     registered = next((chat for chat in mine
                        if chat.id == wanted or (chat.username or "").lower() == wanted), None)

@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.args import ArgError
 from bot.state import BotState, bot_state
 from bot.texts import Html, bad_arg, language_of, t
+from briefings import chats as chat_settings
 from briefings.store import chats as store
 from briefings.store.chats import Chat
 
@@ -150,7 +151,7 @@ class Turn:
         tg_chat = self.update.effective_chat
         assert tg_chat is not None
         settings = self.state.settings
-        chat, _ = await store.register_chat(
+        chat, _ = await chat_settings.register_chat(
             conn,
             chat_id=tg_chat.id,
             chat_type=tg_chat.type,
@@ -168,11 +169,7 @@ class Turn:
 
     def theme_label(self, key: str) -> str:
         """A theme's display name in this chat's language (own themes by their name)."""
-        parsed = store.parse_custom_theme_key(key)
-        if parsed is not None:
-            return parsed[1]
-        theme = self.state.themes.get(key)
-        return theme.display(self.lang) if theme else key
+        return self.state.catalogue().label(key, self.lang)
 
     def theme_list(self, keys: list[str]) -> str:
         return ", ".join(self.theme_label(k) for k in keys) or self.text("none")

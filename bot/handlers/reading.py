@@ -9,9 +9,11 @@ from telegram import Update
 from bot.handlers.args import ArgError, parse_count, split_topic
 from bot.handlers.common import Context, Turn
 from bot.keyboards import TOPIC, topic_picker
-from briefings.compose import ThemeRef, compose_brief, latest
-from briefings.render import render_brief, render_story_list
+from briefings.briefs.compose import compose_brief, latest
+from briefings.model import ThemeRef
+from briefings.render.telegram import TELEGRAM
 from briefings.store import chats as store
+from briefings.themes.catalogue import ThemeCatalogue
 
 BRIEF_WINDOW = timedelta(hours=24)  # what /brief covers when the chat never had a brief
 
@@ -23,26 +25,15 @@ async def _chat_theme_keys(turn: Turn) -> list[str]:
         return await store.theme_keys(conn, turn.chat_id)
 
 
-def theme_refs(turn: Turn, keys: list[str]) -> list[ThemeRef]:
-    """Keys with their display names (a chat's own theme is shown by its name)."""
-    refs = []
-    for key in keys:
-        theme = turn.state.themes.get(key)
-        names = dict(theme.names) if theme else {"en": turn.theme_label(key),
-                                                 "es": turn.theme_label(key)}
-        refs.append(ThemeRef(key, names))
-    return refs
-
-
 async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> None:
     async with turn.state.engine.connect() as conn:
-        stories = await latest(conn, themes=theme_refs(turn, keys), now=turn.now, limit=count,
+        stories = await latest(conn, themes=keys, now=turn.now, limit=count,
                                chat_id=turn.chat_id)
     if not stories:
         await turn.say("nothing_yet")
         return
-    await turn.send_parts(render_story_list(stories, language=turn.lang, title=title,
-                                            tz=turn.zone))
+    await turn.send_parts(TELEGRAM.stories(stories, language=turn.lang, title=title,
+                                           tz=turn.zone))
 
 
 async def latest_command(update: Update, context: Context) -> None:
@@ -65,7 +56,7 @@ async def topic_command(update: Update, context: Context) -> None:
         own = await store.list_chat_themes(conn, turn.chat_id)
     if not turn.args:
         await turn.say("topic_pick", keyboard=topic_picker(
-            turn.state.themes, turn.lang, [(t.key, t.name) for t in own]))
+            turn.state.catalogue(t.ref for t in own), turn.lang))
         return
     try:
         text, count = split_topic(turn.args)
@@ -95,10 +86,10 @@ async def topic_button(update: Update, context: Context) -> None:
     turn = await Turn.load(update, context)
     key = query.data.removeprefix(TOPIC)
     await query.answer()
-    parsed = store.parse_custom_theme_key(key)
-    if parsed is not None and parsed[0] != turn.chat_id:
+    ref = ThemeRef.parse(key)
+    if ref.is_own and ref.chat != turn.chat_id:
         return  # another chat's own theme: not ours to read
-    if parsed is None and turn.state.themes.get(key) is None:
+    if not ref.is_own and turn.state.themes.get(key) is None:
         return  # a stale keyboard after a themes reload
     await _send_stories(turn, [key], 5, turn.text("topic_title", theme=turn.theme_label(key)))
 
@@ -113,9 +104,10 @@ async def brief_command(update: Update, context: Context) -> None:
     now = turn.now
     since = (turn.chat.last_brief_at if turn.chat else None) or now - BRIEF_WINDOW
     async with turn.state.engine.connect() as conn:
-        brief = await compose_brief(conn, themes=theme_refs(turn, keys), since=since, now=now,
-                                    language=turn.lang, chat_id=turn.chat_id)
-    parts = render_brief(brief, tz=turn.zone)
+        brief = await compose_brief(conn, themes=keys, since=since, now=now,
+                                    language=turn.lang, chat_id=turn.chat_id,
+                                    catalogue=ThemeCatalogue(turn.state.themes))
+    parts = TELEGRAM.brief(brief, tz=turn.zone)
     if not parts:
         await turn.say("nothing_new")
         return

@@ -10,6 +10,7 @@ from bot.handlers import args as parse
 from bot.handlers.args import ArgError
 from bot.handlers.common import Context, Turn
 from bot.texts import Html
+from briefings import chats as chat_settings
 from briefings.store import chats as store
 from briefings.store.chats import Chat
 
@@ -43,7 +44,7 @@ async def time_command(update: Update, context: Context) -> None:
     except ArgError as error:
         await turn.bad(error)
         return
-    chat = await _apply(turn, store.set_schedule, now=turn.now, brief_time=brief_time)
+    chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, brief_time=brief_time)
     await turn.say("time_set", time=chat.brief_time, tz=chat.timezone, next=turn.when(chat))
 
 
@@ -57,7 +58,7 @@ async def timezone_command(update: Update, context: Context) -> None:
     except ArgError as error:
         await turn.bad(error)
         return
-    chat = await _apply(turn, store.set_schedule, now=turn.now, timezone=tz)
+    chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, timezone=tz)
     await turn.say("timezone_set", tz=chat.timezone, time=chat.brief_time, next=turn.when(chat))
 
 
@@ -101,7 +102,7 @@ async def pause_command(update: Update, context: Context) -> None:
         await turn.bad(ArgError("err_too_many_args", "pause"))
         return
     was_paused = bool(turn.chat and turn.chat.paused)
-    await _apply(turn, store.set_paused, paused=True, now=turn.now)
+    await _apply(turn, chat_settings.set_paused, paused=True, now=turn.now)
     await turn.say("already_paused" if was_paused else "paused")
 
 
@@ -112,7 +113,7 @@ async def resume_command(update: Update, context: Context) -> None:
     if turn.args:
         await turn.bad(ArgError("err_too_many_args", "resume"))
         return
-    chat = await _apply(turn, store.set_paused, paused=False, now=turn.now)
+    chat = await _apply(turn, chat_settings.set_paused, paused=False, now=turn.now)
     await turn.say("resumed", next=turn.when(chat))
 
 

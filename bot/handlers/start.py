@@ -9,6 +9,7 @@ from bot.handlers.common import Context, Turn
 from bot.keyboards import theme_picker
 from bot.state import bot_state
 from bot.texts import language_of, t
+from briefings import chats as chat_settings
 from briefings.store import chats as store
 
 _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER,
@@ -35,7 +36,7 @@ async def start(update: Update, context: Context) -> None:
     key = "welcome_back" if known else "welcome"
     await turn.say(key, name=name, time=chat.brief_time, tz=chat.timezone)
     await turn.say("picker_title",
-                   keyboard=theme_picker(turn.state.themes, subscribed, turn.lang))
+                   keyboard=theme_picker(turn.state.catalogue(), subscribed, turn.lang))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -75,13 +76,13 @@ async def my_chat_member(update: Update, context: Context) -> None:
         return
     if joined and chat.type == ChatType.PRIVATE:  # unblocked: the brief may resume
         async with state.engine.begin() as conn:
-            await store.reactivate(conn, chat.id, now=state.now())
+            await chat_settings.reactivate(conn, chat.id, now=state.now())
         return
     if new in _CAN_POST and chat.type != ChatType.PRIVATE:
         # Made a member or administrator again (rights fixed): a chat that delivery deactivated
         # ("not enough rights to send text") receives again.
         async with state.engine.begin() as conn:
-            await store.reactivate(conn, chat.id, now=state.now())
+            await chat_settings.reactivate(conn, chat.id, now=state.now())
     if joined and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await _greet_group(update, context)
 

@@ -10,6 +10,8 @@ from telegram.error import BadRequest
 from bot.handlers.args import ArgError, parse_track, parse_untrack, resolve_themes
 from bot.handlers.common import Context, Turn
 from bot.keyboards import DONE, TOGGLE, theme_picker
+from briefings import chats as chat_settings
+from briefings.model import ThemeRef
 from briefings.store import chats as store
 from briefings.themes import ThemesError, parse_custom_theme
 
@@ -21,7 +23,7 @@ async def themes_command(update: Update, context: Context) -> None:
     async with turn.state.engine.connect() as conn:
         subscribed = await store.subscribed_themes(conn, turn.chat_id)
     await turn.say("picker_title",
-                   keyboard=theme_picker(turn.state.themes, subscribed, turn.lang))
+                   keyboard=theme_picker(turn.state.catalogue(), subscribed, turn.lang))
 
 
 async def picker_button(update: Update, context: Context) -> None:
@@ -39,7 +41,7 @@ async def picker_button(update: Update, context: Context) -> None:
                                                 themes=turn.theme_list(subscribed)))
         return
     key = query.data.removeprefix(TOGGLE)
-    if turn.state.themes.get(key) is None:  # a stale keyboard after a themes reload
+    if not turn.state.catalogue().knows(ThemeRef.parse(key)):  # a stale keyboard after a reload
         await query.answer()
         return
     async with turn.state.engine.begin() as conn:
@@ -50,7 +52,7 @@ async def picker_button(update: Update, context: Context) -> None:
                                  theme=turn.theme_label(key)))
     try:
         await query.edit_message_reply_markup(
-            theme_picker(turn.state.themes, subscribed, turn.lang))
+            theme_picker(turn.state.catalogue(), subscribed, turn.lang))
     except BadRequest as exc:  # two quick presses can leave nothing to change
         if "not modified" not in str(exc).lower():
             raise
@@ -70,7 +72,7 @@ async def _change_subscriptions(update: Update, context: Context, *, subscribe: 
         return
     command = "subscribe" if subscribe else "unsubscribe"
     try:
-        keys = resolve_themes(turn.args, turn.state.themes, command, turn.lang)
+        keys = resolve_themes(turn.args, turn.state.catalogue(), command, turn.lang)
     except ArgError as error:
         await turn.bad(error)
         return
@@ -96,7 +98,7 @@ async def track(update: Update, context: Context) -> None:
     if not await turn.may_change():
         return
     try:
-        name, terms = parse_track(turn.args, turn.state.themes)
+        name, terms = parse_track(turn.args, turn.state.catalogue())
         theme = parse_custom_theme(name, terms)
     except ArgError as error:
         await turn.bad(error)
@@ -112,7 +114,7 @@ async def track(update: Update, context: Context) -> None:
         except store.TooManyThemes:
             new = None
         else:  # so /latest finds the recent stories at once, not after the next poll
-            await store.backfill_own_theme(conn, turn.chat_id, theme,
+            await chat_settings.backfill_own_theme(conn, turn.chat_id, theme,
                                            since=turn.now - BACKFILL_WINDOW)
     if new is None:
         await turn.bad(ArgError("err_track_cap", "untrack", cap=turn.state.max_own_themes))

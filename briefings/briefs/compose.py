@@ -15,88 +15,44 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.i18n import DEFAULT_THEME_NAMES, language_of
-from briefings.store.stories import StoryView, recent_stories, theme_counts
+from briefings.briefs.content import Alert, Brief, Section, Story, Trend
+from briefings.i18n import language_of
+from briefings.model import ThemeRef
+from briefings.store.stories import recent_stories, theme_counts
+from briefings.themes.catalogue import ThemeCatalogue
+from briefings.themes.config import Theme, ThemeSet
 
 HALF_LIFE_HOURS = 12.0
 MIN_TREND_DAYS = 3
 LATEST_WINDOW = timedelta(days=7)
 
-
-@dataclass(frozen=True, slots=True)
-class Trend:
-    """Today's story count for a theme against its recent daily average."""
-
-    count: int
-    average: float
-    ratio: float
+# The themes of a brief: a ThemeSet, configured Themes, references, or stored keys.
+Themes = ThemeSet | Iterable[Theme | ThemeRef | str]
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
-    """One theme's part of a brief."""
-
-    theme: str
-    name: str  # display name in the brief's language
-    stories: list[StoryView]
-    trend: Trend | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Brief:
-    """A composed brief, ready to render."""
-
-    language: str
-    generated_at: datetime
-    since: datetime
-    sections: list[Section] = field(default_factory=list)
-
-    def story_ids(self) -> list[int]:
-        return [story.id for section in self.sections for story in section.stories]
-
-    @property
-    def empty(self) -> bool:
-        return not any(section.stories for section in self.sections)
-
-
-@dataclass(frozen=True, slots=True)
-class ThemeRef:
-    """A theme's key and display names: all compose needs of a theme."""
-
-    key: str
-    names: dict[str, str]
-
-    def display(self, language: str) -> str:
-        lang = language_of(language)
-        return self.names.get(lang) or self.names.get("en") or self.key
-
-
-def theme_refs(themes: Any) -> list[ThemeRef]:
-    """Theme keys and names from a ThemeSet, a list of Theme, or plain keys."""
-    items: Iterable[Any] = getattr(themes, "themes", themes)
+def theme_refs(themes: Themes, catalogue: ThemeCatalogue | None = None
+               ) -> tuple[list[ThemeRef], ThemeCatalogue]:
+    """The references asked for, each once in first order, and a catalogue that names them."""
+    configured: list[Theme] = []
     refs: list[ThemeRef] = []
-    for theme in items:
-        if isinstance(theme, str):
-            refs.append(ThemeRef(theme, dict(DEFAULT_THEME_NAMES.get(theme, {}))))
-        elif isinstance(theme, ThemeRef):
-            refs.append(theme)
+    for theme in themes:
+        if isinstance(theme, Theme):
+            configured.append(theme)
+            refs.append(ThemeRef(theme.name))
         else:
-            key = str(getattr(theme, "name", None) or getattr(theme, "key", ""))
-            names = dict(getattr(theme, "names", None) or DEFAULT_THEME_NAMES.get(key, {}))
-            refs.append(ThemeRef(key, names))
-    return list({ref.key: ref for ref in refs}.values())  # each key once, first order kept
+            refs.append(theme if isinstance(theme, ThemeRef) else ThemeRef.parse(theme))
+    unique = list(dict.fromkeys(refs))
+    return unique, catalogue or ThemeCatalogue(configured, own=unique)
 
 
-def score(story: StoryView, now: datetime, theme: str | None = None) -> float:
+def score(story: Story, now: datetime, theme: str | None = None) -> float:
     """The ranking score (see the module docstring)."""
     age_hours = max(0.0, (now - story.last_seen_at) / timedelta(hours=1))
-    recency = 0.5 ** (age_hours / HALF_LIFE_HOURS)
+    recency: float = 0.5 ** (age_hours / HALF_LIFE_HOURS)
     sources = 1.0 + math.log2(max(1, story.source_count))
     if theme is not None and theme in story.themes:
         strength = story.themes[theme]
@@ -106,7 +62,7 @@ def score(story: StoryView, now: datetime, theme: str | None = None) -> float:
     return recency * sources * (strength / (strength + 1.0))
 
 
-def rank(stories: Sequence[StoryView], now: datetime, theme: str | None = None) -> list[StoryView]:
+def rank(stories: Sequence[Story], now: datetime, theme: str | None = None) -> list[Story]:
     """Best first; ties go to the more recent story, then the higher id."""
     return sorted(
         stories,
@@ -134,7 +90,7 @@ def trend(
     return Trend(today_count, average, today_count / average)
 
 
-def _strongest(story: StoryView, order: dict[str, int]) -> str:
+def _strongest(story: Story, order: dict[str, int]) -> str:
     mine = [t for t in story.themes if t in order]
     return max(mine, key=lambda t: (story.themes[t], -order[t]))
 
@@ -142,21 +98,22 @@ def _strongest(story: StoryView, order: dict[str, int]) -> str:
 async def compose_brief(
     conn: AsyncConnection,
     *,
-    themes: Any,
+    themes: Themes,
     since: datetime,
     now: datetime,
     language: str,
     chat_id: int | None = None,
     cap_per_theme: int = 5,
     trends: bool = True,
+    catalogue: ThemeCatalogue | None = None,
 ) -> Brief:
     """The brief of the stories on ``themes`` seen since ``since`` (not already sent to
     ``chat_id``): a section per theme, each story once, in its strongest theme."""
-    refs = theme_refs(themes)
+    refs, names = theme_refs(themes, catalogue)
     keys = [ref.key for ref in refs]
     views = await recent_stories(conn, themes=keys, since=since, exclude_sent_to=chat_id)
     order = {key: i for i, key in enumerate(keys)}
-    by_theme: dict[str, list[StoryView]] = {key: [] for key in keys}
+    by_theme: dict[str, list[Story]] = {key: [] for key in keys}
     for view in views:
         if view.last_seen_at <= now and view.themes:
             by_theme[_strongest(view, order)].append(view)
@@ -173,24 +130,31 @@ async def compose_brief(
             section_trend = trend(
                 counts.today[ref.key], counts.daily[ref.key], counts.days_with_data
             )
-        sections.append(Section(ref.key, ref.display(language), ranked, section_trend))
+        sections.append(Section(ref.key, names.display(ref, language), ranked, section_trend))
     return Brief(language_of(language), now, since, sections)
 
 
 async def latest(
     conn: AsyncConnection,
     *,
-    themes: Any,
+    themes: Themes,
     now: datetime,
     limit: int = 5,
     chat_id: int | None = None,
     window: timedelta = LATEST_WINDOW,
-) -> list[StoryView]:
+) -> list[Story]:
     """The newest stories on ``themes`` (for /latest and /topic), newest first.
 
     Asked for on demand, so stories the chat already received are shown again; ``chat_id`` is
     accepted for callers that pass it and does not filter.
     """
-    keys = [ref.key for ref in theme_refs(themes)]
+    keys = [ref.key for ref in theme_refs(themes)[0]]
     views = await recent_stories(conn, themes=keys, since=now - window, limit=limit * 2)
     return [v for v in views if v.last_seen_at <= now][:limit]
+
+
+def alert_for(story: Story, language: str, catalogue: ThemeCatalogue) -> Alert:
+    """An alert of ``story``, its themes named in ``language``, strongest match first."""
+    keys = sorted(story.themes, key=lambda key: -story.themes[key])
+    names = tuple(catalogue.display(ThemeRef.parse(key), language) for key in keys)
+    return Alert(story, language_of(language), names)

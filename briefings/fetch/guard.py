@@ -31,6 +31,10 @@ class BlockedAddress(Exception):
     """A URL or address the fetcher must not reach; the message says why."""
 
 
+class NonPublicAddress(BlockedAddress):
+    """Refused for where it points (loopback, private, ...): a local feed may be allowed."""
+
+
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 address carries (mapped, compatible, 6to4, NAT64), if any."""
     if ip.ipv4_mapped is not None:
@@ -74,12 +78,12 @@ def check_ip(ip: IPAddress) -> None:
         if inner is not None:
             kind = _kind(inner)
             if kind:
-                raise BlockedAddress(f"{ip} is a {kind} address (IPv4 {inner} inside IPv6)")
+                raise NonPublicAddress(f"{ip} is a {kind} address (IPv4 {inner} inside IPv6)")
             if ip.ipv4_mapped is not None:
                 return  # a mapped public IPv4 address is that address
     kind = _kind(ip)
     if kind:
-        raise BlockedAddress(f"{ip} is a {kind} address")
+        raise NonPublicAddress(f"{ip} is a {kind} address")
 
 
 def _parse_ip(text: str) -> IPAddress | None:
@@ -117,7 +121,7 @@ async def check_url(url: str) -> None:
         try:
             check_ip(address)
         except BlockedAddress as exc:
-            raise BlockedAddress(f"{host} resolves to a non-public address: {exc}") from None
+            raise NonPublicAddress(f"{host} resolves to a non-public address: {exc}") from None
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

@@ -60,7 +60,9 @@ async def claim_due_sources(
 
 
 async def claim_outbox(
-    conn: AsyncConnection, now: datetime, *, limit: int, worker: str, lease: timedelta
+    conn: AsyncConnection, now: datetime, *, limit: int, worker: str, lease: timedelta,
+    face: str | None = None,
 ) -> list[OutboxRow]:
-    """Claim up to ``limit`` due outbox rows for ``worker`` until ``now + lease``."""
-    return await store_outbox.claim_due(conn, now, limit=limit, worker=worker, lease=lease)
+    """Claim up to ``limit`` due outbox rows for ``worker`` until ``now + lease`` (of ``face``)."""
+    return await store_outbox.claim_due(conn, now, limit=limit, worker=worker, lease=lease,
+                                        face=face)

@@ -7,6 +7,7 @@ catches a feed that changed its GUIDs without changing its articles.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import RowMapping, func, select
@@ -117,3 +118,32 @@ async def count_items(conn: AsyncConnection, source_id: int | None = None) -> in
     if source_id is not None:
         stmt = stmt.where(t.c.source_id == source_id)
     return int(await conn.scalar(stmt) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemText:
+    """What matching reads of a stored item, and the story it was filed in."""
+
+    id: int
+    title: str
+    summary: str
+    language: str
+    story_id: int | None = None
+
+
+async def recent_texts(conn: AsyncConnection, *, since: datetime, limit: int) -> list[ItemText]:
+    """The texts of items published since ``since``, newest first, at most ``limit``."""
+    rows = await conn.execute(
+        select(t.c.id, t.c.title, t.c.summary, t.c.language, t.c.story_id)
+        .where(t.c.published_at >= since)
+        .order_by(t.c.published_at.desc())
+        .limit(limit)
+    )
+    return [ItemText(*row) for row in rows]
+
+
+async def text_by_url(conn: AsyncConnection, url: str) -> ItemText | None:
+    """A stored item with this URL (any one of them), if there is one."""
+    query = select(t.c.id, t.c.title, t.c.summary, t.c.language, t.c.story_id)
+    row = (await conn.execute(query.where(t.c.url == url).limit(1))).first()
+    return None if row is None else ItemText(*row)

@@ -1,9 +1,11 @@
 """The outbox: messages waiting to go to Telegram, claimed by a sender and marked one by one.
 
 A rendered body is stored once (``bodies``) and shared by every chat that gets it; each
-(chat, part) is one outbox row. A sender claims due rows for a lease, sends them, and marks each
-row sent in its own short transaction right after Telegram accepts it — so a crash repeats at
-most the message in flight and loses none. Every function runs in the caller's transaction.
+(chat, part) is one outbox row. A body is tagged with the face that rendered it and sends it
+(``telegram``), so a second face's sender claims only its own rows. A sender claims due rows
+for a lease, sends them, and marks each row sent in its own short transaction right after
+Telegram accepts it — so a crash repeats at most the message in flight and loses none.
+Every function runs in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    literal,
     or_,
     select,
     text,
@@ -31,20 +32,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.store.db import insert_ignore, is_postgres
+# shim: remove after the move — chat moves live in store.chat_moves now
+from briefings.store.chat_moves import deactivate_chat, migrate_chat  # noqa: F401
+from briefings.store.db import is_postgres
 from briefings.store.tables import (
     UTCDateTime,
     bodies,
-    chat_themes,
-    chats,
-    item_themes,
     outbox,
-    sent_stories,
-    story_themes,
-    subscriptions,
 )
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+TELEGRAM = "telegram"  # the face of every body until a second face sends its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +73,7 @@ async def enqueue(
     thread_ids: Mapping[int, int | None] | None = None,
     parse_mode: str = "HTML",
     not_before: datetime | None = None,
+    face: str = TELEGRAM,
 ) -> int:
     """Queue ``parts`` for every chat; returns the rows added (a repeated dedupe key adds none)."""
     if not chat_ids or not parts:
@@ -87,7 +86,7 @@ async def enqueue(
         body_id = (
             await conn.execute(
                 bodies.insert()
-                .values(text=body, parse_mode=parse_mode, created_at=now)
+                .values(text=body, parse_mode=parse_mode, face=face, created_at=now)
                 .returning(bodies.c.id)
             )
         ).scalar_one()
@@ -147,18 +146,22 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim_due(
-    conn: AsyncConnection, now: datetime, *, limit: int, worker: str, lease: timedelta
+    conn: AsyncConnection, now: datetime, *, limit: int, worker: str, lease: timedelta,
+    face: str | None = None,
 ) -> list[OutboxRow]:
-    """Claim up to ``limit`` due rows for ``worker`` until ``now + lease``, in chat/part order."""
+    """Claim up to ``limit`` due rows for ``worker`` until ``now + lease``, in chat/part order
+    (only rows whose body ``face`` renders, when given)."""
     pick = (
         select(outbox.c.id)
         .where(_claimable(now))
         .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)
         .limit(limit)
     )
+    if face is not None:
+        pick = pick.join(bodies, bodies.c.id == outbox.c.body_id).where(bodies.c.face == face)
     if is_postgres(conn):
         # Several senders on one database never claim the same row.
-        pick = pick.with_for_update(skip_locked=True)
+        pick = pick.with_for_update(of=outbox, skip_locked=True)
     ids = list((await conn.execute(pick)).scalars())
     if not ids:
         return []
@@ -263,69 +266,6 @@ async def release_claims(conn: AsyncConnection, *, worker: str | None = None) ->
     return int(result.rowcount or 0)
 
 
-async def deactivate_chat(conn: AsyncConnection, chat_id: int, reason: str) -> None:
-    """The chat blocked or removed the bot, or is gone: stop sending, drop what was waiting."""
-    await conn.execute(
-        update(chats).where(chats.c.id == chat_id).values(active=False, deactivated_reason=reason)
-    )
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING)
-        .values(status=FAILED, last_error=f"chat deactivated: {reason}",
-                claimed_by=None, claimed_until=None)
-    )
-
-
-async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
-    """A group became a supergroup: everything of ``old_id`` now belongs to ``new_id``."""
-    if old_id == new_id:
-        return
-    exists = (await conn.execute(select(chats.c.id).where(chats.c.id == new_id))).first()
-    if exists is None:
-        # The foreign keys cascade the new id to subscriptions, own themes, sent, outbox.
-        await conn.execute(
-            update(chats).where(chats.c.id == old_id).values(id=new_id, type="supergroup")
-        )
-    else:
-        await _merge_into(conn, old_id, new_id)
-    await _rename_own_theme_keys(conn, old_id, new_id)
-
-
-async def _merge_into(conn: AsyncConnection, old_id: int, new_id: int) -> None:
-    """The new chat is already registered: move the old one's rows over, then drop it."""
-    for table, keys in (
-        (subscriptions, ["chat_id", "theme"]),
-        (chat_themes, ["chat_id", "name"]),
-        (sent_stories, ["chat_id", "story_id"]),
-    ):
-        columns = [c for c in table.c if c.name != "chat_id"]
-        source = select(literal(new_id, table.c.chat_id.type).label("chat_id"), *columns).where(
-            table.c.chat_id == old_id
-        )
-        stmt = insert_ignore(conn, table, keys).from_select(
-            ["chat_id", *[c.name for c in columns]], source
-        )
-        await conn.execute(stmt)
-    await conn.execute(update(outbox).where(outbox.c.chat_id == old_id).values(chat_id=new_id))
-    await conn.execute(
-        update(chats).where(chats.c.id == new_id).values(active=True, deactivated_reason=None)
-    )
-    await conn.execute(delete(chats).where(chats.c.id == old_id))
-
-
-async def _rename_own_theme_keys(conn: AsyncConnection, old_id: int, new_id: int) -> None:
-    # Own theme keys embed the chat id (c<chat_id>:<name>); matches follow the chat.
-    old_prefix, new_prefix = f"c{old_id}:", f"c{new_id}:"
-    for table in (item_themes, story_themes):
-        rows = await conn.execute(select(table.c.theme).where(table.c.theme.startswith(old_prefix))
-                                  .distinct())
-        for (key,) in rows.all():
-            await conn.execute(
-                update(table).where(table.c.theme == key)
-                .values(theme=new_prefix + key[len(old_prefix):])
-            )
-
-
 async def purge_finished(conn: AsyncConnection, *, before: datetime) -> int:
     """Forget sent and failed rows created before ``before`` and bodies nobody uses; rows gone.
 
@@ -348,4 +288,5 @@ async def pending_count(conn: AsyncConnection) -> int:
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending row becomes due (None if nothing waits)."""
     stmt = select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
-    return (await conn.execute(stmt)).scalar_one_or_none()
+    due: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return due

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
@@ -112,6 +112,8 @@ async def sync_sources(conn: AsyncConnection, configured: Sequence[Source], now:
             values["seeded"] = False  # back after a pause: its backlog is old news, not alerts
         if source.url == row.url or moved.get(row.id) == source.url:
             values["url"] = row.url  # unchanged, or a remembered permanent redirect
+            if values == _config_values(row.source) | {"url": row.url}:
+                continue  # nothing changed: most rows on most runs, so no write at all
         else:
             values.update(_FRESH_START)
             await state.delete(conn, f"{_MOVED}{row.id}")
@@ -141,10 +143,16 @@ async def all_sources(conn: AsyncConnection) -> list[SourceRow]:
     return [source_row(r) for r in result]
 
 
-async def get_source(conn: AsyncConnection, source_id: int) -> SourceRow | None:
-    result = await conn.execute(select(t).where(t.c.id == source_id))
-    r = result.first()
-    return source_row(r) if r is not None else None
+async def soonest_fetch_at(conn: AsyncConnection) -> datetime | None:
+    """When the next enabled, running source is due (aware UTC), or None without any."""
+    soonest: datetime | None = await conn.scalar(
+        select(func.min(t.c.next_fetch_at)).where(
+            t.c.enabled.is_(True), t.c.disabled_reason.is_(None)
+        )
+    )
+    if soonest is not None and soonest.tzinfo is None:
+        soonest = soonest.replace(tzinfo=UTC)
+    return soonest
 
 
 def due_filter(now: datetime, *, ignore_schedule: bool, force: bool):  # noqa: ANN202
@@ -335,7 +343,3 @@ async def _move(
     if await state.get(conn, key) is None:
         # Remember the config's URL so the next config sync does not move the feed back.
         await state.put(conn, key, current, now=now)
-
-
-async def count_sources(conn: AsyncConnection) -> int:
-    return int(await conn.scalar(select(func.count()).select_from(t)) or 0)

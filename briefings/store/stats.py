@@ -88,9 +88,9 @@ async def oldest_pending_at(conn: AsyncConnection) -> datetime | None:
     value = await conn.scalar(query)
     if isinstance(value, str):  # SQLite returns the aggregate untyped
         return parse_stamp(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return None
 
 
 async def health(conn: AsyncConnection) -> Health:

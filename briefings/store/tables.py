@@ -206,6 +206,8 @@ bodies = Table(
     Column("text", Text, nullable=False),
     Column("parse_mode", String(16), nullable=False, default="HTML"),
     Column("created_at", UTCDateTime, nullable=False),
+    # The face that rendered the body and sends it: only that face's sender claims its rows.
+    Column("face", String(16), nullable=False, default="telegram", server_default="telegram"),
 )
 
 # Messages waiting to go out. A row is marked sent the moment Telegram accepts it.

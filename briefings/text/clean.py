@@ -1,13 +1,10 @@
-"""Clean text out of feed HTML, and the content hash used as a second dedupe key."""
+"""Clean text out of feed HTML: tags stripped, entities decoded, whitespace collapsed."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
-import unicodedata
 
-_SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "svg", "iframe"})
 # Tags after which a reader sees a break; turning them into spaces keeps words apart.
 _BREAKS = frozenset(
     {
@@ -30,7 +27,11 @@ _HTML_TAGS = frozenset(
 _SPACES = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Control characters (except tab/newline) are noise from broken feeds and upset Telegram.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# Bidi overrides and isolates (U+202A-E, U+2066-9) and zero-width marks (U+200B-F, U+FEFF) go
+# too: they let a title display as other than what it says ("\u202egnp.exe").
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 _SKIP_BLOCK = re.compile(
@@ -94,14 +95,3 @@ def html_to_text(html_text: str, *, limit: int | None = None) -> str:
     if limit is not None:
         text = shorten(text, limit)
     return text
-
-
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACES.sub(" ", text).strip()
-
-
-def content_hash(title: str, summary: str) -> str:
-    """A stable hash of normalised title and summary (case, spacing and width ignored)."""
-    material = _normalise(title) + "\n" + _normalise(summary)
-    return hashlib.blake2b(material.encode("utf-8"), digest_size=16).hexdigest()

@@ -1,7 +1,7 @@
 """Themes as data: load ``config/themes.toml``, parse /track themes, look themes up by name.
 
 The term language and the file's schema are documented at the top of ``config/themes.toml``;
-matching itself lives in ``briefings.matcher`` (re-exported here as ``Matcher``).
+matching itself lives in ``briefings.themes.matcher``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefings.termlang import Term, TermError, normalize, parse_term
+from briefings.themes.termlang import Term, TermError, normalize, parse_term
 
 WEAK_WEIGHT = 0.5
 MAX_WITHIN = 50
@@ -294,16 +294,3 @@ def _other_theme(line: str, theme: str) -> bool:
     """Whether a line opens another theme's table."""
     return bool(re.match(rf"^\s*\[+\s*themes\.(?!{re.escape(theme)}\b)", line))
 
-
-from briefings.matcher import Matcher  # noqa: E402  re-exported: the public home of matching
-
-__all__ = [
-    "Matcher",
-    "NearRule",
-    "Term",
-    "Theme",
-    "ThemeSet",
-    "ThemesError",
-    "load_themes",
-    "parse_custom_theme",
-]

@@ -13,15 +13,12 @@ hit in the title, so title hits rank first.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from briefings.model import Hit, ThemeMatch
-from briefings.termlang import Term, normalize
-
-if TYPE_CHECKING:
-    from briefings.themes import Theme
+from briefings.themes.config import Theme
+from briefings.themes.termlang import Term, normalize
 
 TITLE_FACTOR = 2.0
 _TERM, _EXCL, _VETO, _NEAR_A, _NEAR_B = range(5)
@@ -114,15 +111,7 @@ class Matcher:
                 return None
         if any(slot[1] == _VETO for slot, _, _ in hits):
             return None
-        excluded = [(s0, s1) for slot, s0, s1 in hits if slot[1] == _EXCL]
-        if excluded:
-            # a term inside an excluded phrase is switched off for the whole item
-            off = {
-                slot
-                for slot, s0, s1 in hits
-                if slot[1] != _EXCL and any(s0 < e1 and e0 < s1 for e0, e1 in excluded)
-            }
-            hits = [h for h in hits if h[0] not in off and h[0][1] != _EXCL]
+        hits = _without_excluded(hits)
         foreign = language is not None and language in self._langs[ti]
 
         terms: list[tuple[int, int, int]] = []  # (canonical term index, span start, span end)
@@ -163,6 +152,19 @@ class Matcher:
         if strength < theme.threshold - 1e-9:
             return None
         return ThemeMatch(theme.name, round(score, 3), tuple(title_hits + summary_hits))
+
+
+def _without_excluded(hits: list[tuple[Slot, int, int]]) -> list[tuple[Slot, int, int]]:
+    """The hits left once every term inside an excluded phrase is switched off for the item."""
+    excluded = [(s0, s1) for slot, s0, s1 in hits if slot[1] == _EXCL]
+    if not excluded:
+        return hits
+    off = {
+        slot
+        for slot, s0, s1 in hits
+        if slot[1] != _EXCL and any(s0 < e1 and e0 < s1 for e0, e1 in excluded)
+    }
+    return [h for h in hits if h[0] not in off and h[0][1] != _EXCL]
 
 
 def _outermost(

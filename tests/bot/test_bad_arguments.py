@@ -2,9 +2,9 @@
 
 import pytest
 
+from bot.flood import FloodLimiter
 from bot.handlers import args
 from bot.handlers.args import ArgError
-from bot.handlers.flood import FloodLimiter
 from bot.state import bot_state
 from bot.texts import TEXTS, bad_arg
 from briefings.paths import default_config_file

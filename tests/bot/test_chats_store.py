@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from briefings import chats as chat_settings
+from briefings.model import ThemeRef
+from briefings.store import channels as channel_store
 from briefings.store import chats as store
 from briefings.store.tables import (
     bodies,
@@ -25,7 +28,7 @@ async def _register(conn, chat_id=42, **kw):
         brief_time="08:00", themes=["sovereignty", "tariffs"], now=NOW,
     )
     args.update(kw)
-    return await store.register_chat(conn, **args)
+    return await chat_settings.register_chat(conn, **args)
 
 
 async def test_register_creates_with_defaults_and_next_brief(engine):
@@ -82,7 +85,9 @@ async def test_subscribe_unsubscribe_toggle(engine):
 async def test_set_schedule_recomputes_next_brief(engine, brief_time, tz, expected):
     async with engine.begin() as conn:
         await _register(conn)
-        chat = await store.set_schedule(conn, 42, now=NOW, brief_time=brief_time, timezone=tz)
+        chat = await chat_settings.set_schedule(
+            conn, 42, now=NOW, brief_time=brief_time, timezone=tz
+        )
     assert chat.next_brief_at == expected
     assert chat.brief_time == (brief_time or "08:00")
 
@@ -90,15 +95,15 @@ async def test_set_schedule_recomputes_next_brief(engine, brief_time, tz, expect
 async def test_set_schedule_on_unknown_chat_raises(engine):
     async with engine.begin() as conn:
         with pytest.raises(store.ChatNotFound):
-            await store.set_schedule(conn, 7, now=NOW, brief_time="09:00")
+            await chat_settings.set_schedule(conn, 7, now=NOW, brief_time="09:00")
 
 
 async def test_resume_schedules_from_now_without_catching_up(engine):
     async with engine.begin() as conn:
         await _register(conn)
-        await store.set_paused(conn, 42, True, now=NOW)
+        await chat_settings.set_paused(conn, 42, True, now=NOW)
         later = NOW + timedelta(days=3)
-        chat = await store.set_paused(conn, 42, False, now=later)
+        chat = await chat_settings.set_paused(conn, 42, False, now=later)
     assert not chat.paused
     assert chat.next_brief_at == datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
 
@@ -132,11 +137,11 @@ async def test_track_caps_redefines_and_untracks(engine):
 
 
 def test_custom_theme_key_round_trip():
-    key = store.custom_theme_key(-1001234, "my wall")
+    key = ThemeRef("my wall", -1001234).key
     assert key == "c-1001234:my wall"
-    assert store.parse_custom_theme_key(key) == (-1001234, "my wall")
-    assert store.parse_custom_theme_key("tariffs") is None
-    assert store.parse_custom_theme_key("cartels") is None
+    assert ThemeRef.parse(key) == ThemeRef("my wall", -1001234)
+    assert ThemeRef.parse("tariffs") == ThemeRef("tariffs")  # a shared theme
+    assert ThemeRef.parse("cartels") == ThemeRef("cartels")
 
 
 async def test_channel_owner_and_listing(engine):
@@ -144,11 +149,11 @@ async def test_channel_owner_and_listing(engine):
         await _register(conn, chat_id=-1002, chat_type="channel", title="Beta")
         await _register(conn, chat_id=-1001, chat_type="channel", title="alpha")
         await _register(conn, chat_id=-1003, chat_type="channel", title="Other's")
-        await store.set_channel_owner(conn, -1002, 5, now=NOW)
-        await store.set_channel_owner(conn, -1001, 5, now=NOW)
-        await store.set_channel_owner(conn, -1003, 6, now=NOW)
-        mine = await store.channels_of(conn, 5)
-        owner = await store.channel_owner(conn, -1003)
+        await channel_store.set_channel_owner(conn, -1002, 5, now=NOW)
+        await channel_store.set_channel_owner(conn, -1001, 5, now=NOW)
+        await channel_store.set_channel_owner(conn, -1003, 6, now=NOW)
+        mine = await channel_store.channels_of(conn, 5)
+        owner = await channel_store.channel_owner(conn, -1003)
     assert [c.title for c in mine] == ["alpha", "Beta"]
     assert owner == 6
 

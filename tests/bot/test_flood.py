@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.handlers.flood import FloodLimiter
+from bot.flood import FloodLimiter
 from tests.bot.helpers import running_bot
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from briefings import chats as chat_settings
 from briefings.store import chats as store
 from tests.bot.helpers import START, FakeClock, running_bot
 from tests.feedserver import RSS, FeedServer
@@ -69,7 +70,7 @@ async def test_new_story_alerts_subscribers_once_and_silently_in_quiet_hours(
                                sources=sources, allow_private_sources=True) as bot:
             async with engine.begin() as conn:
                 for chat_id in (loud, quiet, no_alerts):
-                    await store.register_chat(
+                    await chat_settings.register_chat(
                         conn, chat_id=chat_id, chat_type="private", language="en",
                         timezone="UTC", brief_time="08:00", themes=["tariffs"], now=clock())
                 await store.update_chat(conn, loud, alerts=True)
@@ -107,7 +108,7 @@ async def test_test_bots_jobs_run_only_when_a_test_runs_them(
     clock = FakeClock()
     async with running_bot(botapi, engine, tmp_path, clock=clock, jobs=True) as bot:
         async with engine.begin() as conn:
-            await store.register_chat(conn, chat_id=901, chat_type="private", language="en",
+            await chat_settings.register_chat(conn, chat_id=901, chat_type="private", language="en",
                                       timezone="UTC", brief_time="03:00",
                                       themes=["tariffs"], now=clock() - timedelta(hours=1))
         clock.advance(minutes=1)  # the brief of chat 901 is due

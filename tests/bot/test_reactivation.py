@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from briefings import chats as chat_settings
 from briefings.store import chats as store
 from briefings.store.outbox import deactivate_chat
 from tests.bot.helpers import running_bot
@@ -64,9 +65,9 @@ async def test_reactivate_leaves_active_and_unknown_chats_alone(engine):
     from tests.bot.helpers import START
 
     async with engine.begin() as conn:
-        assert await store.reactivate(conn, 424242, now=START) is None
-        chat, _ = await store.register_chat(
+        assert await chat_settings.reactivate(conn, 424242, now=START) is None
+        chat, _ = await chat_settings.register_chat(
             conn, chat_id=GROUP, chat_type="supergroup", language="en", timezone="UTC",
             brief_time="08:00", themes=["tariffs"], now=START)
-        same = await store.reactivate(conn, GROUP, now=START + timedelta(days=2))
+        same = await chat_settings.reactivate(conn, GROUP, now=START + timedelta(days=2))
     assert same == chat

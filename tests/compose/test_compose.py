@@ -9,7 +9,8 @@ import pytest
 
 from briefings.compose import compose_brief, latest, rank, score, trend
 from briefings.render import render_brief, telegram_html_is_valid
-from briefings.store.stories import StoryView, file_items, mark_sent
+from briefings.store.stories import StoryView, mark_sent
+from briefings.stories import file_items
 from tests.stories.headlines import REPORTS
 from tests.stories.helpers import add_chat, add_report, match
 

@@ -12,7 +12,8 @@ from bot.cli import main
 from briefings.compose import compose_brief
 from briefings.render import render_alert, render_brief, telegram_html_is_valid
 from briefings.store.db import open_engine, upgrade
-from briefings.store.stories import file_items, recent_stories
+from briefings.store.stories import recent_stories
+from briefings.stories import file_items
 from briefings.themes import Matcher, load_themes
 from tests.stories.helpers import add_item, add_source
 

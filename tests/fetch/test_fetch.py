@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.fetch import ACCEPT, FetchConfig, Fetcher, FetchResult
+from briefings.fetch import ErrorKind, FetchConfig, Fetcher, FetchResult
+from briefings.fetch.headers import ACCEPT
 from briefings.settings import load_settings
 from tests.feedserver import FeedServer
 
@@ -103,6 +104,7 @@ async def test_redirect_loop_stops(feed_server: FeedServer) -> None:
     feed_server.add_redirect("/b", "/a", 302)
     result = await fetch(feed_server.url("/a"))
     assert result.outcome == "error" and result.error == "more than 5 redirects"
+    assert result.kind is ErrorKind.REDIRECT
     assert feed_server.requests["/a"] + feed_server.requests["/b"] == 6
 
 
@@ -110,7 +112,7 @@ async def test_retry_after_seconds(feed_server: FeedServer) -> None:
     url = feed_server.add_status("/busy", 429, {"Retry-After": "120"})
     result = await fetch(url)
     assert result.outcome == "error" and result.status == 429
-    assert result.error == "HTTP 429 Too Many Requests"
+    assert result.error == "HTTP 429 Too Many Requests" and result.kind is ErrorKind.HTTP_4XX
     assert result.retry_after == 120
 
 
@@ -128,18 +130,21 @@ async def test_retry_after_garbage_is_ignored(feed_server: FeedServer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "gone"),
+    ("status", "error", "gone", "kind"),
     [
-        (500, "HTTP 500 Internal Server Error", False),
-        (404, "HTTP 404 Not Found", False),
-        (403, "HTTP 403 Forbidden", False),
-        (410, "HTTP 410 Gone", True),
+        (500, "HTTP 500 Internal Server Error", False, ErrorKind.HTTP_5XX),
+        (404, "HTTP 404 Not Found", False, ErrorKind.HTTP_4XX),
+        (403, "HTTP 403 Forbidden", False, ErrorKind.HTTP_4XX),
+        (410, "HTTP 410 Gone", True, ErrorKind.GONE),
     ],
 )
-async def test_error_statuses(feed_server: FeedServer, status: int, error: str, gone: bool) -> None:
+async def test_error_statuses(
+    feed_server: FeedServer, status: int, error: str, gone: bool, kind: ErrorKind
+) -> None:
     result = await fetch(feed_server.add_status("/x", status))
     assert result.outcome == "error" and result.status == status
     assert result.error == error and result.gone is gone and result.body == b""
+    assert result.kind is kind
 
 
 async def test_slow_server_times_out_within_the_timeout(feed_server: FeedServer) -> None:
@@ -147,6 +152,7 @@ async def test_slow_server_times_out_within_the_timeout(feed_server: FeedServer)
     result = await fetch(url)
     # Without the timeout the body would arrive (after 30 s) and the outcome would be "ok".
     assert result.outcome == "error" and result.error == "timed out after 0.5 s"
+    assert result.kind is ErrorKind.TIMEOUT
     assert result.status is None and result.body == b""
 
 
@@ -159,6 +165,7 @@ async def test_trickling_server_hits_the_total_deadline(feed_server: FeedServer)
     # below is the assertion.
     result = await asyncio.wait_for(fetch(url, config), timeout=30)
     assert result.outcome == "error" and result.error == "timed out after 1 s in total"
+    assert result.kind is ErrorKind.TIMEOUT
 
 
 @pytest.mark.parametrize("announce_length", [True, False])
@@ -166,7 +173,7 @@ async def test_oversized_body_is_cut_off(feed_server: FeedServer, announce_lengt
     url = feed_server.add_large("/big", 50 * 1024 * 1024, announce_length=announce_length)
     result = await fetch(url)
     assert result.outcome == "error" and result.error == "feed larger than 1 MB"
-    assert len(result.body) <= CONFIG.max_bytes
+    assert len(result.body) <= CONFIG.max_bytes and result.kind is ErrorKind.TOO_LARGE
 
 
 async def test_body_exactly_at_the_limit_is_fine(feed_server: FeedServer) -> None:
@@ -195,6 +202,7 @@ async def test_corrupt_gzip_is_a_readable_error(feed_server: FeedServer) -> None
     result = await fetch(url)
     assert result.outcome == "error" and result.error is not None
     assert result.error.startswith("corrupt compressed body")
+    assert result.kind is ErrorKind.DECODING
 
 
 async def test_cache_control_and_expires(feed_server: FeedServer) -> None:
@@ -220,11 +228,13 @@ async def test_connection_refused_is_an_error_not_an_exception() -> None:
     result = await fetch(f"http://127.0.0.1:{port}/feed.xml")
     assert result.outcome == "error" and result.error is not None
     assert result.error.startswith("could not connect")
+    assert result.kind is ErrorKind.NETWORK
 
 
 async def test_invalid_url_is_an_error() -> None:
     result = await fetch("not a url")
     assert result.outcome == "error" and result.error is not None
+    assert result.kind is not None
 
 
 async def test_concurrency_is_bounded_per_host(feed_server: FeedServer) -> None:
@@ -302,3 +312,4 @@ async def test_unknown_host_is_a_readable_error(allow_private: bool) -> None:
     result = await fetch("http://no-such-host.invalid/feed.xml", config)  # RFC 6761: never resolves
     assert result.outcome == "error" and result.error is not None
     assert result.error.startswith("could not resolve host")
+    assert result.kind is ErrorKind.DNS

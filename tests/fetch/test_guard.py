@@ -7,8 +7,8 @@ import ipaddress
 import httpx
 import pytest
 
-from briefings.fetch import FetchConfig, Fetcher
-from briefings.guard import BlockedAddress, GuardedTransport, check_ip, check_url
+from briefings.fetch import ErrorKind, FetchConfig, Fetcher
+from briefings.fetch.guard import BlockedAddress, GuardedTransport, check_ip, check_url
 from tests.feedserver import FeedServer
 
 REFUSED = [
@@ -97,10 +97,16 @@ async def test_fetcher_refuses_the_local_server(feed_server: FeedServer) -> None
         result = await fetcher.fetch(url)
         by_name = await fetcher.fetch(f"http://localhost:{feed_server.port}/feed.xml")
     assert result.outcome == "error"
-    assert result.error == "refused: 127.0.0.1 is a loopback address"
+    assert result.error == (
+        "refused: 127.0.0.1 is a loopback address (set BORDERBRIEF_ALLOW_PRIVATE_SOURCES=true "
+        "to poll feeds on local or private addresses)"
+    )
+    assert result.kind is by_name.kind is ErrorKind.BLOCKED
     assert result.status is None and result.body == b""
     assert by_name.outcome == "error" and by_name.error is not None
     assert by_name.error.startswith("refused: localhost resolves to a non-public address")
+    assert by_name.error.endswith("BORDERBRIEF_ALLOW_PRIVATE_SOURCES=true to poll feeds on local "
+                                  "or private addresses)")
     assert feed_server.requests["/feed.xml"] == 0  # not a single request reached the server
 
 
@@ -122,6 +128,7 @@ async def test_redirect_hop_to_private_address_is_refused(feed_server: FeedServe
         result = await fetcher.fetch(feed_server.url("/to-file"))
     assert result.outcome == "error"
     assert result.error == "redirected to a non-http(s) URL"
+    assert result.kind is ErrorKind.REDIRECT
 
 
 async def test_allow_private_reaches_the_local_server(feed_server: FeedServer) -> None:
@@ -129,3 +136,10 @@ async def test_allow_private_reaches_the_local_server(feed_server: FeedServer) -
     async with Fetcher(FetchConfig(allow_private=True, timeout=2)) as fetcher:
         result = await fetcher.fetch(url)
     assert result.outcome == "ok" and result.status == 200
+
+
+async def test_a_refused_scheme_does_not_suggest_the_private_switch() -> None:
+    async with Fetcher(FetchConfig(timeout=2)) as fetcher:
+        result = await fetcher.fetch("ftp://example.com/feed.xml")
+    assert result.kind is ErrorKind.BLOCKED or result.kind is ErrorKind.INVALID_URL
+    assert result.error is not None and "ALLOW_PRIVATE" not in result.error

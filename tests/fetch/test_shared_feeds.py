@@ -23,8 +23,7 @@ import feedparser
 from briefings.fetch import FetchConfig, Fetcher
 from briefings.model import Source
 from briefings.parse import ParsedFeed, parse_feed
-from briefings.text import html_to_text
-from briefings.urls import canonical_url
+from briefings.text import canonical_url, html_to_text
 from tests.feedserver import FeedServer, parse_comment_headers
 
 FETCHED_AT = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from briefings.admin import AdminError, add_source, without_source
 from briefings.model import Source
+from briefings.sources.admin import AdminError, add_source, without_source
 from tests.ops.helpers import NOW
 
 TEXT = """# header comment

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from briefings import metrics
+from briefings.fetch import ErrorKind
+from briefings.jobs.report import CycleReport, FeedOutcome
 
 
 def value(name: str, **labels: str) -> float:
     return metrics.REGISTRY.get_sample_value(name, labels or None) or 0.0
 
 
-@dataclass
-class Report:
-    fetched: int = 0
-    unchanged: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    new_items: int = 0
-    matches: dict[str, int] = field(default_factory=dict)
-    duration: float = 0.0
-
-
-def test_record_cycle_from_a_dataclass_report() -> None:
+def test_record_cycle_from_the_poll_report() -> None:
     before = {
         "ok": value("borderbrief_feeds_fetched_total", outcome="ok"),
         "unchanged": value("borderbrief_feeds_fetched_total", outcome="unchanged"),
@@ -34,10 +25,12 @@ def test_record_cycle_from_a_dataclass_report() -> None:
         "fentanyl": value("borderbrief_matches_total", theme="fentanyl"),
         "polls": value("borderbrief_poll_duration_seconds_count"),
     }
-    metrics.record_cycle(Report(
-        fetched=5, unchanged=3, failed=[("a", "timeout after 15s"), ("b", "HTTP 503")],
-        new_items=9, matches={"fentanyl": 4}, duration=2.0,
-    ))
+    report = CycleReport(fetched=5, unchanged=3, new_items=9, duration=2.0)
+    report.add(FeedOutcome("a", "https://a/", "failed", error="timed out after 15 s",
+                           kind=ErrorKind.TIMEOUT))
+    report.add(FeedOutcome("b", "https://b/", "failed", error="HTTP 503", kind=ErrorKind.HTTP_5XX))
+    metrics.record_cycle(report)
+    metrics.record_matches(["fentanyl"] * 4)  # matches are counted as they are made, not per cycle
     assert value("borderbrief_feeds_fetched_total", outcome="ok") - before["ok"] == 5
     assert value("borderbrief_feeds_fetched_total", outcome="unchanged") - before["unchanged"] == 3
     assert value("borderbrief_feeds_fetched_total", outcome="failed") - before["failed"] == 2
@@ -56,8 +49,28 @@ def test_record_cycle_from_a_dataclass_report() -> None:
      ("refused: 10.0.0.1 is a private address", "blocked"),
      ("feed larger than 10 MB", "too_large"), ("could not resolve host (x)", "dns")],
 )
-def test_error_class_keeps_labels_bounded(reason: str, label: str) -> None:
-    assert metrics.error_class(reason) == label
+def test_text_reasons_keep_labels_bounded(reason: str, label: str) -> None:
+    assert metrics.reason_from_text(reason) == label
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [(ErrorKind.TIMEOUT, "timeout"), (ErrorKind.HTTP_4XX, "http_4xx"),
+     (ErrorKind.HTTP_5XX, "http_5xx"), (ErrorKind.TOO_LARGE, "too_large"),
+     (ErrorKind.BLOCKED, "blocked"), (ErrorKind.DNS, "dns"), (ErrorKind.NETWORK, "network"),
+     (ErrorKind.REDIRECT, "redirect"), (ErrorKind.GONE, "gone"), (ErrorKind.NOT_A_FEED, "parse"),
+     (ErrorKind.MALFORMED, "parse"), (ErrorKind.DECODING, "parse"), (ErrorKind.INTERNAL, "other"),
+     (ErrorKind.OTHER, "other"), (None, "other"), ("timeout", "timeout"),
+     ("timed out after 15 s", "other")],
+)
+def test_error_class_maps_the_kind(kind: ErrorKind | str | None, label: str) -> None:
+    assert metrics.error_class(kind) == label
+
+
+def test_every_kind_has_a_known_label() -> None:
+    known = {"timeout", "dns", "network", "blocked", "redirect", "too_large", "http_4xx",
+             "http_5xx", "gone", "parse", "other"}
+    assert {metrics.error_class(kind) for kind in ErrorKind} == known
 
 
 def test_store_gauges() -> None:

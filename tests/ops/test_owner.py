@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from briefings.admin import sync_file
 from briefings.paths import default_config_file
 from briefings.sources import load_sources
+from briefings.sources.admin import sync_file
 from briefings.store.tables import bodies, outbox, sources
 from tests.bot.helpers import START, RunningBot, running_bot
 from tests.botapi import BotApiStandIn

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 
 from briefings import metrics
-from briefings.pipeline import CycleReport, FeedOutcome
+from briefings.fetch.errors import ErrorKind
+from briefings.jobs.report import CycleReport, FeedOutcome
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,8 +66,10 @@ def test_record_cycle_reads_the_pipelines_report() -> None:
     report = CycleReport(duration=0.5)
     report.add(FeedOutcome("a", "https://a/", "fetched", new_items=4))
     report.add(FeedOutcome("b", "https://b/", "unchanged"))
-    report.add(FeedOutcome("c", "https://c/", "failed", error="timed out after 15 s"))
-    report.add(FeedOutcome("d", "https://d/", "failed", error="HTTP 503"))
+    report.add(FeedOutcome("c", "https://c/", "failed", error="timed out after 15 s",
+                           kind=ErrorKind.TIMEOUT))
+    report.add(FeedOutcome("d", "https://d/", "failed", error="HTTP 503",
+                           kind=ErrorKind.HTTP_5XX))
     before = {r: value("borderbrief_feed_errors_total", reason=r) for r in ("timeout", "other")}
     ok = value("borderbrief_feeds_fetched_total", outcome="ok")
     failed = value("borderbrief_feeds_fetched_total", outcome="failed")

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.roles import run_poller, run_scheduler, run_sender
-from briefings.briefs import enqueue_due_briefs
-from briefings.pipeline import CycleReport
+from briefings.jobs.brief import enqueue_due_briefs
+from briefings.jobs.report import CycleReport
 from briefings.settings import load_settings
 from briefings.store.tables import outbox
 from tests.botapi import botapi  # noqa: F401 - a fixture

@@ -42,10 +42,11 @@ def both(body: bytes, content_type: str | None, language: str = "") -> tuple[Par
 
 
 def same(fast: ParsedFeed, slow: ParsedFeed) -> bool:
-    return (fast.items, fast.title, fast.error, fast.language, fast.link) == (
+    return (fast.items, fast.title, fast.error, fast.kind, fast.language, fast.link) == (
         slow.items,
         slow.title,
         slow.error,
+        slow.kind,
         slow.language,
         slow.link,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from briefings.fetch import ErrorKind
 from briefings.model import Source
 from briefings.parse import parse_feed
 
@@ -61,15 +62,17 @@ def test_quadratic_blowup_entity_stays_small() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "content_type", "error_start"),
+    ("name", "content_type", "error_start", "kind"),
     [
-        ("invalid.xml", "application/rss+xml", "malformed XML: "),
-        ("not_a_feed.html", "text/html; charset=utf-8", "not a feed: HTML page"),
-        ("not_a_feed.html", "application/rss+xml", "not a feed: HTML page"),  # lying header
+        ("invalid.xml", "application/rss+xml", "malformed XML: ", ErrorKind.MALFORMED),
+        ("not_a_feed.html", "text/html; charset=utf-8", "not a feed: HTML page",
+         ErrorKind.NOT_A_FEED),
+        ("not_a_feed.html", "application/rss+xml", "not a feed: HTML page",  # lying header
+         ErrorKind.NOT_A_FEED),
     ],
 )
 def test_unusable_bodies_give_readable_errors(
-    name: str, content_type: str, error_start: str
+    name: str, content_type: str, error_start: str, kind: ErrorKind
 ) -> None:
     parsed = parse_feed(
         (HOSTILE / name).read_bytes(),
@@ -80,6 +83,7 @@ def test_unusable_bodies_give_readable_errors(
     assert parsed.items == []
     assert parsed.error is not None and parsed.error.startswith(error_start)
     assert "\n" not in parsed.error and len(parsed.error) < 200
+    assert parsed.kind is kind
 
 
 def test_bozo_feed_with_entries_still_gives_items() -> None:
@@ -94,20 +98,21 @@ def test_bozo_feed_with_entries_still_gives_items() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "error"),
+    ("body", "error", "kind"),
     [
-        (b"", "empty response"),
-        (b"   \n ", "empty response"),
-        (b"\x00\xff\xfe garbage \x89PNG", "not a feed: "),
-        (b"<rss><channel><item><title>cut off", "malformed XML: "),
-        (b'{"items": []}', "not a feed: "),
-        (b"<?xml version='1.0'?><note><to>x</to></note>", "not a feed: "),
+        (b"", "empty response", ErrorKind.EMPTY),
+        (b"   \n ", "empty response", ErrorKind.EMPTY),
+        (b"\x00\xff\xfe garbage \x89PNG", "not a feed: ", ErrorKind.NOT_A_FEED),
+        (b"<rss><channel><item><title>cut off", "malformed XML: ", ErrorKind.MALFORMED),
+        (b'{"items": []}', "not a feed: ", ErrorKind.NOT_A_FEED),
+        (b"<?xml version='1.0'?><note><to>x</to></note>", "not a feed: ", ErrorKind.NOT_A_FEED),
     ],
 )
-def test_garbage_bodies(body: bytes, error: str) -> None:
+def test_garbage_bodies(body: bytes, error: str, kind: ErrorKind) -> None:
     parsed = parse_feed(body, source=SOURCE, fetched_at=FETCHED_AT)
     assert parsed.items == []
     assert parsed.error is not None and parsed.error.startswith(error)
+    assert parsed.kind is kind
 
 
 def test_empty_valid_feed_is_not_an_error() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from briefings.model import Source
-from briefings.parse import MAX_ENTRIES, ParsedFeed, parse_feed
+from briefings.parse import ParsedFeed, parse_feed
+from briefings.parse.entries import MAX_ENTRIES
 from briefings.text import content_hash
 
 FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import main
 from briefings.sources import load_sources
@@ -109,3 +111,43 @@ def test_sources_export_then_import(
     assert "1 added" in out and "2 already there" in out
     names = [s.name for s in load_sources(sources)]
     assert names == ["Good Feed", "Bad Feed", "Proceso"]
+
+
+async def test_the_poll_daemon_queues_alerts_like_the_bot(
+    engine: AsyncEngine, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """``borderbrief poll`` (the daemon) used to file stories but never queue their alerts."""
+    from sqlalchemy import select
+
+    from bot.cli_poll import PollDaemon
+    from briefings.fetch import FetchConfig, Fetcher
+    from briefings.jobs.poll import poll_job
+    from briefings.paths import default_config_file
+    from briefings.settings import load_settings
+    from briefings.store import chats as store
+    from briefings.store.tables import outbox
+    from briefings.themes import load_themes
+
+    news = ("t1", "Mexico answers Trump's new tariffs on steel", "Retaliatory tariffs on pork.")
+    url = feed_server.add("/wire.xml", rss([("old-1", "Sunny weekend in San Diego", "No rain.")]))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[sources]]\nname = "Wire"\nurl = "{url}"\nlanguage = "en"\n')
+    settings = load_settings(sources=sources, allow_private_sources=True, fetch_timeout=1)
+    themes = load_themes(default_config_file("themes.toml"))
+    async with engine.begin() as conn:
+        await store.register_chat(conn, chat_id=5, chat_type="private", language="en",
+                                  timezone="UTC", brief_time="08:00", themes=["tariffs"],
+                                  now=datetime.now(UTC),
+                                  next_brief_at=datetime.now(UTC) + timedelta(hours=8))
+        await store.update_chat(conn, 5, alerts=True)
+    async with Fetcher(FetchConfig.from_settings(settings)) as fetcher:
+        daemon = PollDaemon(settings, engine, poll_job(settings, engine, fetcher, themes,
+                                                       force=True))
+        seeded = await daemon.tick()  # a first poll seeds quietly
+        feed_server.add("/wire.xml", rss([news]))
+        daemon.job.ignore_schedule = True  # the feed is not due again yet
+        second = await daemon.tick()
+    async with engine.connect() as conn:
+        alerts = (await conn.execute(select(outbox.c.chat_id, outbox.c.kind))).all()
+    assert seeded.alert_stories == [] and len(second.alert_stories) == 1
+    assert [(chat, kind) for chat, kind in alerts] == [(5, "alert")]

@@ -11,16 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.fetch import FetchConfig, Fetcher
-from briefings.matcher import Matcher
+from briefings.jobs.poll import CycleReport, poll_cycle
 from briefings.model import Source
 from briefings.paths import default_config_file
-from briefings.pipeline import CycleReport, poll_cycle
 from briefings.store import state
 from briefings.store.items import count_items
 from briefings.store.sources import GONE, SourceRow, all_sources, sync_sources
-from briefings.store.stories import file_items
 from briefings.store.tables import item_themes, items, stories
-from briefings.themes import load_themes
+from briefings.stories import file_items
+from briefings.themes import Matcher, load_themes
 from tests.feedserver import FeedServer
 from tests.pipeline.conftest import rss
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.fetch import FetchConfig, Fetcher
+from briefings.jobs.poll import poll_cycle
 from briefings.model import Source
-from briefings.pipeline import poll_cycle
 from briefings.store.items import count_items
 from briefings.store.sources import sync_sources
 from briefings.store.tables import items

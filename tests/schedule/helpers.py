@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.store.chats import register_chat
+from briefings.chats import register_chat
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

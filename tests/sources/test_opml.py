@@ -8,7 +8,7 @@ import pytest
 
 from briefings.model import Source
 from briefings.paths import default_config_file
-from briefings.sources import SourcesError, export_opml, import_opml, load_sources
+from briefings.sources import SourcesError, export_opml, import_opml, load_sources, read_opml
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -89,3 +89,28 @@ def test_hostile_or_broken_opml_is_refused(document: bytes, expected: str) -> No
 def test_missing_opml_file(tmp_path: Path) -> None:
     with pytest.raises(SourcesError, match="file not found"):
         import_opml(tmp_path / "none.opml")
+
+
+def test_round_trip_of_shipped_sources_is_lossless() -> None:
+    shipped = load_sources(default_config_file("sources.toml"))
+    assert {s.country for s in shipped} - {None} and {s.weight for s in shipped} - {1.0}
+    assert {s.interval for s in shipped} - {None}
+    changed = [*shipped, Source("Off", "https://off.example/rss", "es", "MX", 0.5, 900, False)]
+    assert import_opml(export_opml(changed).encode()) == changed
+
+
+def test_skipped_outlines_are_reported_with_a_reason() -> None:
+    result = read_opml(NESTED)
+    assert [s.url for s in result.sources] == [s.url for s in import_opml(NESTED)]
+    reasons = {url: why for url, why in result.skipped}
+    assert set(reasons) == {"https://www.borderreport.com/feed/", "file:///etc/passwd"}
+    assert "duplicate" in reasons["https://www.borderreport.com/feed/"]
+    assert "http" in reasons["file:///etc/passwd"]
+
+
+def test_an_outline_with_a_bad_attribute_is_skipped_not_guessed() -> None:
+    document = (b'<opml><body><outline text="W" xmlUrl="https://w.example/" weight="99"/>'
+                b'<outline text="OK" xmlUrl="https://ok.example/" country="mx"/></body></opml>')
+    result = read_opml(document)
+    assert [(s.name, s.country) for s in result.sources] == [("OK", "MX")]
+    assert result.skipped[0][0] == "https://w.example/" and "weight" in result.skipped[0][1]

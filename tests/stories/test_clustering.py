@@ -12,13 +12,13 @@ import pytest
 from briefings.stories import (
     DEFAULT_THRESHOLD,
     Fingerprint,
-    StoryIndex,
-    cluster,
     fingerprint,
     normalise,
     similarity,
     tokens,
 )
+from briefings.stories.lsh import LshIndex as StoryIndex
+from tests.stories.clustering import cluster
 from tests.stories.headlines import REPORTS
 
 T0 = datetime(2025, 2, 3, 12, 0, tzinfo=UTC)
@@ -179,6 +179,6 @@ def test_short_headlines_need_several_shared_words():
     ],
 )
 def test_glossary_never_maps_an_unrelated_word_by_prefix(word, not_token):
-    from briefings.stories import _canonical
+    from briefings.stories.words import _canonical
 
     assert _canonical(word) != not_token

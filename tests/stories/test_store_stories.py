@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from briefings.store.stories import file_items, mark_sent, recent_stories, theme_counts
+from briefings.store.stories import mark_sent, recent_stories, theme_counts
 from briefings.store.tables import item_themes, items, stories, story_themes
+from briefings.stories import file_items
 from tests.stories.headlines import REPORTS
 from tests.stories.helpers import add_chat, add_item, add_report, add_source, match
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from briefings.store.stories import StoryFiler, file_items
 from briefings.store.tables import items, stories
+from briefings.stories import StoryFiler, file_items
 from tests.stories.headlines import REPORTS
 from tests.stories.helpers import add_report, match
 

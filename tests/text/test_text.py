@@ -81,3 +81,32 @@ def test_content_hash_ignores_case_spacing_and_width() -> None:
 )
 def test_html_to_text_awkward_markup(html: str, expected: str) -> None:
     assert html_to_text(html) == expected
+
+
+INVISIBLE = (
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u200c\u200d\u200e\u200f\ufeff"
+)
+
+
+def test_bidi_overrides_and_zero_width_characters_are_stripped() -> None:
+    assert html_to_text(f"Pay{INVISIBLE}ment \u202egnp.exe\u202c due") == "Payment gnp.exe due"
+    assert html_to_text("\ufeffTitle &#x202E;reversed&#8236;") == "Title reversed"
+
+
+def test_feed_titles_and_summaries_lose_invisible_characters() -> None:
+    from datetime import UTC, datetime
+
+    from briefings.model import Source
+    from briefings.parse import parse_feed
+
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Fe\u200bed\u2067</title>'
+        "<item><title>Bor\u202eder\u202c news</title><link>https://e.example/1</link>"
+        "<description>Sum\u200dmary &#x2066;here&#x2069;</description></item></channel></rss>"
+    ).encode()
+    for engine in (None, "feedparser"):
+        parsed = parse_feed(body, source=Source("S", "https://e.example/rss", "en"),
+                            fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+                            **({"engine": engine} if engine else {}))
+        (item,) = parsed.items
+        assert (parsed.title, item.title, item.summary) == ("Feed", "Border news", "Summary here")

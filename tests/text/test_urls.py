@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefings.urls import canonical_url
+from briefings.text import canonical_url
 
 CASES = [
     # (url, base, expected)

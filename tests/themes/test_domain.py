@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from briefings import chats as chat_settings
 from briefings.domain import build_domain, build_matcher
+from briefings.model import ThemeRef
 from briefings.store import chats as store
-from briefings.store.stories import file_items
+from briefings.stories import file_items
 from briefings.themes import load_themes
 from tests.themes.conftest import SHIPPED
 
@@ -15,7 +17,7 @@ TITLE = "Border wall barrier raised near Nogales as U.S. tariffs on steel take e
 
 
 async def _chat(conn, chat_id: int) -> None:
-    await store.register_chat(conn, chat_id=chat_id, chat_type="private", language="en",
+    await chat_settings.register_chat(conn, chat_id=chat_id, chat_type="private", language="en",
                               timezone="UTC", brief_time="08:00", themes=[], now=NOW)
 
 
@@ -30,8 +32,8 @@ async def test_matcher_has_configured_and_own_themes_of_active_chats(engine) -> 
     before = await build_matcher(engine, [])
     matcher, filer = await build_domain(engine, themes)
     found = {m.theme for m in matcher.match(TITLE, "", "en")}
-    assert found == {"tariffs", store.custom_theme_key(1, "wall")}
-    assert {m.theme for m in before.match(TITLE, "", "en")} == {store.custom_theme_key(1, "wall")}
+    assert found == {"tariffs", ThemeRef("wall", 1).key}
+    assert {m.theme for m in before.match(TITLE, "", "en")} == {ThemeRef("wall", 1).key}
     assert filer is file_items
 
 
@@ -65,4 +67,4 @@ async def test_borderbrief_poll_matches_chats_own_themes(engine, database_url, t
     async with engine.connect() as conn:
         matched = set((await conn.execute(select(item_themes.c.theme))).scalars())
     assert report.new_items == 1
-    assert matched == {"tariffs", store.custom_theme_key(1, "wall")}
+    assert matched == {"tariffs", ThemeRef("wall", 1).key}

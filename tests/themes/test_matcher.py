@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from briefings.model import Hit
-from briefings.termlang import parse_term
 from briefings.themes import Matcher, Theme, parse_custom_theme
+from briefings.themes.termlang import parse_term
 
 # (title, summary, language, the "trade" theme's terms hit, or None for no match)
 TRADE_CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefings.termlang import TermError, normalize, parse_term
+from briefings.themes.termlang import TermError, normalize, parse_term
 
 
 @pytest.mark.parametrize(

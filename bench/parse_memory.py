@@ -1,0 +1,148 @@
+"""Benchmark: memory of a poll cycle that meets one very large feed (64 MB by default).
+
+    .venv/bin/python bench/parse_memory.py                 # 64 MB, parsed apart (production)
+    .venv/bin/python bench/parse_memory.py --in-process    # the old way, for comparison
+
+The feed (well-formed RSS, ~1 KB items) is served by the tests' FeedServer in this process;
+the poll runs in a child process (``--worker``) with the size cap raised above the feed, the
+real fetcher, parser, matcher and story filing. A sampler reads the RSS of that process and of
+its children (the one-off parse process) every 20 ms. Printed: RSS at idle (store open, themes
+loaded), the peak of the polling process and of any child, and the RSS 2 s after the cycle.
+Target (issue 12): peak <= 300 MB, and back to about idle after the feed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def big_feed(size: int) -> bytes:
+    """Well-formed RSS of about ``size`` bytes: many ~1 KB items."""
+    head = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Dump</title>'
+    parts, total, n = [head], len(head), 0
+    while total < size:
+        item = (f'<item><guid isPermaLink="false">g{n}</guid><title>Tariffs on steel, part {n}'
+                f"</title><link>https://dump.example/{n}</link><description>"
+                + "Border trade report. " * 45 + "</description></item>").encode()  # fmt: skip
+        parts.append(item)
+        total, n = total + len(item), n + 1
+    parts.append(b"</channel></rss>")
+    return b"".join(parts)
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of this process and of its children, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = self.child_peak = 0.0
+        self.running = True
+
+    def run(self) -> None:
+        me = os.getpid()
+        while self.running:
+            self.peak = max(self.peak, rss_mb(me))
+            for child in children(me):
+                self.child_peak = max(self.child_peak, rss_mb(child))
+            time.sleep(0.02)
+
+
+async def poll(url: str, db: Path, in_process: bool) -> dict[str, Any]:
+    from briefings.fetch import FetchConfig, Fetcher
+    from briefings.jobs import fetching
+    from briefings.jobs.poll import poll_cycle
+    from briefings.model import Source
+    from briefings.paths import default_config_file
+    from briefings.store.db import open_engine, upgrade
+    from briefings.store.sources import sync_sources
+    from briefings.stories import file_items
+    from briefings.themes import Matcher, load_themes
+
+    if in_process:
+        fetching.LARGE_BODY = 1 << 40  # type: ignore[misc]  # the old way: parse here
+    engine = open_engine(f"sqlite+aiosqlite:///{db}")
+    await upgrade(engine)
+    async with engine.begin() as conn:
+        await sync_sources(conn, [Source("Dump", url, "en")], datetime.now(UTC))
+    matcher = Matcher(load_themes(default_config_file("themes.toml")).themes)
+    config = FetchConfig(allow_private=True, max_bytes=80 * 1024 * 1024, timeout=60, deadline=120)
+    idle = rss_mb(os.getpid())
+    sampler = Sampler()
+    sampler.start()
+    async with Fetcher(config) as fetcher:
+        report = await poll_cycle(engine, fetcher, matcher=matcher, filer=file_items,
+                                  ignore_schedule=True)  # fmt: skip
+    await asyncio.sleep(2)
+    sampler.running = False
+    await engine.dispose()
+    return {"idle_mb": idle, "peak_mb": sampler.peak, "child_peak_mb": sampler.child_peak,
+            "after_mb": rss_mb(os.getpid()), "items": report.new_items,
+            "failed": report.failed, "errors": report.errors[:1]}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--megabytes", type=int, default=64)
+    parser.add_argument("--in-process", action="store_true", help="parse in the polling process")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(asyncio.run(poll(args.worker, args.db, args.in_process))))
+        return
+
+    from tests.feedserver import FeedServer
+
+    body = big_feed(args.megabytes * 1024 * 1024)
+    with FeedServer() as server, tempfile.TemporaryDirectory() as tmp:
+        url = server.add("/dump.xml", body)
+        command = [sys.executable, __file__, "--worker", url, "--db", f"{tmp}/bb.db"]
+        if args.in_process:
+            command.append("--in-process")
+        print(f"one feed of {len(body) / 1e6:.1f} MB; load average {os.getloadavg()}")
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit(done.stderr[-3000:])
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+    way = "in the polling process" if args.in_process else "in a one-off process"
+    print(f"parsed {way}: idle {r['idle_mb']:.0f} MB, peak {r['peak_mb']:.0f} MB (parse process "
+          f"{r['child_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
+          f"stored, {r['failed']} failed {r['errors']}")  # fmt: skip
+    ok = r["peak_mb"] <= 300 and r["child_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30
+    print(f"target: peak <= 300 MB and back to idle (+30 MB): {'OK' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

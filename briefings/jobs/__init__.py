@@ -1,0 +1,1 @@
+"""The coordinators: one per job (poll, briefs, alerts), each with ``run_once(now)``."""
