@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/parse_memory.py                 # 64 MB, parsed apart (production)
     .venv/bin/python bench/parse_memory.py --in-process    # the old way, for comparison
+    .venv/bin/python bench/parse_memory.py --clusterer minhash   # another story method
 
 The feed (well-formed RSS, ~1 KB items) is served by the tests' FeedServer in this process;
 the poll runs in a child process (``--worker``) with the size cap raised above the feed, the
 real fetcher, parser, matcher and story filing. A sampler reads the RSS of that process and of
 its children (the one-off parse process) every 20 ms. Printed: RSS at idle (store open, themes
-loaded), the peak of the polling process and of any child, and the RSS 2 s after the cycle.
+loaded, and the story method's sentence encoder, which a poller loads once and keeps), the peak
+of the polling process and of any child, and the RSS 2 s after the cycle.
 Target (issue 12): peak <= 300 MB, and back to about idle after the feed.
 """
 
@@ -79,7 +81,7 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-async def poll(url: str, db: Path, in_process: bool) -> dict[str, Any]:
+async def poll(url: str, db: Path, in_process: bool, clusterer: str | None) -> dict[str, Any]:
     from briefings.fetch import FetchConfig, Fetcher
     from briefings.jobs import fetching
     from briefings.jobs.poll import poll_cycle
@@ -92,6 +94,8 @@ async def poll(url: str, db: Path, in_process: bool) -> dict[str, Any]:
 
     if in_process:
         fetching.LARGE_BODY = 1 << 40  # type: ignore[misc]  # the old way: parse here
+    bare = rss_mb(os.getpid())
+    _load_story_method(clusterer)
     engine = open_engine(f"sqlite+aiosqlite:///{db}")
     await upgrade(engine)
     async with engine.begin() as conn:
@@ -107,20 +111,35 @@ async def poll(url: str, db: Path, in_process: bool) -> dict[str, Any]:
     await asyncio.sleep(2)
     sampler.running = False
     await engine.dispose()
-    return {"idle_mb": idle, "peak_mb": sampler.peak, "child_peak_mb": sampler.child_peak,
-            "after_mb": rss_mb(os.getpid()), "items": report.new_items,
-            "failed": report.failed, "errors": report.errors[:1]}  # fmt: skip
+    return {"bare_mb": bare, "idle_mb": idle, "peak_mb": sampler.peak,
+            "child_peak_mb": sampler.child_peak, "after_mb": rss_mb(os.getpid()),
+            "items": report.new_items, "failed": report.failed,
+            "errors": report.errors[:1]}  # fmt: skip
+
+
+def _load_story_method(clusterer: str | None) -> None:
+    """Choose the story method; load its sentence encoder now, as a running poller has."""
+    from briefings.stories import filer
+
+    if clusterer:
+        filer.METHOD = clusterer
+    if filer.METHOD == "semantic":
+        from briefings.stories import default_embedder
+
+        default_embedder().load()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--megabytes", type=int, default=64)
     parser.add_argument("--in-process", action="store_true", help="parse in the polling process")
+    parser.add_argument("--clusterer", metavar="METHOD",
+                        help="story method: a key of briefings.stories.filer.METHODS")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(asyncio.run(poll(args.worker, args.db, args.in_process))))
+        print(json.dumps(asyncio.run(poll(args.worker, args.db, args.in_process, args.clusterer))))
         return
 
     from tests.feedserver import FeedServer
@@ -131,13 +150,16 @@ def main() -> None:
         command = [sys.executable, __file__, "--worker", url, "--db", f"{tmp}/bb.db"]
         if args.in_process:
             command.append("--in-process")
+        if args.clusterer:
+            command += ["--clusterer", args.clusterer]
         print(f"one feed of {len(body) / 1e6:.1f} MB; load average {os.getloadavg()}")
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode:
             raise SystemExit(done.stderr[-3000:])
         r = json.loads(done.stdout.strip().splitlines()[-1])
     way = "in the polling process" if args.in_process else "in a one-off process"
-    print(f"parsed {way}: idle {r['idle_mb']:.0f} MB, peak {r['peak_mb']:.0f} MB (parse process "
+    print(f"parsed {way}: idle {r['idle_mb']:.0f} MB ({r['bare_mb']:.0f} MB before the story "
+          f"method's encoder), peak {r['peak_mb']:.0f} MB (parse process "
           f"{r['child_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
           f"stored, {r['failed']} failed {r['errors']}")  # fmt: skip
     ok = r["peak_mb"] <= 300 and r["child_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30

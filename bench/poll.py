@@ -2,9 +2,12 @@
 
     .venv/bin/python bench/poll.py                    # 1,000 feeds (the targets)
     .venv/bin/python bench/poll.py --feeds 100 --no-baseline
+    .venv/bin/python bench/poll.py --no-baseline --clusterer minhash   # another story method
+    .venv/bin/python bench/poll.py --no-baseline --profile /tmp/prof   # cProfile of each run
 
 The feeds are the real news feeds in ../shared/data/feeds (read at run time, never copied):
-feed n is file n mod 9 with its GUIDs, ids and links made its own, served by the tests'
+feed n is file n mod 9 with its GUIDs, ids and links made its own (never its namespace URIs:
+an Atom feed stays Atom), served by the tests'
 FeedServer (ETag + Last-Modified, 304 to a conditional GET) on 127.0.0.1 in this process.
 
 Every run is a command in its own process, timed from outside, start-up included:
@@ -56,8 +59,9 @@ def make_feed(n: int, template: bytes) -> bytes:
     """Feed n: a real file whose GUIDs, ids and links are its own (no cross-feed duplicates)."""
     tag = f"-f{n}".encode()
     body = re.sub(rb"(</guid>|</id>)", tag + rb"\1", template)
-    return re.sub(rb"(https?://[^<\"\s]+)(</link>|\")", rb"\1" + tag.replace(b"-", b"#") + rb"\2",
-                  body)  # fmt: skip
+    # Links only (<link>URL</link>, href="URL"): a namespace URI changed would make another format.
+    return re.sub(rb"((?:<link>|href=\")https?://[^<\"\s]+)(</link>|\")",
+                  rb"\1" + tag.replace(b"-", b"#") + rb"\2", body)  # fmt: skip
 
 
 def content_type(name: str) -> str:
@@ -173,6 +177,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="profile borderbrief into DIR/cold.prof, DIR/warm.prof")  # fmt: skip
+    parser.add_argument("--clusterer", metavar="METHOD",
+                        help="story method: a key of briefings.stories.filer.METHODS")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--urls", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -199,8 +207,8 @@ def main() -> None:
                "BORDERBRIEF_ALLOW_PRIVATE_SOURCES": "true", "BORDERBRIEF_LOG_LEVEL": "WARNING"}
         print(f"{args.feeds} feeds from {len(templates)} real files ({size / 1e6:.1f} MB) on "
               f"{server.base_url}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
-        cli = [str(ROOT / ".venv/bin/borderbrief"), "poll", "--once", "--json"]
-        results = {"borderbrief cold": run(cli, env), "borderbrief warm": run(cli, env)}
+        results = {f"borderbrief {mode}": run(_borderbrief(args, mode), env)
+                   for mode in ("cold", "warm")}  # fmt: skip
         if not args.no_baseline:
             naive = [sys.executable, __file__, "--worker", "baseline", "--urls",
                      str(folder / "urls.json"), "--db", str(folder / "naive.db")]  # fmt: skip
@@ -210,6 +218,19 @@ def main() -> None:
             print(line(label, r, args.feeds) + f"  peak RSS {r['rss_mb']:.0f} MB")
         print(f"load average after: {os.getloadavg()}")
         report(results)
+
+
+def _borderbrief(args: argparse.Namespace, mode: str) -> list[str]:
+    command = ["poll", "--once", "--json"]
+    if args.clusterer:  # the same command, with another clustering method chosen first
+        code = ("import sys; import briefings.stories.filer as f; f.METHOD = sys.argv.pop(1); "
+                "from bot.cli import main; sys.exit(main())")  # fmt: skip
+        return [sys.executable, "-c", code, args.clusterer, *command]
+    if args.profile is None:
+        return [str(ROOT / ".venv/bin/borderbrief"), *command]
+    args.profile.mkdir(parents=True, exist_ok=True)
+    return [sys.executable, "-m", "cProfile", "-o", str(args.profile / f"{mode}.prof"),
+            "-m", "bot.cli", *command]  # fmt: skip
 
 
 def report(results: dict[str, dict[str, Any]]) -> None:

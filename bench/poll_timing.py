@@ -146,7 +146,7 @@ def main() -> None:
             log.close()
         latencies = []
         for token, changed in trials.items():
-            arrived = [c.time for c in api.sent() if token in str(c.params.get("text", ""))]
+            arrived = [c.at for c in api.sent() if token in str(c.params.get("text", ""))]
             if arrived:
                 latencies.append(min(arrived) - changed)
         gaps_report(dict(server.request_times), args.interval)

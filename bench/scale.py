@@ -2,7 +2,7 @@
 
 For each backend and each chat count, a fresh store gets 1,000 sources, a day of stories (with
 items from those sources) and N chats whose brief is due, subscribed to 1–3 themes in English or
-Spanish. A separate child process then runs the real due-briefs job (``enqueue_due_briefs``:
+Spanish. A separate child process then runs the real due-briefs job (``BriefJob.run_once``:
 select due chats, compose and render once per distinct brief, write the outbox, advance each
 chat) and reports its wall time and peak RSS, so every point is measured in a clean process.
 
@@ -130,33 +130,25 @@ async def seed(url: str, n_chats: int) -> None:
         await engine.dispose()
 
 
-def _renderers() -> tuple[Any, Any, str]:
-    """The real compose and render: what the due-briefs job runs."""
-    from briefings.compose import compose_brief
-    from briefings.render import render_brief
-
-    return compose_brief, render_brief, "briefings.compose + briefings.render"
-
-
 async def measure(url: str) -> dict[str, Any]:
     """Run the due-briefs job once over the whole store (in this, a child, process)."""
-    from briefings.jobs.brief import enqueue_due_briefs
+    from briefings.jobs.brief import BriefJob
     from briefings.paths import default_config_file
+    from briefings.render.telegram import TELEGRAM
     from briefings.themes import load_themes
 
-    compose, render, which = _renderers()
     themes = load_themes(default_config_file("themes.toml"))
     engine = open_engine(url)
     rss_before = peak_rss_mb()
     try:
+        job = BriefJob.for_face(engine, TELEGRAM, grace=timedelta(hours=6), themes=themes)
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = await enqueue_due_briefs(engine, themes=themes, now=NOW,
-                                          grace=timedelta(hours=6), compose=compose,
-                                          render=render)
+        report = await job.run_once(NOW)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
     finally:
         await engine.dispose()
+    which = "briefings.briefs.compose + briefings.render.telegram"
     return {"seconds": seconds, "cpu": cpu, "load": os.getloadavg()[0],
             "rss_mb": peak_rss_mb(), "rss_before_mb": rss_before,
             "due": report.due, "enqueued": report.enqueued, "messages": report.messages,

@@ -1,172 +1,198 @@
-"""How fast matched items become stories: fingerprints, LSH clustering, and file_items.
+"""Story filing speed and memory on one core: the semantic method against MinHash, same run.
 
-    .venv/bin/python bench/story_filing.py [--items 50000] [--batches 10] [--database-url URL]
+    .venv/bin/python bench/story_filing.py [--items 10000] [--batch 500] [--skip-sqlite]
 
-Items are generated: events of 8 reports each, every report rewording about a third of its
-event's 20 words, with a few words common to the whole corpus (as "Mexico" and "Trump" are in
-real news). Prints items/s for each stage and, as a baseline measured in the same run, the
-all-pairs comparison that LSH banding replaces (timed on a sample, extrapolated). Times are
-CPU seconds of this process (all its threads), so other load on the machine does not inflate
-them; file_items also shows wall-clock time, which includes the database server's work.
+One BLAS/OpenMP thread (set before numpy loads); times are CPU seconds of this process, so
+other load on the machine inflates them less (the load average is printed with them). Reports
+come from ``news_corpus.stream``: about 1,000 a day over ten days, events told by one to six
+outlets, with as many distinct word pieces as real reports (printed).
+
+1. Model load, in a fresh process: wall and CPU seconds, RSS it adds.
+2. Index level, in poller-sized batches: the semantic method (embedding included, and the
+   embedding alone); MinHash as shipped (LSH banding); and, instead of the all-pairs figure
+   the old bench extrapolated, a measured realistic alternative: greedy clustering over an
+   inverted index of shingles (exact Jaccard with every report sharing one).
+3. Through ``StoryFiler`` and a temporary SQLite store, as a poll files them (both methods).
+4. Peak RSS of a process that imports the poller and files all the reports, per method: the
+   difference is what the semantic method adds to a poller.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import random
-import tempfile
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import os
 
-from sqlalchemy import insert
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # one core: before numpy is imported
 
-from briefings.model import Hit, Item, StoredItem, ThemeMatch
-from briefings.store.db import open_engine, upgrade
-from briefings.store.tables import items, sources
-from briefings.stories import (
-    DEFAULT_THRESHOLD,
-    MinHashIndex,
-    StoryFiler,
-    file_items,
-    fingerprint,
-    similarity,
-)
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-T0 = datetime(2025, 3, 1, tzinfo=UTC)
-COMMON = ["mexico", "trump", "sheinbaum", "tariffs", "cartel", "border", "fentanyl", "president"]
+sys.path.insert(0, str(Path(__file__).parent))
 
+import news_corpus  # noqa: E402
+import numpy as np  # noqa: E402
+from story_sqlite import file_all  # noqa: E402
 
-def corpus(n: int, seed: int = 7) -> list[tuple[str, str, datetime, int]]:
-    """(title, summary, published, event) for ``n`` reports."""
-    rng = random.Random(seed)
-    letters = "abcdefghijklmnoprstuvy"
-    vocab = ["".join(rng.choices(letters, k=rng.randint(4, 10))) for _ in range(8000)]
-    out = []
-    for event in range(n // 8 + 1):
-        base = rng.sample(vocab, 20)
-        for _ in range(2):
-            base[rng.randrange(20)] = rng.choice(COMMON)
-        at = T0 + timedelta(minutes=rng.randint(0, 7 * 24 * 60))
-        for _ in range(8):
-            words = [w if rng.random() > 0.35 else rng.choice(vocab) for w in base]
-            when = at + timedelta(minutes=rng.randint(0, 600))
-            out.append((" ".join(words[:9]), " ".join(words[9:]), when, event))
-    return out[:n]
+from briefings.stories import MinHashIndex, SemanticIndex  # noqa: E402
+from briefings.stories.embed import default_embedder, item_text  # noqa: E402
+from briefings.stories.fingerprint import similarity  # noqa: E402
+from briefings.stories.index import Doc  # noqa: E402
+from briefings.stories.postings import Postings  # noqa: E402
+
+WINDOW = timedelta(hours=48)
 
 
-def all_pairs_seconds(fps: list, sample: int) -> float:
-    """Time for greedy clustering by comparing each item with every story so far."""
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_mb() -> float:
+    """Peak RSS of this process image (VmHWM: ``ru_maxrss`` would count the parent's pages
+    when a big parent forks this child)."""
+    with open("/proc/self/status") as f:
+        line = next(s for s in f if s.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def docs_of(reports: list[news_corpus.Report]) -> list[Doc]:
+    return [Doc(r.id, 1, r.lang, r.title, r.summary, r.published) for r in reports]
+
+
+def batches(docs: list[Doc], size: int) -> list[list[Doc]]:
+    return [docs[i : i + size] for i in range(0, len(docs), size)]
+
+
+def semantic(docs: list[Doc], size: int) -> tuple[float, int]:
+    """CPU seconds to embed and file every doc, batch by batch; stories made."""
+    return _file(SemanticIndex(), docs, size)
+
+
+def minhash(docs: list[Doc], size: int) -> tuple[float, int]:
+    return _file(MinHashIndex(window=WINDOW), docs, size)
+
+
+def _file(index: SemanticIndex | MinHashIndex, docs: list[Doc], size: int) -> tuple[float, int]:
+    """Assign batch by batch, giving new stories ids as the filer does."""
+    stories: set[int] = set()
     start = time.process_time()
-    reps: list = []
-    for fp in fps[:sample]:
-        if not any(similarity(fp, rep) >= DEFAULT_THRESHOLD for rep in reps):
-            reps.append(fp)
-    elapsed = time.process_time() - start
-    # The work grows with the square of the items: extrapolate to all of them.
-    return elapsed * (len(fps) / sample) ** 2
+    for batch in batches(docs, size):
+        assigned = index.assign(batch, window=index.window)
+        fresh = sorted({s for s in assigned.values() if s < 0}, reverse=True)
+        new = {sid: len(stories) + 1 + k for k, sid in enumerate(fresh)}
+        index.relabel(new)
+        stories.update(new.get(s, s) for s in assigned.values())
+    return time.process_time() - start, len(stories)
 
 
-async def file_all(
-    url: str, docs: list[tuple[str, str, datetime, int]], *, batches: int = 1, keep: bool = False
-) -> tuple[float, float, int]:
-    """Store the docs, then file them in ``batches`` transactions, as a poll cycle does.
-
-    ``keep``: one StoryFiler for all batches (the pipeline's way) instead of ``file_items``,
-    which reloads the index of recent stories for each batch.
-    """
-    engine = open_engine(url)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            ids = []
-            for i in range(50):
-                result = await conn.execute(
-                    insert(sources)
-                    .values(
-                        name=f"bench {i}", url=f"https://s{i}.bench.example/feed",
-                        language="en", created_at=T0,
-                    )
-                    .returning(sources.c.id)
-                )  # fmt: skip
-                ids.append(result.scalar_one())
-            rows = [
-                {
-                    "source_id": ids[i % 50], "guid": f"bench-{i}", "url": f"https://x.example/{i}",
-                    "title": t, "summary": s, "language": "en", "published_at": at,
-                    "fetched_at": at,
-                }
-                for i, (t, s, at, _) in enumerate(docs)
-            ]  # fmt: skip
-            result = await conn.execute(
-                insert(items).returning(items.c.id, sort_by_parameter_order=True), rows
-            )
-            item_ids = list(result.scalars())
-        stored = [
-            StoredItem(item_ids[i], ids[i % 50], Item(str(i), f"b{i}", "", t, s, "en", at))
-            for i, (t, s, at, _) in enumerate(docs)
-        ]
-        match = [ThemeMatch("tariffs", 1.0, (Hit("tariff", "title"),))]
-        matches = {s.id: match for s in stored}
-        filer = StoryFiler() if keep else file_items
-        size = -(-len(stored) // batches)
-        new = 0
-        start, cpu = time.perf_counter(), time.process_time()
-        for first in range(0, len(stored), size):
-            async with engine.begin() as conn:
-                batch = stored[first : first + size]
-                result = await filer(conn, batch, matches, T0 + timedelta(days=10))
-            new += len(result.new_story_ids)
-        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        return wall, cpu, new
-    finally:
-        await engine.dispose()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=50_000)
-    parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--batches", type=int, default=10, help="for the batch-by-batch runs")
-    args = parser.parse_args()
-    docs = corpus(args.items)
-    events = len({d[3] for d in docs})
+def inverted(docs: list[Doc], threshold: float = 0.13) -> tuple[float, int]:
+    """Greedy clustering by exact shingle Jaccard with every earlier report sharing a shingle
+    (an inverted index), within the window: the measured stand-in for all pairs."""
+    from briefings.stories.fingerprint import fingerprint, shingles
 
     start = time.process_time()
-    fps = [fingerprint(t, s, "en") for t, s, _, _ in docs]
-    t_fp = time.process_time() - start
+    postings, owner, fps, when = Postings(), [], [], []
+    for n, d in enumerate(docs):
+        fp = fingerprint(d.title, d.summary, d.language)
+        marks = np.fromiter(sorted(shingles(d.title, d.summary)), dtype=np.uint32)
+        scores = postings.jaccard(marks, n) if n else []
+        best, story = threshold, None
+        for row in (i for i, s in enumerate(scores) if s >= threshold / 2):
+            if d.at - when[row] <= WINDOW and (s := similarity(fp, fps[row])) >= best:
+                best, story = s, owner[row]
+        owner.append(story if story is not None else n)
+        fps.append(fp)
+        when.append(d.at)
+        postings.add(n, marks)
+    return time.process_time() - start, len(set(owner))
+
+
+def child(mode: str, items: int, size: int) -> None:
+    """Run in a fresh process: print one JSON line of measurements."""
+    import briefings.jobs.poll  # noqa: F401  the poller's imports, as a poller has them
+
+    base = rss_mb()
+    if mode == "load":
+        embedder = default_embedder()
+        wall, cpu = time.perf_counter(), time.process_time()
+        embedder.load()
+        embedder.encode(["warm-up"])
+        out = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+               "rss": rss_mb() - base}  # fmt: skip
+    else:
+        docs = docs_of(news_corpus.stream(items))
+        seconds, stories = (semantic if mode == "semantic" else minhash)(docs, size)
+        out = {"base": base, "peak": peak_mb(), "seconds": seconds, "stories": stories}
+    print(json.dumps(out))
+
+
+def run_child(mode: str, items: int, size: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", mode, "--items", str(items), "--batch", str(size)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=500, help="reports per filing call")
+    ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.items, args.batch)
+        return 0
+    print(f"load average at start: {os.getloadavg()}")
+    load = run_child("load", args.items, args.batch)
+    print(f"model load: {load['wall']:.2f} s wall, {load['cpu']:.2f} s CPU, +{load['rss']:.0f} MB")
+
+    reports = news_corpus.stream(args.items)
+    docs = docs_of(reports)
+    texts = [item_text(r.title, r.summary) for r in reports]
+    real = [item_text(r["title"], r["summary"]) for r in news_corpus.real_reports()]
+    print(f"{len(docs)} reports; distinct pieces per piece in 256-report chunks: "
+          f"{news_corpus.token_diversity(texts):.3f} (real reports: "
+          f"{news_corpus.token_diversity(real):.3f} over {len(real)})")  # fmt: skip
+
+    embedder = default_embedder()
     start = time.process_time()
-    # The production loop (the one StoryFiler runs), on the fingerprints made above.
-    assigned = MinHashIndex().assign_fingerprints(
-        [(i, fp, d[2]) for i, (fp, d) in enumerate(zip(fps, docs, strict=True))],
-        window=timedelta(hours=48),
-    )
-    t_cluster = time.process_time() - start
-    stories = len(set(assigned.values()))
-    t_pairs = all_pairs_seconds(fps, min(len(fps), 3000))
+    for batch in batches(docs, args.batch):
+        embedder.encode([item_text(d.title, d.summary) for d in batch])
+    embed_s = time.process_time() - start
+    print(f"embedding alone (warm tokenizer): {len(docs) / embed_s:7.0f} reports/s")
+    for label, (seconds, stories) in (
+        (f"semantic, batches of {args.batch}", semantic(docs, args.batch)),
+        (f"minhash LSH, batches of {args.batch}", minhash(docs, args.batch)),
+        ("minhash inverted index", inverted(docs)),
+    ):
+        print(f"{label:<34} {seconds:7.2f} s CPU {len(docs) / seconds:8.0f} reports/s  "
+              f"{stories} stories")  # fmt: skip
 
-    print(f"items: {len(docs)} ({events} events of 8 reports)")
-    print(f"fingerprint:        {t_fp:6.2f} s  {len(docs) / t_fp:9.0f} items/s")
-    print(f"cluster (LSH):      {t_cluster:6.2f} s  {len(docs) / t_cluster:9.0f} items/s")
-    print(f"all-pairs baseline: {t_pairs:6.2f} s  (extrapolated from 3000 items)")
-    print(f"LSH speed-up over all pairs: {t_pairs / t_cluster:.1f}x; stories formed: {stories}")
+    if not args.skip_sqlite:
+        for method in ("semantic", "minhash"):
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+                wall, cpu, new = asyncio.run(file_all(url, reports, method, args.batch))
+            print(f"StoryFiler + SQLite, {method:<8} {cpu:7.2f} s CPU {wall:7.2f} s wall "
+                  f"{len(docs) / cpu:6.0f} reports/CPU-s  {new} stories")  # fmt: skip
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        wall, cpu, new = asyncio.run(file_all(url, docs))
-    print(f"file_items ({url.split(':')[0]}): {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
-          f"{len(docs) / cpu:7.0f} items/CPU-s, {new} stories")  # fmt: skip
-    if args.database_url:  # each run needs an empty store: temporary SQLite files only
-        return
-    # A poll cycle files its items batch by batch (at most ITEM_BATCH each).
-    for label, keep in (("file_items", False), ("StoryFiler", True)):
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-            wall, cpu, new = asyncio.run(file_all(url, docs, batches=args.batches, keep=keep))
-        print(f"{label:<10} in {args.batches} batches: {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
-              f"{new} stories")  # fmt: skip
+    peaks = {m: run_child(m, args.items, args.batch) for m in ("minhash", "semantic")}
+    for m, r in peaks.items():
+        print(f"poller process, {m:<8}: RSS {r['base']:.0f} MB after imports, "
+              f"peak {r['peak']:.0f} MB filing {args.items} reports")  # fmt: skip
+    grown = peaks["semantic"]["peak"] - peaks["minhash"]["peak"]
+    print(f"the semantic method adds {grown:.0f} MB to the poller's peak RSS")
+    print(f"load average at end: {os.getloadavg()}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,9 +10,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import handlers, owner
+from bot.chat_order import ChatOrderedUpdates
+from bot.delivery.pacing import SharedPacer
 from bot.jobs import schedule_jobs
 from bot.state import BotState, Clock, bot_state, install_state, utc_now
-from bot.texts import COMMANDS, DESCRIPTION, SHORT_DESCRIPTION
+from bot.texts import SOURCE, languages, menu, t
 from briefings.settings import Settings, SettingsError
 from briefings.store.db import open_engine, upgrade
 from briefings.themes import ThemeSet, load_themes
@@ -50,8 +52,11 @@ def build_application(
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
-        # One user's slow update (a getChatMember, a busy store) must not hold up the others.
-        .concurrent_updates(CONCURRENT_UPDATES)
+        # One user's slow update (a getChatMember, a busy store) must not hold up the others;
+        # one chat's updates are answered in the order they came.
+        .concurrent_updates(ChatOrderedUpdates(CONCURRENT_UPDATES))
+        # Replies and the sender's briefs share Telegram's budget; replies go first.
+        .rate_limiter(SharedPacer())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -92,14 +97,15 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 async def set_bot_profile(application: Application) -> None:  # type: ignore[type-arg]
-    """The command menu and descriptions, in English (the default) and Spanish."""
+    """The command menu and descriptions in every UI language (English is the default)."""
     bot = application.bot
-    for lang, code in (("en", None), ("es", "es")):
-        column = 1 if lang == "en" else 2
-        commands = [BotCommand(c[0], c[column]) for c in COMMANDS]
+    for lang in languages():
+        code = None if lang == SOURCE else lang
+        commands = [BotCommand(command, about) for command, about in menu(lang)]
         try:
             await bot.set_my_commands(commands, language_code=code)
-            await bot.set_my_description(DESCRIPTION[lang], language_code=code)
-            await bot.set_my_short_description(SHORT_DESCRIPTION[lang], language_code=code)
+            await bot.set_my_description(t(lang, "bot.description"), language_code=code)
+            await bot.set_my_short_description(t(lang, "bot.short_description"),
+                                               language_code=code)
         except TelegramError as exc:  # the bot still works without its menu
             log.warning("could not set the bot's commands or description: %s", exc)

@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
+from briefings import i18n
 from briefings.briefs.compose import compose_brief
 from briefings.render.telegram import TelegramRenderer
 from briefings.render.text import TextRenderer
@@ -45,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     brief.add_argument(
         "--since", type=parse_duration, default=timedelta(hours=24), help="30m, 24h, 7d..."
     )
-    brief.add_argument("--lang", choices=("en", "es"), help="language of the brief")
+    brief.add_argument("--lang", choices=i18n.languages(), help="language of the brief")
     brief.add_argument("--html", action="store_true", help="print the Telegram HTML parts")
     brief.add_argument("--terms", action="store_true", help="show the matched terms")
     brief.add_argument("--cap", type=int, default=5, help="stories per theme (default 5)")

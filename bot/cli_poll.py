@@ -65,8 +65,17 @@ def _poll(args: argparse.Namespace) -> int:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
             print_summary(report, _console())
-        return 0
+        return _exit_code(report)
     return asyncio.run(_poll_forever(settings, themes, force=args.force, as_json=args.json))
+
+
+def _exit_code(report: CycleReport) -> int:
+    """1 when there were feeds to poll and every one of them failed: nothing came in."""
+    if report.feeds and report.failed == report.feeds:
+        print(f"borderbrief: all {report.feeds} feeds failed; see the errors above "
+              "(`borderbrief sources list` shows each feed's health)", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:

@@ -105,9 +105,11 @@ def preview(settings: Settings) -> int:
 
 async def _preview_text(settings: Settings) -> str:
     from bot.cli_poll import poll_once
-    from briefings.compose import compose_brief, latest
+    from briefings import i18n
+    from briefings.briefs.compose import compose_brief, latest
     from briefings.jobs.poll import utcnow
-    from briefings.render import render_brief, render_story_list
+    from briefings.render.telegram import TELEGRAM_LIMIT
+    from briefings.render.text import TextRenderer
     from briefings.sources import configured_sources
     from briefings.store.db import open_engine
     from briefings.themes import load_themes
@@ -127,13 +129,13 @@ async def _preview_text(settings: Settings) -> str:
             brief = await compose_brief(conn, themes=themes, since=now - PREVIEW_WINDOW, now=now,
                                         language=language)
             zone = ZoneInfo(settings.default_timezone)
-            parts = render_brief(brief, fmt="text", tz=zone)
+            text = TextRenderer(limit=TELEGRAM_LIMIT)
+            parts = text.brief(brief, tz=zone)
             if not parts:  # a quiet day: show the latest stories instead of nothing
                 stories = await latest(conn, themes=themes, now=now, limit=10)
                 if stories:
-                    title = "Latest stories" if language == "en" else "Últimas noticias"
-                    parts = render_story_list(stories, language=language, title=title,
-                                              fmt="text", tz=zone)
+                    parts = text.stories(stories, language=language, tz=zone,
+                                         title=i18n.text(language, "list.latest"))
     finally:
         await engine.dispose()
     if not parts:

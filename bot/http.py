@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings import metrics
 from briefings.settings import Settings
-from briefings.store import stats
+from briefings.store import heartbeats, stats
 
 log = logging.getLogger(__name__)
 STORE_TIMEOUT = 5.0  # seconds; a store slower than this counts as unreachable for /healthz
@@ -33,6 +33,7 @@ class HealthReport:
     last_poll_age_seconds: float | None
     outbox_backlog: int | None
     feeds_failing: int | None
+    writable: bool = True
 
     @property
     def healthy(self) -> bool:
@@ -48,7 +49,7 @@ async def check_health(
             facts = await stats.health(conn)
     except Exception as exc:  # noqa: BLE001 - any store failure means "unreachable"
         log.warning("health check: store unreachable", extra={"error": type(exc).__name__})
-        return HealthReport("store unreachable", False, None, None, None)
+        return HealthReport("store unreachable", False, None, None, None, writable=False)
     metrics.set_store_gauges(
         outbox_depth=facts.outbox_pending, last_poll_at=facts.last_poll_at, now=now,
         feeds_failing=facts.feeds_failing, oldest_pending_at=facts.oldest_pending_at,
@@ -62,7 +63,26 @@ async def check_health(
         age = max(0.0, (now - facts.last_poll_at).total_seconds())
         overdue = age > limit
     status = "poll overdue" if overdue else "ok"
-    return HealthReport(status, True, age, facts.outbox_pending, facts.feeds_failing)
+    refused = await write_refused(engine, now)
+    if refused is not None:  # reads work but nothing can be recorded: sends would stall
+        log.warning("health check: store refuses writes", extra={"error": refused})
+        status = f"store not writable: {refused}"
+    return HealthReport(status, True, age, facts.outbox_pending, facts.feeds_failing,
+                        writable=refused is None)
+
+
+async def write_refused(engine: AsyncEngine, now: datetime) -> str | None:
+    """Why the store refuses a small write (locked, read-only, full), or None if it took it."""
+    try:
+        async with asyncio.timeout(STORE_TIMEOUT), engine.begin() as conn:
+            await heartbeats.probe_write(conn, now)
+    except TimeoutError:
+        return f"no write within {STORE_TIMEOUT:g} s"
+    except Exception as exc:  # noqa: BLE001 - the reason goes to the operator
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).splitlines() or [""])[0]
+        return f"{type(cause).__name__}: {first}"[:200]
+    return None
 
 
 class _Base(tornado.web.RequestHandler):
@@ -84,6 +104,7 @@ class HealthHandler(_Base):
                 round(report.last_poll_age_seconds, 1)
                 if report.last_poll_age_seconds is not None else None
             ),
+            "store_writable": report.writable,
             "outbox_backlog": report.outbox_backlog,
             "feeds_failing": report.feeds_failing,
         }
@@ -121,10 +142,12 @@ class HttpEndpoint:
 
 def make_app(settings: Settings, engine: AsyncEngine) -> tornado.web.Application:
     args = {"settings": settings, "engine": engine, "started_at": datetime.now(UTC)}
-    return tornado.web.Application(
-        [(r"/healthz", HealthHandler, args), (r"/metrics", MetricsHandler, args)],
-        log_function=_quiet_access_log,
-    )
+    routes: list[Any] = [(r"/healthz", HealthHandler, args), (r"/metrics", MetricsHandler, args)]
+    if settings.public_url:  # the web face: story and theme pages (bot/web)
+        from bot.web import page_routes
+
+        routes += page_routes(settings, engine)
+    return tornado.web.Application(routes, log_function=_quiet_access_log)
 
 
 def _quiet_access_log(handler: tornado.web.RequestHandler) -> None:

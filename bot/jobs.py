@@ -20,9 +20,11 @@ from bot.logs import log_event
 from briefings import metrics
 from briefings.fetch import FetchConfig, Fetcher
 from briefings.fetch.delays import due_tolerance, seconds_until
+from briefings.jobs.brief import BriefJob
 from briefings.jobs.housekeeping import OutboxPurger
 from briefings.jobs.poll import poll_job, sync_sources_file
 from briefings.ratelimit import Limits
+from briefings.render.telegram import telegram_face
 from briefings.settings import Settings
 from briefings.sources import configured_sources
 from briefings.store.sources import soonest_fetch_at
@@ -46,7 +48,7 @@ def schedule_jobs(
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    sender = Sender(application.bot, engine, limits=limits or Limits(), clock=clock,
+    sender = Sender(application.bot, engine, limits=limits, clock=clock,
                     max_in_flight=settings.send_in_flight)
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
@@ -65,7 +67,6 @@ class Jobs:
                  engine: AsyncEngine, clock: Any, sender: Sender) -> None:
         self.application, self.settings, self.engine = application, settings, engine
         self.clock, self.sender = clock, sender
-        self._recovered = False
         self._purger = OutboxPurger(engine)
         self._polling = asyncio.Lock()  # the ticker and an early wake never poll at once
 
@@ -81,12 +82,10 @@ class Jobs:
 
     async def due_briefs(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Queue the daily brief of every chat whose time has come."""
-        from briefings.jobs.brief import enqueue_due_briefs  # type: ignore[attr-defined]  # H4: BriefJob
-
-        report = await enqueue_due_briefs(
-            self.engine, themes=self._themes(), now=self.clock(),
-            grace=timedelta(hours=self.settings.brief_grace_hours),
-        )
+        grace = timedelta(hours=self.settings.brief_grace_hours)
+        face = await telegram_face(self.engine, self.settings, now=self.clock())
+        job = BriefJob.for_face(self.engine, face, grace=grace, themes=self._themes())
+        report = await job.run_once(self.clock())
         if report.due:
             log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
                       skipped=report.skipped, renders=report.renders, messages=report.messages)
@@ -99,11 +98,19 @@ class Jobs:
             log_event(log, "outbox purged", rows=gone)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Drain what is due in the outbox (the previous process's claims are freed once)."""
-        if not self._recovered:
-            await self.sender.recover()
-            self._recovered = True
-        await self.sender.drain()
+        """Drain what is due in the outbox (the Sender first takes back claims left behind).
+
+        The ticker rests while a drain runs: a long fan-out is one run, not a "skipped" line
+        in the log every second.
+        """
+        job = context.job
+        if job is not None:
+            job.enabled = False
+        try:
+            await self.sender.drain()
+        finally:
+            if job is not None:
+                job.enabled = True
 
     async def poll(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One poll cycle: due feeds → items → themes → stories → alerts."""
@@ -118,8 +125,9 @@ class Jobs:
         except Exception:  # a bad sources file: keep polling the last good list
             log.exception("sources file not reloaded")
         async with Fetcher(FetchConfig.from_settings(self.settings)) as fetcher:
+            face = await telegram_face(self.engine, self.settings, now=self.clock())
             job = poll_job(self.settings, self.engine, fetcher, self._themes(),
-                           now_fn=self.clock)  # fmt: skip
+                           now_fn=self.clock, renderer=face)  # fmt: skip
             report = await job.run_once(self.clock())
         metrics.record_cycle(report)
         log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),

@@ -5,11 +5,13 @@ Callback data stays within Telegram's 64 bytes: a two-letter action and a theme 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import t
+from briefings.render.parts import Button, telegram_markup
 from briefings.themes import ThemeCatalogue
 
 TOGGLE = "tg:"  # tg:<theme key>  switch one theme on/off
@@ -51,3 +53,15 @@ def topic_picker(catalogue: ThemeCatalogue, lang: str) -> InlineKeyboardMarkup:
         if _fits(TOPIC + ref.key)
     ]
     return InlineKeyboardMarkup([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
+
+
+def stored_keyboard(markup: str | None) -> InlineKeyboardMarkup | None:
+    """An outbox body's buttons (``reply_markup`` JSON, as the renderer stored it) for PTB."""
+    if not markup:
+        return None
+    return InlineKeyboardMarkup.de_json(json.loads(markup), None)
+
+
+def part_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """A rendered part's buttons (a brief's or a list's "all reports") for PTB."""
+    return stored_keyboard(telegram_markup(buttons))

@@ -1,4 +1,5 @@
-"""Owner commands: /stats, /sources, /addsource, /removesource, /reload, /broadcast.
+"""Owner commands: /stats, /sources, /addsource, /removesource, /reload, /broadcast (whose
+confirmation step is in ``bot.broadcast``).
 
 Owners are the user ids in ``BORDERBRIEF_OWNER_IDS``, and only in a private chat with the bot:
 in a group, an owner's /stats would show the numbers to everyone there. Anyone else gets the
@@ -15,25 +16,22 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.broadcast import PATTERN as BROADCAST_BUTTONS
+from bot.broadcast import broadcast, broadcast_button
+from bot.handlers.args import without_nul
 from bot.logs import log_event
 from bot.state import BotState, bot_state
+from bot.texts import language_of, t
 from briefings.sources import admin, source_files
-from briefings.store import chats as store_chats
-from briefings.store import outbox
 from briefings.store import stats as store_stats
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context, BotState, list[str]], Awaitable[str]]
 LIMIT = 4000  # characters per reply part, under Telegram's 4096
-BROADCAST_MAX = 3500  # characters; long enough for an announcement, short enough for one part
 
-REFUSAL = {
-    "en": "Sorry, this command is only for the people who run this bot.",
-    "es": "Lo siento, este comando es solo para quienes administran este bot.",
-}
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PRIVATE_ONLY = "Owner commands work only in a private chat with the bot."
 
@@ -53,8 +51,8 @@ def _owner_command(handler: Handler) -> Callable[[Update, Context], Coroutine[An
         state = bot_state(context)
         user = update.effective_user
         if not is_owner(state, update):
-            lang = "es" if user and (user.language_code or "").startswith("es") else "en"
-            await message.reply_text(REFUSAL[lang], do_quote=False)
+            lang = language_of(user.language_code if user else None)
+            await message.reply_text(t(lang, "owner_only"), do_quote=False)
             return
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
@@ -63,10 +61,10 @@ def _owner_command(handler: Handler) -> Callable[[Update, Context], Coroutine[An
         log_event(log, "owner_command", command=handler.__name__.lstrip("_"),
                   user=user.id if user else None)
         try:
-            reply = await handler(update, context, state, list(context.args or []))
+            reply = await handler(update, context, state, without_nul(context.args or []))
         except admin.AdminError as exc:
             reply = f"⚠️ {html.escape(str(exc), quote=False)}"
-        for part in split_lines(reply):
+        for part in split_lines(reply) if reply else []:  # "": the handler answered itself
             await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=False,
                                      link_preview_options=NO_PREVIEW)
 
@@ -190,33 +188,13 @@ async def _reload(update: Update, context: Context, state: BotState, args: list[
     return "\n".join(lines)
 
 
-async def _broadcast(update: Update, context: Context, state: BotState, args: list[str]) -> str:
-    message = update.effective_message
-    raw = message.text if message and message.text else ""
-    text = raw.partition(" ")[2].strip() if raw.startswith("/") else " ".join(args)
-    if not text:
-        return "Usage: /broadcast TEXT — sent to every active chat through the outbox."
-    if len(text) > BROADCAST_MAX:
-        return f"Too long: {len(text)} characters (at most {BROADCAST_MAX})."
-    now = state.now()
-    async with state.engine.begin() as conn:
-        ids = await store_chats.active_chat_ids(conn)
-        # The update id makes a repeated delivery of the same /broadcast a no-op.
-        queued = await outbox.enqueue(
-            conn, chat_ids=ids, parts=[html.escape(text, quote=False)], kind="broadcast",
-            now=now, dedupe_prefix=f"broadcast:{update.update_id}",
-        )
-    log_event(log, "broadcast_queued", chats=queued)
-    return f"📣 Queued for {queued} chats."
-
-
 COMMANDS: dict[str, Handler] = {
     "stats": _stats,
     "sources": _sources,
     "addsource": _addsource,
     "removesource": _removesource,
     "reload": _reload,
-    "broadcast": _broadcast,
+    "broadcast": broadcast,
 }
 
 
@@ -225,3 +203,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for name, handler in COMMANDS.items():
         # block=False: a slow /addsource fetch must not hold up everyone else's commands.
         application.add_handler(CommandHandler(name, _owner_command(handler), block=False))
+    application.add_handler(CallbackQueryHandler(broadcast_button, pattern=BROADCAST_BUTTONS))

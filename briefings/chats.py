@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.briefs.schedule import next_brief_at
+from briefings.briefs.schedule import next_brief_at, next_new_brief_at
 from briefings.model import ThemeMatch, ThemeRef
 from briefings.store import chats as store
 from briefings.store.chats import Chat
@@ -44,11 +44,16 @@ async def register_chat(
         conn, chat_id=chat_id, chat_type=chat_type, language=language, timezone=timezone,
         brief_time=brief_time, themes=themes, now=now,
         next_brief_at=next_brief_at(brief_time, timezone, now),
-        title=title, username=username, thread_id=thread_id,
+        title=_storable(title), username=_storable(username), thread_id=thread_id,
     )  # fmt: skip
     if not created:
         await reactivate(conn, chat_id, now=now)
     return await store.require_chat(conn, chat_id), created
+
+
+def _storable(text: str | None) -> str | None:
+    """``text`` without NUL bytes: PostgreSQL refuses them, and a forged update may carry one."""
+    return text.replace("\x00", "") if text else text
 
 
 async def reactivate(conn: AsyncConnection, chat_id: int, *, now: datetime) -> Chat | None:
@@ -62,7 +67,7 @@ async def reactivate(conn: AsyncConnection, chat_id: int, *, now: datetime) -> C
         return chat
     return await store.update_chat(
         conn, chat_id, active=True, deactivated_reason=None,
-        next_brief_at=next_brief_at(chat.brief_time, chat.timezone, now),
+        next_brief_at=next_new_brief_at(chat.brief_time, chat.timezone, now, chat.last_brief_at),
     )  # fmt: skip
 
 
@@ -80,7 +85,7 @@ async def set_schedule(
     timezone = timezone or chat.timezone
     return await store.update_chat(
         conn, chat_id, brief_time=brief_time, timezone=timezone,
-        next_brief_at=next_brief_at(brief_time, timezone, now),
+        next_brief_at=next_new_brief_at(brief_time, timezone, now, chat.last_brief_at),
     )  # fmt: skip
 
 
@@ -90,7 +95,8 @@ async def set_paused(conn: AsyncConnection, chat_id: int, paused: bool, *, now: 
     values: dict[str, Any] = {"paused": paused}
     if not paused:
         # No catching up on the briefs skipped while paused.
-        values["next_brief_at"] = next_brief_at(chat.brief_time, chat.timezone, now)
+        values["next_brief_at"] = next_new_brief_at(chat.brief_time, chat.timezone, now,
+                                                    chat.last_brief_at)
     return await store.update_chat(conn, chat_id, **values)
 
 

@@ -144,9 +144,23 @@ class CountingMatcher:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
-    def match(self, title: str, summary: str, language: str | None = None) -> Any:
-        found = self.inner.match(title, summary, language)
+    def match(
+        self, title: str, summary: str, language: str | None = None, vector: Any = None
+    ) -> Any:
+        found = (self.inner.match(title, summary, language) if vector is None
+                 else self.inner.match(title, summary, language, vector))  # fmt: skip
         record_matches(getattr(m, "theme", str(m)) for m in found)
+        return found
+
+    def needs_vector(self, title: str, summary: str, language: str | None = None) -> bool:
+        """Whether the inner matcher's meaning signal wants this item's vector (not counted)."""
+        needs = getattr(self.inner, "needs_vector", None)
+        return bool(needs and needs(title, summary, language))
+
+    def match_many(self, items: Any, vectors: Any = None) -> Any:
+        found = self.inner.match_many(items, vectors)
+        for matches in found:
+            record_matches(getattr(m, "theme", str(m)) for m in matches)
         return found
 
 

@@ -120,3 +120,58 @@ class StoryRecord:
     source_count: int
     languages: str  # comma-separated, sorted
     signature: object  # the clustering method's JSON (``StoryIndex.signature``)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One outlet's report in a story: what a story lists, and what its facts are taken from."""
+
+    item_id: int
+    outlet: str  # the source's name
+    language: str
+    country: str | None  # where the source is based (two letters); None when not configured
+    published_at: datetime
+    url: str
+    title: str
+    lede: str  # the item's summary as stored: clean text, feed boilerplate not yet removed
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """Text taken verbatim from one report (a headline, or a lede's first sentences)."""
+
+    text: str
+    outlet: str
+    language: str
+    url: str
+    item_id: int | None = None  # None when it is the story's stored text, not a known report
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Who tells a story: distinct outlets, by the country of their press and by language."""
+
+    outlets: int
+    by_country: dict[str, int] = field(default_factory=dict)  # "?" counts outlets of no country
+    by_language: dict[str, int] = field(default_factory=dict)
+    one_sided: bool = False  # at least three outlets, all of one (known) country's press
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFacts:
+    """What a story knows, worked out from its reports by ``briefings.stories.facts``."""
+
+    reports: tuple[Report, ...]  # earliest first
+    coverage: Coverage
+    headlines: dict[str, Excerpt] = field(default_factory=dict)  # language → its most central
+    summaries: dict[str, Excerpt] = field(default_factory=dict)  # language → best lede in it
+    headline: Excerpt | None = None  # the most central report's, in any language
+    summary: Excerpt | None = None  # the best lede of any language
+
+    def headline_for(self, language: str) -> Excerpt | None:
+        """The headline in ``language`` when a report in it exists, else the most central."""
+        return self.headlines.get(language, self.headline)
+
+    def summary_for(self, language: str) -> Excerpt | None:
+        """One or two lede sentences in ``language`` where a report has them, else any."""
+        return self.summaries.get(language, self.summary)

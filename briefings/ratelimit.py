@@ -1,19 +1,26 @@
 """Pacing maths for sending to Telegram: overall, per chat and per group, on a clock you pass.
 
-Telegram allows about 30 messages/s per bot, 1/s per chat and 20/min per group. Windows are
-sliding (as Telegram's are) and count a send from the moment its answer came back — the latest
-moment the server can have counted it — while sends still in flight count as happening now; so
-however the network delays a request, the server never sees more than the limit in a window.
-A small ``margin`` widens each window on top. A 429 for one chat blocks only that chat
-(``block``) — unlike a global pause, every other chat keeps going. ``now`` is any monotonic
-seconds value; nothing here reads a clock.
+Telegram allows about 30 messages/s per bot, 1/s per chat and 20/min per group, in sliding
+windows. The server counts a send somewhere between the moment it went out and the moment its
+answer came back, so a send in flight counts as happening now, and a finished one is counted
+from its answer (the latest moment the server can have counted it). Counting every send from
+its answer costs the round trip on every window, though: at 50 ms that is 6 % of the overall
+limit. So once the round trips seen so far vary little, a finished send counts from that
+spread after its start instead — the server cannot have counted it later than that unless a
+request's way there varies more than whole round trips do. A small ``margin``
+widens each window on top. A 429 for one chat blocks only that chat (``block``). ``now`` is
+any monotonic seconds value; nothing here reads a clock.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass, field
+
+RTT_SAMPLES = 32  # round trips kept to judge how much they vary
+RTT_MIN_SAMPLES = 8  # fewer than this: count every send from its answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +31,6 @@ class Limits:
     per_chat_interval: float = 1.0  # seconds between two messages to one chat
     per_group_per_minute: int = 20  # groups, supergroups and channels (negative ids)
     margin: float = 0.01  # seconds added to every window
-
-    @property
-    def burst(self) -> int:
-        """How many sends the overall window holds (at least one)."""
-        return max(1, math.floor(self.per_second))
 
 
 def is_group(chat_id: int) -> bool:
@@ -41,23 +43,35 @@ class Pacer:
     """When each chat may be sent to next: begin()/done() every send, block() on a 429."""
 
     limits: Limits = field(default_factory=Limits)
+    senders: int = 1  # senders sharing the bot's overall budget (this one included)
     in_flight: int = 0
-    _overall: deque[float] = field(default_factory=deque)
+    _overall: list[float] = field(default_factory=list)  # when counted sends leave, sorted
+    _rtts: deque[float] = field(default_factory=lambda: deque(maxlen=RTT_SAMPLES))
     _last: dict[int, float] = field(default_factory=dict)
     _group: dict[int, deque[float]] = field(default_factory=dict)
     _blocked: dict[int, float] = field(default_factory=dict)
 
+    def share_with(self, senders: int) -> None:
+        """Send at ``1 / senders`` of the overall rate: others share the bot's budget."""
+        self.senders = max(1, senders)
+
+    @property
+    def burst(self) -> int:
+        """How many sends this pacer's share of the overall window holds (at least one)."""
+        return max(1, math.floor(self.limits.per_second / self.senders))
+
     def overall_ready_at(self, now: float) -> float:
         """The earliest time any message may go, given the overall window."""
-        window, span = self._overall, 1.0 + self.limits.margin
-        while window and now - window[0] >= span:
-            window.popleft()
-        room = self.limits.burst - self.in_flight
+        window = self._overall
+        expired = bisect.bisect_right(window, now)
+        if expired:
+            del window[:expired]
+        room = self.burst - self.in_flight
         if room <= 0:
-            return now + span  # wait for an answer; done() makes room sooner
+            return now + 1.0 + self.limits.margin  # wait for an answer; done() makes room
         if len(window) < room:
             return now
-        return window[-room] + span
+        return window[len(window) - room]
 
     def chat_ready_at(self, chat_id: int, now: float) -> float:
         """The earliest time ``chat_id`` may be sent to, ignoring the overall window."""
@@ -89,20 +103,34 @@ class Pacer:
         """A send to ``chat_id`` starts: until done(), it counts as happening right now."""
         self.in_flight += 1
 
-    def done(self, chat_id: int, now: float) -> None:
-        """The send's answer came back at ``now``: count it from then."""
+    def abort(self, chat_id: int) -> None:
+        """A send that began never went out: free its place without counting it."""
         self.in_flight = max(0, self.in_flight - 1)
-        self.record(chat_id, now)
+
+    def done(self, chat_id: int, now: float, *, began: float | None = None) -> None:
+        """The send's answer came back at ``now`` (it started at ``began``): count it."""
+        self.in_flight = max(0, self.in_flight - 1)
+        counted = now
+        if began is not None:
+            self._rtts.append(max(0.0, now - began))
+            if len(self._rtts) >= RTT_MIN_SAMPLES:
+                spread = max(self._rtts) - min(self._rtts)
+                counted = min(now, began + spread)
+        self._count(chat_id, counted=counted)
 
     def record(self, chat_id: int, now: float) -> None:
         """Count a finished send to ``chat_id`` at ``now``."""
-        self._overall.append(now)
-        if len(self._overall) > self.limits.burst:
-            self._overall.popleft()
-        self._last[chat_id] = now
+        self._count(chat_id, counted=now)
+
+    def _count(self, chat_id: int, *, counted: float) -> None:
+        """Count a send as the server did, at the latest, at ``counted``."""
+        bisect.insort(self._overall, counted + 1.0 + self.limits.margin)
+        if len(self._overall) > self.burst:
+            del self._overall[0]  # the soonest to leave can no longer hold anything up
+        self._last[chat_id] = max(counted, self._last.get(chat_id, counted))
         if is_group(chat_id):
             window = self._group.setdefault(chat_id, deque())
-            window.append(now)
+            window.append(counted)
             if len(window) > self.limits.per_group_per_minute:
                 window.popleft()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.lists import format_list
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -27,6 +28,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from briefings.i18n import languages
 from briefings.paths import default_config_file, user_or_default
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -78,13 +80,18 @@ class Settings(BaseSettings):
     default_language: str = "en"
     brief_grace_hours: float = Field(default=6.0, ge=0, le=48)
     alerts_per_hour: int = Field(default=6, ge=1, le=60)
-    # Messages awaiting Telegram's answer at once. 1 = a crash repeats at most one message;
-    # more sends faster over a slow link but a crash may repeat that many.
-    send_in_flight: int = Field(default=1, ge=1, le=16)
+    # Messages awaiting Telegram's answer at once, each to a different chat: a crash repeats
+    # at most this many, never two to one chat. One caps a 50 ms round trip at ~18 msg/s.
+    send_in_flight: int = Field(default=4, ge=1, le=16)
 
     http_port: int | None = Field(default=None, ge=1, le=65535)
     # Loopback unless asked: /metrics is not for the internet. The image sets 0.0.0.0.
     http_host: str = Field(default="127.0.0.1", min_length=1)
+    # Where readers reach the HTTP server (https://news.example.org): when set, it also serves
+    # the story and theme pages, and briefs link to them.
+    public_url: str | None = None
+    # Signs story-page links; unset, a secret kept in the store (made on first use) does.
+    pages_secret: SecretStr | None = None
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     # Set by the image: there is no terminal to preview a brief in, so `run` needs a token.
@@ -122,6 +129,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL like https://api.telegram.org/bot")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("must be an http(s) URL without query, like https://news.example.org")
+        return value.rstrip("/") if value else None
+
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _owner_ids(cls, value: Any) -> Any:
@@ -148,8 +162,8 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
-        if value not in ("en", "es"):
-            raise ValueError("must be en or es")
+        if value not in languages():  # the catalogues present
+            raise ValueError(f"must be {format_list(list(languages()), style='or', locale='en')}")
         return value
 
     @field_validator("log_format")

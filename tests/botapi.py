@@ -2,7 +2,8 @@
 
 The server runs in its own threads, so the bot under test may live in this process (any event
 loop) or in a subprocess. It speaks the Bot API wire format: every call is a POST to
-``/bot<token>/<method>`` with form-encoded parameters, non-string values JSON-encoded; answers are
+``/bot<token>/<method>`` with form-encoded parameters (multipart with a file: sendPhoto),
+non-string values JSON-encoded; answers are
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": ..., "description": ...,
 "parameters": {...}}``.
 
@@ -20,13 +21,17 @@ What tests get:
 from __future__ import annotations
 
 import asyncio
+import email.policy
+import html
 import itertools
 import json
+import re
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -122,6 +127,24 @@ def _decode(raw: dict[str, list[str]]) -> dict[str, Any]:
         except ValueError:
             params[key] = value
     return params
+
+
+def _decode_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A multipart/form-data body (a file upload, e.g. sendPhoto): fields decoded as ``_decode``
+    does; each file as {"filename", "content_type", "data"}."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    fields: dict[str, list[str]] = {}
+    files: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if part.get_filename() is not None:
+            files[str(name)] = {"filename": part.get_filename(),
+                                "content_type": part.get_content_type(), "data": data}
+        else:
+            fields[str(name)] = [data.decode("utf-8")]
+    return _decode(fields) | files
 
 
 def user(user_id: int, *, first_name: str = "Ana", language_code: str | None = "en") -> dict:
@@ -375,6 +398,12 @@ class BotApiStandIn:
                 if c.method == "sendMessage" and c.ok and (chat_id is None or c.chat_id == chat_id)
             ]
 
+    def photos(self, chat_id: Any = None) -> list[Call]:
+        """Accepted sendPhoto calls (``params["photo"]["data"]`` is the uploaded file)."""
+        with self._lock:
+            return [c for c in self.calls if c.method == "sendPhoto" and c.ok
+                    and (chat_id is None or c.chat_id == chat_id)]
+
     def texts(self, chat_id: Any = None) -> list[str]:
         return [c.params.get("text", "") for c in self.sent(chat_id)]
 
@@ -483,6 +512,8 @@ class BotApiStandIn:
         if method == "getMe":
             return bot_user()
         if method in ("sendMessage", "editMessageText"):
+            if _visible_length(params.get("text", ""), params.get("parse_mode")) > 4096:
+                raise _ApiError(400, "Bad Request: message is too long")
             chat_data = self._chats.get(chat_id) or chat(
                 chat_id, "private" if isinstance(chat_id, int) and chat_id > 0 else "supergroup"
             )
@@ -497,6 +528,18 @@ class BotApiStandIn:
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if method == "sendPhoto":  # the photo as Telegram stores it: one size, our bytes' length
+            upload = params.get("photo")
+            size = len(upload["data"]) if isinstance(upload, dict) else 0
+            return {
+                "message_id": next(self._message_ids[chat_id]),
+                "date": int(time.time()),
+                "chat": self._chats.get(chat_id) or chat(chat_id),
+                "from": bot_user(),
+                "photo": [{"file_id": f"photo-{size}", "file_unique_id": f"p{size}",
+                           "width": 800, "height": 420, "file_size": size}],
+                "caption": params.get("caption", ""),
+            }
         if method == "editMessageReplyMarkup":
             return {
                 "message_id": params.get("message_id"),
@@ -526,6 +569,13 @@ class BotApiStandIn:
             return []
         # setMyCommands, deleteWebhook, setWebhook, answerCallbackQuery, setMyDescription, ...
         return True
+
+
+def _visible_length(text: str, parse_mode: str | None) -> int:
+    """What Telegram's 4096 counts: UTF-16 units of the text once its HTML tags are parsed."""
+    if parse_mode == "HTML":
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return len(text.encode("utf-16-le")) // 2
 
 
 class _ApiError(Exception):
@@ -558,6 +608,8 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get("Content-Type", "")
         if "json" in ctype and raw:
             params = json.loads(raw)
+        elif "multipart/form-data" in ctype:
+            params = _decode_multipart(raw, ctype)
         else:
             params = _decode(parse_qs(raw.decode("utf-8"), keep_blank_values=True))
         try:

@@ -13,11 +13,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import channels, reading, settings, start, themes, unknown
+from bot.handlers import (
+    channels,
+    headlines,
+    reading,
+    reports,
+    settings,
+    start,
+    themes,
+    trend,
+    unknown,
+    why,
+)
 from bot.handlers.errors import on_error
 from bot.handlers.flood import flood_guard
 from bot.keyboards import DONE, TOGGLE, TOPIC
-from bot.texts import ALIASES  # Spanish spellings, shown in the Spanish /help
+from bot.texts import aliases  # each language's own spellings of the commands
 
 # New messages only: an edited "/stop" must not run again.
 _NEW = filters.UpdateType.MESSAGE
@@ -34,6 +45,7 @@ COMMANDS = {
     "latest": reading.latest_command,
     "topic": reading.topic_command,
     "brief": reading.brief_command,
+    "trend": trend.trend_command,
     "time": settings.time_command,
     "timezone": settings.timezone_command,
     "alerts": settings.alerts_command,
@@ -42,20 +54,26 @@ COMMANDS = {
     "resume": settings.resume_command,
     "language": settings.language_command,
     "settings": settings.settings_command,
+    "headlines": headlines.headlines_command,
+    "why": why.why_command,
     "channel": channels.channel_command,
 }
-__all__ = ["ALIASES", "COMMANDS", "register", "register_fallback"]
+__all__ = ["COMMANDS", "register", "register_fallback"]
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add every handler to ``application`` (flood control first, unknown commands last)."""
     application.add_handler(TypeHandler(Update, flood_guard), group=-1)
     for name, callback in COMMANDS.items():
-        names = [name, *ALIASES.get(name, [])]
+        names = [name, *aliases(name)]
         application.add_handler(CommandHandler(names, callback, filters=_NEW))
     application.add_handler(
         CallbackQueryHandler(themes.picker_button, pattern=f"^({TOGGLE}|{DONE}$)"))
     application.add_handler(CallbackQueryHandler(reading.topic_button, pattern=f"^{TOPIC}"))
+    application.add_handler(CallbackQueryHandler(start.stop_button, pattern=start.STOP_BUTTONS))
+    application.add_handler(
+        CallbackQueryHandler(settings.language_button, pattern=settings.LANGUAGE_BUTTONS))
+    application.add_handler(CallbackQueryHandler(reports.reports_button, pattern=r"^rp:"))
     application.add_handler(
         ChatMemberHandler(start.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, start.migrated))

@@ -1,28 +1,44 @@
 """Command arguments → values. Pure functions; a bad argument raises ArgError(problem, command).
 
-``problem`` is a key of ``bot.texts.TEXTS`` and ``command`` names the example shown after it, so
-every bad argument gets a one-line reply with the right form.
+``problem`` is a message id (``briefings/locale``) and ``command`` names the example shown after
+it, so every bad argument gets a one-line reply with the right form. The words a reader may type
+(on/off, all, language names) are the word lists of every UI language's catalogue.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from briefings.schedule import format_hhmm, parse_hhmm, parse_timezone
+from bot.keyboards import MAX_CALLBACK_BYTES
+from bot.texts import OneOf
+from briefings import i18n
+from briefings.briefs.schedule import format_hhmm
+from briefings.briefs.when import is_half_of_day, parse_clock, parse_zone
+from briefings.model import ThemeRef
 from briefings.themes import ThemeCatalogue, ThemeSet
 
 MAX_LATEST = 20
 DEFAULT_LATEST = 5
 _NAME = re.compile(r"^[\w-]{1,32}$")
 _CHANNEL_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{5,20})$")
-_TRUE = frozenset({"on", "yes", "y", "1", "true", "si", "sí", "activar", "encender"})
-_FALSE = frozenset({"off", "no", "n", "0", "false", "desactivar", "apagar"})
-_LANGUAGES = {
-    "en": "en", "english": "en", "ingles": "en", "inglés": "en",
-    "es": "es", "spanish": "es", "espanol": "es", "español": "es", "castellano": "es",
-}
+
+
+def _true() -> frozenset[str]:
+    return i18n.words("words.on") | {"on", "1"}
+
+
+def _false() -> frozenset[str]:
+    return i18n.words("words.off") | {"off", "0"}
+
+
+def _language_names() -> dict[str, str]:
+    """Every code and name of a UI language (message language.names) → its code."""
+    names = {lang: lang for lang in i18n.languages()}
+    for lang in i18n.languages():
+        names.update((word.lower(), lang) for word in i18n.text(lang, "language.names").split())
+    return names
 
 
 class ArgError(ValueError):
@@ -41,6 +57,13 @@ def parse_count(args: Sequence[str], command: str, *, default: int = DEFAULT_LAT
     if len(args) > 1:
         raise ArgError("err_too_many_args", command)
     return _count(args[0], command, maximum)
+
+
+def parse_latest(args: Sequence[str]) -> tuple[int, bool]:
+    """``[N]`` for /latest; N above ``MAX_LATEST`` is capped to it (True), not refused."""
+    if len(args) == 1 and args[0].isascii() and args[0].isdigit() and int(args[0]) > MAX_LATEST:
+        return MAX_LATEST, True
+    return parse_count(args, "latest"), False
 
 
 def _count(text: str, command: str, maximum: int) -> int:
@@ -70,7 +93,7 @@ def resolve_themes(args: Sequence[str], themes: ThemeCatalogue | ThemeSet, comma
     text = " ".join(args).strip()
     if not text:
         raise ArgError("err_no_theme", command, valid=valid)
-    if text.lower() in ("all", "todos", "todo"):
+    if text.lower() in i18n.words("words.all"):
         return [ref.key for ref in catalogue.shared]
     whole = catalogue.resolve(text, lang)
     if whole is not None and not whole.is_own:
@@ -90,50 +113,64 @@ def _catalogue(themes: ThemeCatalogue | ThemeSet) -> ThemeCatalogue:
 
 
 def parse_brief_time(args: Sequence[str], current: str) -> str:
-    """``HH:MM`` (also ``7``, ``7:30``, ``19.30``) → ``HH:MM``."""
+    """``HH:MM`` (also ``7``, ``19.30``, ``19h``, ``7pm``, ``7:30 p.m.``) → ``HH:MM``."""
     if not args:
         raise ArgError("err_time_missing", "time", current=current)
     text = " ".join(args)
     try:
-        return format_hhmm(parse_hhmm(text))
+        return format_hhmm(parse_clock(text))
     except ValueError:
         raise ArgError("err_time", "time", value=text) from None
 
 
 def parse_tz(args: Sequence[str], current: str) -> str:
-    """``Area/City`` or a UTC offset → an IANA zone name."""
+    """``Area/City``, a city (``Mexico City``, ``CDMX``) or a UTC offset → a zone name."""
     if not args:
         raise ArgError("err_timezone_missing", "timezone", current=current)
     text = " ".join(args)
     try:
-        return parse_timezone(text)
+        return parse_zone(text)
     except ValueError:
         raise ArgError("err_timezone", "timezone", value=text) from None
 
 
+def join_half_of_day(words: Sequence[str]) -> list[str]:
+    """``["7", "pm"]`` → ``["7 pm"]``: an am/pm typed as a word of its own joins its time."""
+    joined: list[str] = []
+    for word in words:
+        if joined and is_half_of_day(word):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return joined
+
+
 def parse_on_off(args: Sequence[str], command: str = "alerts") -> bool:
-    if len(args) != 1 or args[0].lower() not in _TRUE | _FALSE:
+    if len(args) != 1 or args[0].lower() not in _true() | _false():
         raise ArgError("err_on_off", command)
-    return args[0].lower() in _TRUE
+    return args[0].lower() in _true()
 
 
 def parse_language(args: Sequence[str]) -> str:
-    if len(args) != 1 or args[0].lower() not in _LANGUAGES:
-        raise ArgError("err_language", "language", value=" ".join(args) or "—")
-    return _LANGUAGES[args[0].lower()]
+    names = _language_names()
+    if len(args) != 1 or args[0].lower() not in names:
+        raise ArgError("err_language", "language", value=" ".join(args) or "—",
+                       choices=OneOf(i18n.languages()))
+    return names[args[0].lower()]
 
 
 def parse_quiet(args: Sequence[str]) -> tuple[str, str] | None:
     """``HH:MM-HH:MM`` (or ``HH:MM HH:MM``) → (start, end); ``off`` → None."""
     text = " ".join(args).strip()
-    if text.lower() in _FALSE:
+    if text.lower() in _false():
         return None
-    pieces = re.split(r"\s*(?:-|–|—|\bto\b|\ba\b|\s)\s*", text) if text else []
-    pieces = [p for p in pieces if p]
+    until = "|".join(rf"\b{re.escape(word)}\b" for word in sorted(i18n.words("words.until")))
+    pieces = re.split(rf"\s*(?:-|–|—|{until}|\s)\s*", text) if text else []
+    pieces = join_half_of_day([p for p in pieces if p])
     if len(pieces) != 2:
         raise ArgError("err_quiet", "quiet", value=text or "—")
     try:
-        start, end = (format_hhmm(parse_hhmm(p)) for p in pieces)
+        start, end = (format_hhmm(parse_clock(p)) for p in pieces)
     except ValueError:
         raise ArgError("err_quiet", "quiet", value=text) from None
     if start == end:
@@ -164,3 +201,21 @@ def parse_channel_ref(text: str) -> str | int:
     if not _CHANNEL_REF.match(text):
         raise ArgError("err_channel_ref", "channel")
     return text if text.startswith("@") else int(text)
+
+
+def without_nul(words: Iterable[str]) -> list[str]:
+    """Command words without NUL bytes: no client types one, and PostgreSQL refuses them."""
+    return [word for word in (w.replace("\x00", "") for w in words) if word]
+
+
+def button_theme(data: str, prefix: str, catalogue: ThemeCatalogue) -> ThemeRef | None:
+    """The theme a button's callback data names, if it is exactly a key ``catalogue`` knows.
+
+    Callback data comes back as the client sends it, so it may be forged: over-long data, a
+    NUL, another spelling (``TARIFFS``) or an unknown theme is None, before any store call.
+    """
+    if len(data) > MAX_CALLBACK_BYTES or "\x00" in data or not data.startswith(prefix):
+        return None
+    key = data.removeprefix(prefix)
+    ref = ThemeRef.parse(key)
+    return ref if ref.key == key and catalogue.knows(ref) else None

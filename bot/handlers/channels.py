@@ -1,5 +1,7 @@
 """/channel add|list|themes|time|remove: a channel's brief, set up in a private chat with the bot.
 
+The subcommands are also spelled in each language (``/canal añadir``): message words.channel_*.
+
 Adding checks with getChatMember that the user administers the channel and that the bot is an
 administrator there too (so it can post). Every later change checks again that the user is still
 an administrator: a former administrator loses control of the channel's brief.
@@ -7,12 +9,15 @@ an administrator: a former administrator loses control of the channel's brief.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import ChatFullInfo, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 
 from bot.handlers.args import (
     ArgError,
+    join_half_of_day,
     parse_brief_time,
     parse_channel_ref,
     parse_tz,
@@ -20,6 +25,7 @@ from bot.handlers.args import (
 )
 from bot.handlers.common import ADMIN_STATUSES, Context, Turn
 from briefings import chats as chat_settings
+from briefings import i18n
 from briefings.store import channels as channel_store
 from briefings.store import chats as store
 from briefings.store.chats import Chat
@@ -31,7 +37,7 @@ async def channel_command(update: Update, context: Context) -> None:
         await turn.say("channel_private_only")
         return
     action, rest = (turn.args[0].lower(), turn.args[1:]) if turn.args else ("", [])
-    handler = _ACTIONS.get(action)
+    handler = _action(action)
     try:
         if handler is None:
             raise ArgError("err_channel_usage", "channel")
@@ -86,9 +92,10 @@ async def _time(turn: Turn, rest: list[str]) -> None:
     if len(rest) < 2:
         raise ArgError("err_channel_time", "channel_time")
     parse_channel_ref(rest[0])
+    when = join_half_of_day(rest[1:])  # "7 pm" is one time
     try:
-        brief_time = parse_brief_time(rest[1:2], "")
-        timezone = parse_tz(rest[2:], "") if rest[2:] else None
+        brief_time = parse_brief_time(when[:1], "")
+        timezone = parse_tz(when[1:], "") if when[1:] else None
     except ArgError as error:  # show the /channel time example, not /time's
         raise ArgError(error.problem, "channel_time", **error.values) from None
     chat = await _own_channel(turn, rest[0])
@@ -98,7 +105,7 @@ async def _time(turn: Turn, rest: list[str]) -> None:
         chat = await chat_settings.set_schedule(conn, chat.id, now=turn.now,
                                                 brief_time=brief_time, timezone=timezone)
     await turn.say("channel_time_set", title=_title(chat), time=chat.brief_time,
-                   tz=chat.timezone, next=turn.when(chat))
+                   tz=chat.timezone, next=await turn.when(chat))
 
 
 async def _remove(turn: Turn, rest: list[str]) -> None:
@@ -126,6 +133,14 @@ async def _list(turn: Turn, rest: list[str]) -> None:
 
 
 _ACTIONS = {"add": _add, "list": _list, "themes": _themes, "time": _time, "remove": _remove}
+
+
+def _action(word: str) -> Callable[[Turn, list[str]], Awaitable[None]] | None:
+    """The subcommand ``word`` names, in any language (``lista`` is ``list``)."""
+    for name, action in _ACTIONS.items():
+        if word == name or word in i18n.words(f"words.channel_{name}"):
+            return action
+    return None
 
 
 def _user_id(turn: Turn) -> int:

@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.args import ArgError
+from bot.handlers.args import ArgError, without_nul
 from bot.state import BotState, bot_state
 from bot.texts import Html, bad_arg, language_of, t
 from briefings import chats as chat_settings
+from briefings.briefs.when import zone_info
 from briefings.store import chats as store
 from briefings.store.chats import Chat
 
 Context = ContextTypes.DEFAULT_TYPE
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SHOWN_CHARS = 60  # of a bad argument shown back: a 4,000-character one must not overflow
+
+
+async def in_place(edit: Awaitable[object]) -> None:
+    """Edit the message a button is on; a second quick press leaving nothing to change is fine."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def _shortened(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``value`` the user typed, cut to ``SHOWN_CHARS``; the other values are ours."""
+    typed = values.get("value")
+    if isinstance(typed, str) and len(typed) > SHOWN_CHARS:
+        return {**values, "value": typed[:SHOWN_CHARS - 1] + "…"}
+    return values
 
 
 async def reply_text(update: Update, context: Context, key: str, **values: Any) -> None:
@@ -71,13 +91,13 @@ class Turn:
         return self.state.now()
 
     @property
-    def zone(self) -> ZoneInfo:
+    def zone(self) -> tzinfo:
         """The chat's time zone (the configured default for a chat not registered)."""
-        return ZoneInfo(self.chat.timezone if self.chat else self.state.settings.default_timezone)
+        return zone_info(self.chat.timezone if self.chat else self.state.settings.default_timezone)
 
     @property
     def args(self) -> list[str]:
-        return list(self.context.args or [])
+        return without_nul(self.context.args or [])
 
     def text(self, key: str, **values: Any) -> str:
         return t(self.lang, key, **values)
@@ -109,8 +129,9 @@ class Turn:
             await self.send(part)
 
     async def bad(self, error: ArgError) -> None:
-        """The one-line reply to a bad argument."""
-        await self.send(bad_arg(self.lang, error.problem, error.command, **error.values))
+        """The one-line reply to a bad argument (what the user typed shown shortened)."""
+        values = _shortened(error.values)
+        await self.send(bad_arg(self.lang, error.problem, error.command, **values))
 
     async def is_admin(self) -> bool:
         """Whether the sender may change this chat's settings (always, in a private chat)."""
@@ -174,16 +195,23 @@ class Turn:
     def theme_list(self, keys: list[str]) -> str:
         return ", ".join(self.theme_label(k) for k in keys) or self.text("none")
 
-    def when(self, chat: Chat) -> Html:
-        """``tomorrow at 08:00`` for the chat's next brief, in its own time zone."""
-        if chat.next_brief_at is None:
-            return Html("—")
-        return Html(next_brief_words(self.lang, chat.next_brief_at, self.now, chat.timezone))
+    async def when(self, chat: Chat) -> Html:
+        """The next brief in words ("the next one tomorrow at 08:00"), or why none will come."""
+        if chat.paused:
+            return Html(self.text("next_paused"))
+        async with self.state.engine.connect() as conn:
+            themes = await store.theme_keys(conn, chat.id)
+        if not themes:
+            return Html(self.text("next_no_themes"))
+        if not chat.active or chat.next_brief_at is None:
+            return Html(self.text("next_inactive"))
+        return Html(self.text("next_brief", when=Html(
+            next_brief_words(self.lang, chat.next_brief_at, self.now, chat.timezone))))
 
 
 def next_brief_words(lang: str, next_at: datetime, now: datetime, tz: str) -> str:
     """``today at 08:00`` / ``tomorrow at 08:00`` / ``on 2026-11-27 at 08:00`` in ``tz``."""
-    zone = ZoneInfo(tz)
+    zone = zone_info(tz)
     local, today = next_at.astimezone(zone), now.astimezone(zone).date()
     hhmm = local.strftime("%H:%M")
     if local.date() == today:

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.handlers.args import ArgError, parse_count, split_topic
+from bot.handlers.args import MAX_LATEST, ArgError, button_theme, parse_latest, split_topic
 from bot.handlers.common import Context, Turn
-from bot.keyboards import TOPIC, topic_picker
+from bot.keyboards import TOPIC, part_keyboard, topic_picker
 from briefings.briefs.compose import compose_brief, latest
+from briefings.briefs.content import READER
 from briefings.model import ThemeRef
 from briefings.render.telegram import TELEGRAM
 from briefings.store import chats as store
@@ -32,14 +33,16 @@ async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> 
     if not stories:
         await turn.say("nothing_yet")
         return
-    await turn.send_parts(TELEGRAM.stories(stories, language=turn.lang, title=title,
-                                           tz=turn.zone))
+    preference = turn.chat.headlines if turn.chat else READER
+    for part in TELEGRAM.stories_parts(stories, language=turn.lang, title=title, tz=turn.zone,
+                                       preference=preference):
+        await turn.send(part.text, keyboard=part_keyboard(part.buttons))
 
 
 async def latest_command(update: Update, context: Context) -> None:
     turn = await Turn.load(update, context)
     try:
-        count = parse_count(turn.args, "latest")
+        count, capped = parse_latest(turn.args)
     except ArgError as error:
         await turn.bad(error)
         return
@@ -47,6 +50,8 @@ async def latest_command(update: Update, context: Context) -> None:
     if not keys:
         await turn.say("no_themes_chosen")
         return
+    if capped:
+        await turn.say("latest_capped", max=MAX_LATEST)
     await _send_stories(turn, keys, count, turn.text("latest_title"))
 
 
@@ -84,14 +89,17 @@ async def topic_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     turn = await Turn.load(update, context)
-    key = query.data.removeprefix(TOPIC)
     await query.answer()
-    ref = ThemeRef.parse(key)
-    if ref.is_own and ref.chat != turn.chat_id:
-        return  # another chat's own theme: not ours to read
-    if not ref.is_own and turn.state.themes.get(key) is None:
-        return  # a stale keyboard after a themes reload
-    await _send_stories(turn, [key], 5, turn.text("topic_title", theme=turn.theme_label(key)))
+    own: list[ThemeRef] = []
+    if ThemeRef.parse(query.data.removeprefix(TOPIC)).chat == turn.chat_id:
+        async with turn.state.engine.connect() as conn:
+            own = [theme.ref for theme in await store.list_chat_themes(conn, turn.chat_id)]
+    # Another chat's own theme is unknown here: not ours to read.
+    ref = button_theme(query.data, TOPIC, turn.state.catalogue(own))
+    if ref is None:  # a stale keyboard after a themes reload, or forged data
+        return
+    await _send_stories(turn, [ref.key], 5,
+                        turn.text("topic_title", theme=turn.theme_label(ref.key)))
 
 
 async def brief_command(update: Update, context: Context) -> None:
@@ -106,9 +114,11 @@ async def brief_command(update: Update, context: Context) -> None:
     async with turn.state.engine.connect() as conn:
         brief = await compose_brief(conn, themes=keys, since=since, now=now,
                                     language=turn.lang, chat_id=turn.chat_id,
-                                    catalogue=ThemeCatalogue(turn.state.themes))
-    parts = TELEGRAM.brief(brief, tz=turn.zone)
+                                    catalogue=ThemeCatalogue(turn.state.themes),
+                                    headlines=turn.chat.headlines if turn.chat else READER)
+    parts = TELEGRAM.brief_parts(brief, tz=turn.zone)
     if not parts:
         await turn.say("nothing_new")
         return
-    await turn.send_parts(parts)
+    for part in parts:
+        await turn.send(part.text, keyboard=part_keyboard(part.buttons))

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from babel import Locale, UnknownLocaleError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import args as parse
+from bot.handlers import headlines
 from bot.handlers.args import ArgError
-from bot.handlers.common import Context, Turn
-from bot.texts import Html
+from bot.handlers.common import Context, Turn, in_place
+from bot.texts import Html, OneOf
 from briefings import chats as chat_settings
+from briefings import i18n
 from briefings.store import chats as store
 from briefings.store.chats import Chat
+
+LANGUAGE = "ln:"  # ln:<code>  a button of the /language keyboard
+LANGUAGE_BUTTONS = rf"^{LANGUAGE}"
 
 
 async def _changing(update: Update, context: Context) -> Turn | None:
@@ -45,7 +51,8 @@ async def time_command(update: Update, context: Context) -> None:
         await turn.bad(error)
         return
     chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, brief_time=brief_time)
-    await turn.say("time_set", time=chat.brief_time, tz=chat.timezone, next=turn.when(chat))
+    await turn.say("time_set", time=chat.brief_time, tz=chat.timezone,
+                   next=await turn.when(chat))
 
 
 async def timezone_command(update: Update, context: Context) -> None:
@@ -59,7 +66,8 @@ async def timezone_command(update: Update, context: Context) -> None:
         await turn.bad(error)
         return
     chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, timezone=tz)
-    await turn.say("timezone_set", tz=chat.timezone, time=chat.brief_time, next=turn.when(chat))
+    await turn.say("timezone_set", tz=chat.timezone, time=chat.brief_time,
+                   next=await turn.when(chat))
 
 
 async def alerts_command(update: Update, context: Context) -> None:
@@ -71,8 +79,10 @@ async def alerts_command(update: Update, context: Context) -> None:
     except ArgError as error:
         await turn.bad(error)
         return
-    await _apply(turn, store.update_chat, alerts=on)
-    if on:
+    chat = await _apply(turn, store.update_chat, alerts=on)
+    if on and chat.paused:  # paused chats get no alerts either
+        await turn.say("alerts_on_paused")
+    elif on:
         await turn.say("alerts_on", per_hour=turn.state.settings.alerts_per_hour)
     else:
         await turn.say("alerts_off")
@@ -114,12 +124,16 @@ async def resume_command(update: Update, context: Context) -> None:
         await turn.bad(ArgError("err_too_many_args", "resume"))
         return
     chat = await _apply(turn, chat_settings.set_paused, paused=False, now=turn.now)
-    await turn.say("resumed", next=turn.when(chat))
+    await turn.say("resumed", next=await turn.when(chat))
 
 
 async def language_command(update: Update, context: Context) -> None:
     turn = await _changing(update, context)
     if turn is None:
+        return
+    if not turn.args:
+        await turn.say("language_choices", choices=OneOf(i18n.languages()),
+                       keyboard=_language_keyboard())
         return
     try:
         language = parse.parse_language(turn.args)
@@ -129,6 +143,42 @@ async def language_command(update: Update, context: Context) -> None:
     await _apply(turn, store.update_chat, language=language)
     turn.lang = language
     await turn.say("language_set")
+
+
+def _language_keyboard() -> InlineKeyboardMarkup:
+    """One button per language, named in that language."""
+    buttons = [InlineKeyboardButton(_own_name(lang), callback_data=LANGUAGE + lang)
+               for lang in i18n.languages()]
+    return InlineKeyboardMarkup([buttons[i:i + 3] for i in range(0, len(buttons), 3)])
+
+
+def _own_name(lang: str) -> str:
+    try:
+        name = Locale.parse(lang).get_display_name(lang) or lang
+    except (UnknownLocaleError, ValueError):
+        return lang
+    return name[:1].upper() + name[1:]
+
+
+async def language_button(update: Update, context: Context) -> None:
+    """A press on the /language keyboard: speak that language here."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    turn = await _changing(update, context)
+    if turn is None:
+        return
+    language = query.data.removeprefix(LANGUAGE)
+    if language not in i18n.languages():  # a stale keyboard, or forged data
+        await query.answer()
+        return
+    if turn.chat is None:  # forgotten (/stop) since the keyboard was sent: a tap never registers
+        await query.answer(turn.text("not_registered"), show_alert=True)
+        return
+    async with turn.state.engine.begin() as conn:
+        await store.update_chat(conn, turn.chat_id, language=language)
+    turn.lang = language
+    await query.answer()
+    await in_place(query.edit_message_text(turn.text("language_set")))
 
 
 async def settings_command(update: Update, context: Context) -> None:
@@ -142,7 +192,7 @@ async def settings_command(update: Update, context: Context) -> None:
         subscribed = await store.subscribed_themes(conn, chat.id)
         own = await store.list_chat_themes(conn, chat.id)
     brief_key = "settings_brief_paused" if chat.paused else "settings_brief_on"
-    brief = turn.text(brief_key, time=chat.brief_time, next=turn.when(chat))
+    brief = turn.text(brief_key, time=chat.brief_time, next=await turn.when(chat))
     quiet = f"{chat.quiet[0]}–{chat.quiet[1]}" if chat.quiet else turn.text("none")
     await turn.say(
         "settings",
@@ -150,6 +200,13 @@ async def settings_command(update: Update, context: Context) -> None:
         own=", ".join(t.name for t in own) or turn.text("none"),
         brief=Html(brief),
         tz=chat.timezone,
-        alerts=turn.text("on" if chat.alerts else "off"),
+        alerts=turn.text(_alerts_key(chat)),
         quiet=quiet,
+        headlines=headlines.describe(turn.lang, chat.headlines),
     )
+
+
+def _alerts_key(chat: Chat) -> str:
+    if not chat.alerts:
+        return "off"
+    return "alerts_paused" if chat.paused else "on"

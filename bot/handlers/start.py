@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.handlers.common import Context, Turn
+from bot.handlers.common import Context, Turn, in_place
 from bot.keyboards import theme_picker
 from bot.state import bot_state
 from bot.texts import language_of, t
@@ -16,6 +16,8 @@ _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberS
             ChatMemberStatus.RESTRICTED)
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 _CAN_POST = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+STOP_YES, STOP_NO = "st:y", "st:n"  # the answers to /stop's question
+STOP_BUTTONS = rf"^({STOP_YES}|{STOP_NO})$"
 
 
 async def start(update: Update, context: Context) -> None:
@@ -45,13 +47,35 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def stop(update: Update, context: Context) -> None:
-    """Forget the chat and everything kept for it."""
+    """Ask before forgetting the chat and everything kept for it."""
     turn = await Turn.load(update, context)
     if not await turn.may_change():
         return
+    if turn.chat is None:
+        await turn.say("stop_unknown")
+        return
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton(turn.text("stop_yes"), callback_data=STOP_YES),
+        InlineKeyboardButton(turn.text("stop_no"), callback_data=STOP_NO),
+    ]])
+    await turn.say("stop_confirm", keyboard=keyboard)
+
+
+async def stop_button(update: Update, context: Context) -> None:
+    """The answer to /stop's question: forget the chat, or keep it."""
+    query = update.callback_query
+    assert query is not None
+    turn = await Turn.load(update, context)
+    if not await turn.may_change():
+        return
+    await query.answer()
+    if query.data != STOP_YES:
+        kept = "stop_kept" if turn.chat is not None else "stop_unknown"
+        await in_place(query.edit_message_text(turn.text(kept)))
+        return
     async with turn.state.engine.begin() as conn:
         forgotten = await store.forget_chat(conn, turn.chat_id)
-    await turn.say("stopped" if forgotten else "stop_unknown")
+    await in_place(query.edit_message_text(turn.text("stopped" if forgotten else "stop_unknown")))
 
 
 async def my_chat_member(update: Update, context: Context) -> None:
@@ -104,7 +128,7 @@ async def _greet_group(update: Update, context: Context) -> None:
 
 async def migrated(update: Update, context: Context) -> None:
     """A group became a supergroup (new id): its settings and themes move with it."""
-    from briefings.store.outbox import migrate_chat
+    from briefings.store.chat_moves import migrate_chat
 
     message = update.effective_message
     if message is None or not message.migrate_to_chat_id:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import BadRequest
 
-from bot.handlers.args import ArgError, parse_track, parse_untrack, resolve_themes
-from bot.handlers.common import Context, Turn
+from bot.handlers.args import (
+    ArgError,
+    button_theme,
+    parse_track,
+    parse_untrack,
+    resolve_themes,
+)
+from bot.handlers.common import Context, Turn, in_place
+from bot.handlers.track_hints import track_hints
 from bot.keyboards import DONE, TOGGLE, theme_picker
 from briefings import chats as chat_settings
-from briefings.model import ThemeRef
 from briefings.store import chats as store
 from briefings.themes import ThemesError, parse_custom_theme
 
@@ -20,6 +25,9 @@ BACKFILL_WINDOW = timedelta(days=7)  # how far back a new /track theme is matche
 
 async def themes_command(update: Update, context: Context) -> None:
     turn = await Turn.load(update, context)
+    if turn.chat is None:  # its buttons would register the chat: /start does that
+        await turn.say("not_registered")
+        return
     async with turn.state.engine.connect() as conn:
         subscribed = await store.subscribed_themes(conn, turn.chat_id)
     await turn.say("picker_title",
@@ -33,29 +41,29 @@ async def picker_button(update: Update, context: Context) -> None:
     turn = await Turn.load(update, context)
     if not await turn.may_change():
         return
+    if turn.chat is None:  # forgotten (/stop) since the keyboard was sent: a tap never registers
+        await query.answer(turn.text("not_registered"), show_alert=True)
+        return
     if query.data == DONE:
         async with turn.state.engine.connect() as conn:
             subscribed = await store.subscribed_themes(conn, turn.chat_id)
         await query.answer()
-        await query.edit_message_text(turn.text("picker_closed",
-                                                themes=turn.theme_list(subscribed)))
+        await in_place(query.edit_message_text(turn.text("picker_closed",
+                                                         themes=turn.theme_list(subscribed))))
         return
-    key = query.data.removeprefix(TOGGLE)
-    if not turn.state.catalogue().knows(ThemeRef.parse(key)):  # a stale keyboard after a reload
+    ref = button_theme(query.data, TOGGLE, turn.state.catalogue())
+    if ref is None:  # a stale keyboard after a reload, or forged data
         await query.answer()
         return
+    key = ref.key
     async with turn.state.engine.begin() as conn:
         await turn.ensure_chat(conn)
         now_on = await store.toggle_theme(conn, turn.chat_id, key)
         subscribed = await store.subscribed_themes(conn, turn.chat_id)
     await query.answer(turn.text("toggled_on" if now_on else "toggled_off",
                                  theme=turn.theme_label(key)))
-    try:
-        await query.edit_message_reply_markup(
-            theme_picker(turn.state.catalogue(), subscribed, turn.lang))
-    except BadRequest as exc:  # two quick presses can leave nothing to change
-        if "not modified" not in str(exc).lower():
-            raise
+    await in_place(query.edit_message_reply_markup(
+        theme_picker(turn.state.catalogue(), subscribed, turn.lang)))
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -119,7 +127,21 @@ async def track(update: Update, context: Context) -> None:
     if new is None:
         await turn.bad(ArgError("err_track_cap", "untrack", cap=turn.state.max_own_themes))
         return
-    await turn.say("tracked" if new else "track_updated", name=name, terms=terms)
+    lines = [turn.text("tracked" if new else "track_updated", name=name, terms=terms)]
+    await turn.send("\n".join(lines + _hint_lines(turn, name, terms)))
+
+
+def _hint_lines(turn: Turn, name: str, terms: str) -> list[str]:
+    """Warnings about terms that would flood the chat or split a phrase, with a better form."""
+    hints = track_hints(name, terms)
+    if not hints:
+        return []
+    lines = []
+    if hints.common:
+        lines.append(turn.text("track_common", words=", ".join(hints.common)))
+    if hints.phrases:
+        lines.append(turn.text("track_phrase", words=", ".join(hints.phrases)))
+    return [*lines, turn.text("track_better", command=hints.better)]
 
 
 async def _list_own(turn: Turn) -> None:

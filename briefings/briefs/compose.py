@@ -1,4 +1,6 @@
-"""What a chat gets: the stories on its themes, ranked, capped per theme, never sent twice.
+"""What a chat gets: the lead story of the day (``lead``), then the stories on its themes,
+ranked, capped per theme, never sent twice; a theme's trend line when it means something
+(``trend``).
 
 Ranking (``score``), one number per story and theme:
 
@@ -19,15 +21,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.briefs.content import Alert, Brief, Section, Story, Trend
+from briefings.briefs.content import READER, Alert, Brief, Section, Story
+from briefings.briefs.lead import pick_lead
+from briefings.briefs.trend import trend
 from briefings.i18n import language_of
 from briefings.model import ThemeRef
 from briefings.store.stories import recent_stories, theme_counts
+from briefings.stories.facts import with_facts
 from briefings.themes.catalogue import ThemeCatalogue
 from briefings.themes.config import Theme, ThemeSet
 
 HALF_LIFE_HOURS = 12.0
-MIN_TREND_DAYS = 3
 LATEST_WINDOW = timedelta(days=7)
 
 # The themes of a brief: a ThemeSet, configured Themes, references, or stored keys.
@@ -70,26 +74,6 @@ def rank(stories: Sequence[Story], now: datetime, theme: str | None = None) -> l
     )
 
 
-def trend(
-    today_count: int,
-    daily_counts_last_7: list[int],
-    days_with_data: list[bool] | None = None,
-    *,
-    min_days: int = MIN_TREND_DAYS,
-) -> Trend | None:
-    """Today against the average of the days with data; None without enough history."""
-    if days_with_data is None:
-        history = [c for c in daily_counts_last_7 if c > 0]
-    else:
-        history = [c for c, ok in zip(daily_counts_last_7, days_with_data, strict=False) if ok]
-    if today_count <= 0 or len(history) < min_days:
-        return None
-    average = sum(history) / len(history)
-    if average <= 0:
-        return None
-    return Trend(today_count, average, today_count / average)
-
-
 def _strongest(story: Story, order: dict[str, int]) -> str:
     mine = [t for t in story.themes if t in order]
     return max(mine, key=lambda t: (story.themes[t], -order[t]))
@@ -106,23 +90,32 @@ async def compose_brief(
     cap_per_theme: int = 5,
     trends: bool = True,
     catalogue: ThemeCatalogue | None = None,
+    headlines: str = READER,
+    timezone: str = "UTC",
 ) -> Brief:
     """The brief of the stories on ``themes`` seen since ``since`` (not already sent to
-    ``chat_id``): a section per theme, each story once, in its strongest theme."""
+    ``chat_id``): the lead story, then a section per theme, each story once, in its strongest
+    theme. ``headlines`` and ``timezone`` are the reader's, for the faces."""
     refs, names = theme_refs(themes, catalogue)
     keys = [ref.key for ref in refs]
     views = await recent_stories(conn, themes=keys, since=since, exclude_sent_to=chat_id)
     order = {key: i for i, key in enumerate(keys)}
+    shown = [view for view in views if view.last_seen_at <= now and view.themes]
+    top = pick_lead(shown, now)
     by_theme: dict[str, list[Story]] = {key: [] for key in keys}
-    for view in views:
-        if view.last_seen_at <= now and view.themes:
+    for view in shown:
+        if view is not top:
             by_theme[_strongest(view, order)].append(view)
+    lead = None
+    if top is not None:
+        key = _strongest(top, order)
+        lead = Section(key, names.display(ThemeRef.parse(key), language), with_facts([top]))
     counts = None
     if trends and any(by_theme.values()):
         counts = await theme_counts(conn, keys, now - timedelta(days=1), now)
     sections = []
     for ref in refs:
-        ranked = rank(by_theme[ref.key], now, ref.key)[:cap_per_theme]
+        ranked = with_facts(rank(by_theme[ref.key], now, ref.key)[:cap_per_theme])
         if not ranked:
             continue
         section_trend = None
@@ -131,7 +124,7 @@ async def compose_brief(
                 counts.today[ref.key], counts.daily[ref.key], counts.days_with_data
             )
         sections.append(Section(ref.key, names.display(ref, language), ranked, section_trend))
-    return Brief(language_of(language), now, since, sections)
+    return Brief(language_of(language), now, since, sections, lead, headlines, timezone)
 
 
 async def latest(
@@ -150,11 +143,13 @@ async def latest(
     """
     keys = [ref.key for ref in theme_refs(themes)[0]]
     views = await recent_stories(conn, themes=keys, since=now - window, limit=limit * 2)
-    return [v for v in views if v.last_seen_at <= now][:limit]
+    return with_facts([v for v in views if v.last_seen_at <= now][:limit])
 
 
-def alert_for(story: Story, language: str, catalogue: ThemeCatalogue) -> Alert:
+def alert_for(story: Story, language: str, catalogue: ThemeCatalogue, *,
+              headlines: str = READER, timezone: str = "UTC") -> Alert:
     """An alert of ``story``, its themes named in ``language``, strongest match first."""
     keys = sorted(story.themes, key=lambda key: -story.themes[key])
     names = tuple(catalogue.display(ThemeRef.parse(key), language) for key in keys)
-    return Alert(story, language_of(language), names)
+    known = story if story.facts is not None else with_facts([story])[0]
+    return Alert(known, language_of(language), names, headlines, timezone)

@@ -14,6 +14,12 @@ from briefings.store.stories import StoryView
 
 Story = StoryView  # one story as a brief shows it (headline, link, outlets, themes, terms)
 
+# A reader's headline preference: the chat's own language, one language, or English and Spanish
+# side by side (where reports in them exist; otherwise the story's most central headline).
+READER, BOTH = "reader", "both"
+BORDER_LANGUAGES = ("en", "es")  # what "both" shows, in this order
+HEADLINES = (READER, *BORDER_LANGUAGES, BOTH)
+
 
 @dataclass(frozen=True, slots=True)
 class Trend:
@@ -36,19 +42,27 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Brief:
-    """A composed brief, ready for any face to render."""
+    """A composed brief, ready for any face to render: the lead story, then a section per theme.
+
+    ``headlines`` is the reader's headline preference (``HEADLINES``); ``timezone`` the zone its
+    date and times are shown in.
+    """
 
     language: str
     generated_at: datetime
     since: datetime
     sections: list[Section] = field(default_factory=list)
+    lead: Section | None = None  # the story of the day, under the theme it is strongest in
+    headlines: str = READER
+    timezone: str = "UTC"
 
     def story_ids(self) -> list[int]:
-        return [story.id for section in self.sections for story in section.stories]
+        shown = ([self.lead] if self.lead else []) + list(self.sections)
+        return [story.id for section in shown for story in section.stories]
 
     @property
     def empty(self) -> bool:
-        return not any(section.stories for section in self.sections)
+        return not self.lead and not any(section.stories for section in self.sections)
 
     def without(self, story_ids: frozenset[int]) -> Brief:
         """This brief less some stories (sections left empty are dropped)."""
@@ -56,7 +70,11 @@ class Brief:
             replace(section, stories=[s for s in section.stories if int(s.id) not in story_ids])
             for section in self.sections
         ]
-        return replace(self, sections=[section for section in sections if section.stories])
+        lead = self.lead
+        if lead is not None and any(int(s.id) in story_ids for s in lead.stories):
+            lead = None
+        return replace(self, sections=[section for section in sections if section.stories],
+                       lead=lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +84,5 @@ class Alert:
     story: Story
     language: str
     themes: tuple[str, ...]  # display names in ``language``, strongest match first
+    headlines: str = READER
+    timezone: str = "UTC"

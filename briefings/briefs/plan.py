@@ -1,9 +1,12 @@
 """Who gets what, decided without I/O: ``now`` and the store's facts are passed in.
 
-Briefs: due chats are grouped by what they would read — (theme keys, language, since) — so a
-brief is composed and rendered once per group, not per chat; within a group, chats that already
-got some of its stories (as alerts) form variants without them. Alerts: each new story goes to
-the chats whose themes it matches, within each chat's hourly budget, never twice.
+Briefs: due chats are grouped by what they would read — (theme keys, language, since, headline
+preference, time zone) — so a brief is composed and rendered once per group, not per chat;
+within a group, chats that already got some of its stories (as alerts) form variants without
+them. Alerts: each new story goes to the chats whose themes it matches, never twice, within each
+chat's hourly cap; when the cap bites, the most important stories win (``Importance``: coverage,
+not arrival order), and the last third of an hour's alerts waits for stories several outlets
+tell, so a slow trickle of one-outlet stories cannot spend the hour before the big one comes.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from briefings.briefs.content import Story
+from briefings.briefs.lead import both_sides, story_coverage
 from briefings.briefs.schedule import (
     brief_decision,
     in_quiet_hours,
@@ -31,7 +37,16 @@ log = logging.getLogger(__name__)
 
 BRIEF_WINDOW = timedelta(hours=24)  # the longest look-back of a daily brief
 
-BriefKey = tuple[tuple[str, ...], str, datetime]  # (theme keys, language, since)
+
+
+class BriefKey(NamedTuple):
+    """What makes two chats' briefs the same brief."""
+
+    themes: tuple[str, ...]  # theme keys
+    language: str
+    since: datetime
+    headlines: str  # the headline preference (``briefs.content.HEADLINES``)
+    timezone: str  # dates and times are shown in it
 
 
 def sane(chat: DueChat) -> DueChat:
@@ -60,7 +75,7 @@ class Grouping:
 
 def group_due(due: Sequence[DueChat], keys: Mapping[int, tuple[str, ...]], now: datetime,
               grace: timedelta) -> Grouping:
-    """Group the due chats by (theme keys, language, since)."""
+    """Group the due chats by what they would read (``BriefKey``)."""
     plan = Grouping()
     groups: dict[BriefKey, list[DueChat]] = defaultdict(list)
     for chat in due:
@@ -72,7 +87,8 @@ def group_due(due: Sequence[DueChat], keys: Mapping[int, tuple[str, ...]], now: 
             plan.empty += 1
             continue
         since = max(now - BRIEF_WINDOW, chat.last_brief_at or now - BRIEF_WINDOW)
-        groups[(chat_keys, chat.language, since)].append(chat)
+        groups[BriefKey(chat_keys, chat.language, since, chat.headlines, chat.timezone)].append(
+            chat)
     plan.groups = dict(groups)
     return plan
 
@@ -103,7 +119,7 @@ def next_briefs(due: Sequence[DueChat], now: datetime,
 
 def brief_label(key: BriefKey) -> str:
     """How a brief is named in a run's report: its themes and language."""
-    return f"{'+'.join(key[0])}/{key[1]}"
+    return f"{'+'.join(key.themes)}/{key.language}"
 
 
 # --- alerts -------------------------------------------------------------------------------
@@ -145,16 +161,73 @@ def alert_targets(by_theme: Mapping[str, set[int]],
     return AlertTargets(dict(targets), own)
 
 
-def budgets(chat_ids: Sequence[int], used: Mapping[int, int], per_hour: int) -> dict[int, int]:
-    """Alerts each chat may still get this hour."""
-    return {c: max(0, per_hour - used.get(c, 0)) for c in chat_ids}
+RESERVE_SHARE = 3  # a third of the hour's alerts (rounded down) waits for wider stories
+WIDE = 2  # outlets that make a story "wide": it may use the reserve
 
 
-def recipients(story_id: int, targets: AlertTargets, chats: Mapping[int, AlertChat],
-               had: Mapping[int, set[int]], budget: Mapping[int, int]) -> list[AlertChat]:
-    """The chats a story's alert goes to: alerts on, not had it, budget left."""
-    return [chats[c] for c in sorted(targets.chats.get(story_id, ()))
-            if c in chats and story_id not in had.get(c, ()) and budget[c] > 0]
+@dataclass(frozen=True, slots=True, order=True)
+class Importance:
+    """How much an alert matters, compared field by field: coverage first, then the match."""
+
+    both_sides: bool  # Mexican and U.S. outlets both tell it
+    outlets: int
+    strength: float  # the story's best theme match score
+
+
+def importance(story: Story) -> Importance:
+    """A story's importance as an alert, from its reports and theme scores."""
+    told = story_coverage(story)
+    return Importance(both_sides(told), told.outlets, max(story.themes.values(), default=0.0))
+
+
+def reserve(per_hour: int) -> int:
+    """Alerts of each hour kept for stories at least ``WIDE`` outlets tell."""
+    return per_hour // RESERVE_SHARE
+
+
+def admits(story: Importance, used: int, per_hour: int) -> bool:
+    """Whether a chat that had ``used`` alerts in the last hour may get this one."""
+    if used >= per_hour:
+        return False
+    return used < per_hour - reserve(per_hour) or story.outlets >= WIDE
+
+
+@dataclass
+class AlertPlan:
+    """Which chats each story's alert goes to, most important story first; stories held back."""
+
+    sends: list[tuple[int, list[int]]] = field(default_factory=list)  # (story id, chat ids)
+    held: dict[int, int] = field(default_factory=dict)  # chat id → stories held for its brief
+
+
+def plan_alerts(story_ids: Sequence[int], weights: Mapping[int, Importance],
+                targets: AlertTargets, chats: Mapping[int, AlertChat],
+                had: Mapping[int, set[int]], used: Mapping[int, int], per_hour: int) -> AlertPlan:
+    """Stories in order of importance (ties keep the given order, newest first), each to the
+    chats that follow it, have alerts on, have not had it and whose cap admits it."""
+    order = sorted(range(len(story_ids)), key=lambda i: weights[story_ids[i]], reverse=True)
+    spent = dict(used)
+    held: dict[int, int] = defaultdict(int)
+    result = AlertPlan()
+    for story_id in (story_ids[i] for i in order):
+        to = []
+        for chat in sorted(targets.chats.get(story_id, ())):
+            if chat not in chats or story_id in had.get(chat, ()):
+                continue
+            if admits(weights[story_id], spent.get(chat, 0), per_hour):
+                to.append(chat)
+                spent[chat] = spent.get(chat, 0) + 1
+            else:
+                held[chat] += 1
+        if to:
+            result.sends.append((story_id, to))
+    result.held = dict(held)
+    return result
+
+
+def held_dedupe_prefix(now: datetime) -> str:
+    """A chat hears about held alerts at most once per clock hour (UTC)."""
+    return f"held:{now:%Y-%m-%dT%H}"
 
 
 def quiet_split(members: Sequence[AlertChat], now: datetime) -> dict[bool, list[int]]:

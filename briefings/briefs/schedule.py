@@ -9,10 +9,12 @@ happens twice (fall back) means its first occurrence — so a brief is never sen
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfoNotFoundError, available_timezones
+
+from briefings.briefs.when import zone_info
 
 Decision = Literal["wait", "send", "skip"]
 
@@ -108,7 +110,7 @@ def _utc(value: datetime) -> datetime:
 
 def local_instant(day: date, at: time, tz: str) -> datetime:
     """The UTC instant of local ``day`` ``at`` in ``tz``: gap → end of gap; overlap → first."""
-    zone = ZoneInfo(tz)
+    zone = zone_info(tz)
     wall = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)  # fold=0: first occurrence
     instant = wall.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
@@ -116,7 +118,7 @@ def local_instant(day: date, at: time, tz: str) -> datetime:
     return _gap_end(wall.replace(fold=1).astimezone(UTC), instant, zone)
 
 
-def _gap_end(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
+def _gap_end(before: datetime, after: datetime, zone: tzinfo) -> datetime:
     """The instant the clocks jumped, between two instants on either side of the transition."""
     low, high = before, after
     offset_low = low.astimezone(zone).utcoffset()
@@ -132,7 +134,7 @@ def _gap_end(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
 def next_brief_at(brief_time: str | time, tz: str, after: datetime) -> datetime:
     """The next local ``brief_time`` in ``tz`` strictly after ``after``, as aware UTC."""
     at, after_utc = _as_time(brief_time), _utc(after)
-    local_day = after_utc.astimezone(ZoneInfo(tz)).date()
+    local_day = after_utc.astimezone(zone_info(tz)).date()
     for delta in range(-1, 3):
         candidate = local_instant(local_day + timedelta(days=delta), at, tz)
         if candidate > after_utc:
@@ -140,9 +142,22 @@ def next_brief_at(brief_time: str | time, tz: str, after: datetime) -> datetime:
     raise AssertionError("unreachable: a local time recurs within two days")
 
 
+def next_new_brief_at(brief_time: str | time, tz: str, after: datetime,
+                      last_brief_at: datetime | None) -> datetime:
+    """Like ``next_brief_at``, but never on a local day that already had its brief.
+
+    A chat gets one brief a local day (its dedupe key holds the date): moving /time later on a
+    day that had one schedules tomorrow's, instead of one that would never be sent.
+    """
+    candidate = next_brief_at(brief_time, tz, after)
+    if last_brief_at is not None and local_date(last_brief_at, tz) >= local_date(candidate, tz):
+        return next_brief_at(brief_time, tz, candidate)
+    return candidate
+
+
 def local_date(instant: datetime, tz: str) -> date:
     """The calendar date in ``tz`` at ``instant`` (dedupe keys use the brief's local date)."""
-    return _utc(instant).astimezone(ZoneInfo(tz)).date()
+    return _utc(instant).astimezone(zone_info(tz)).date()
 
 
 def brief_decision(next_at: datetime, now: datetime, grace: timedelta) -> Decision:
@@ -161,7 +176,7 @@ def in_quiet_hours(now: datetime, tz: str, start: str | time | None,
     begin, finish = _as_time(start), _as_time(end)
     if begin == finish:
         return False
-    local = _utc(now).astimezone(ZoneInfo(tz)).time().replace(tzinfo=None)
+    local = _utc(now).astimezone(zone_info(tz)).time().replace(tzinfo=None)
     if begin < finish:
         return begin <= local < finish
     return local >= begin or local < finish
@@ -169,7 +184,7 @@ def in_quiet_hours(now: datetime, tz: str, start: str | time | None,
 
 def valid_timezone(tz: str) -> bool:
     try:
-        ZoneInfo(tz)
+        zone_info(tz)
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True

@@ -10,14 +10,12 @@ from briefings.fetch.config import FetchConfig
 from briefings.fetch.delays import backoff_delay, next_fetch_delay
 from briefings.fetch.errors import ErrorKind
 from briefings.fetch.result import FetchResult
-from briefings.fetch.transport import ShardedTransport  # shim: remove after the move
 
 __all__ = [
     "ErrorKind",
     "FetchConfig",
     "FetchResult",
     "Fetcher",
-    "ShardedTransport",  # shim: remove after the move (tests/pipeline/test_fetch_pool.py)
     "backoff_delay",
     "next_fetch_delay",
 ]

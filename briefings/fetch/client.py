@@ -7,8 +7,10 @@ whose ``kind`` says what went wrong and whose ``error`` is a short sentence a us
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,6 +29,15 @@ from briefings.fetch.transport import SHARD_CONNECTIONS, ShardedTransport, shard
 
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _host(url: str) -> str:
+    """The URL's host, lower case: only a key for its semaphore, so the standard library's
+    parser does (httpx's costs ~40 µs a call, 4% of a warm poll)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 class Fetcher:
@@ -52,7 +63,9 @@ class Fetcher:
         )
         transport = self._transport
         if transport is None:
-            pools = [self._pool(limits) for _ in range(shard_count(config.concurrency))]
+            # One TLS context for every pool: loading the CA store costs ~20 ms each time.
+            context = httpx.create_ssl_context(trust_env=False)
+            pools = [self._pool(limits, context) for _ in range(shard_count(config.concurrency))]
             transport = ShardedTransport(pools)
         self._client = httpx.AsyncClient(
             transport=transport,
@@ -78,16 +91,13 @@ class Fetcher:
             await self._client.__aexit__(exc_type, exc, tb)
             self._client = None
 
-    def _pool(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    def _pool(self, limits: httpx.Limits, context: ssl.SSLContext) -> httpx.AsyncBaseTransport:
         if self.config.allow_private:
-            return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-        return GuardedTransport(limits=limits)
+            return httpx.AsyncHTTPTransport(limits=limits, trust_env=False, verify=context)
+        return GuardedTransport(limits=limits, ssl_context=context)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
-        try:
-            host = httpx.URL(url).host.lower()
-        except (httpx.InvalidURL, TypeError):
-            host = ""
+        host = _host(url)
         slot = self._per_host.get(host)
         if slot is None:
             slot = self._per_host[host] = asyncio.Semaphore(self.config.per_host)

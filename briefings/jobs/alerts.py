@@ -1,14 +1,16 @@
 """Alerts: each new story, right away, to the chats whose themes it matches.
 
-Silent during a chat's quiet hours, at most ``per_hour`` per chat per hour, never a story the
-chat already got. A story matched only by a chat's own theme goes to that chat alone, named by
-that theme; another chat's own theme (name, terms) never shows in an alert.
+Silent during a chat's quiet hours, never a story the chat already got, at most ``per_hour`` per
+chat per hour: when the cap bites, the most important stories win (``plan.plan_alerts``), and the
+chat is told once an hour how many stories wait for its brief. A story matched only by a chat's
+own theme goes to that chat alone, named by that theme; another chat's own theme (name, terms)
+never shows in an alert, and no alert shows matched terms (``/why`` does).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,6 +25,8 @@ from briefings.store import outbox
 from briefings.store.alerts import AlertChat
 from briefings.themes.catalogue import ThemeCatalogue
 from briefings.themes.config import ThemeSet
+
+UNKNOWN = plan.Importance(both_sides=False, outlets=0, strength=0.0)
 
 
 async def queue_alerts(engine: AsyncEngine, story_ids: Sequence[int], now: datetime, *,
@@ -40,46 +44,74 @@ async def queue_alerts(engine: AsyncEngine, story_ids: Sequence[int], now: datet
         chats = await store.alert_chats(conn, targets.all_chats())
         had = await sent.sent_among(conn, list(chats), list(targets.chats))
         used = await store.alerts_since(conn, list(chats), now - timedelta(hours=1))
-        budget = plan.budgets(list(chats), used, per_hour)
         views = await store.story_views(conn, list(targets.chats))
+        weights = {sid: plan.importance(views[sid]) if sid in views else UNKNOWN
+                   for sid in story_ids}
+        decided = plan.plan_alerts(list(story_ids), weights, targets, chats, had, used, per_hour)
         queued = 0
-        for story_id in story_ids:
-            to = plan.recipients(story_id, targets, chats, had, budget)
-            shared = [c for c in to if (story_id, c.id) not in targets.own]
-            view = views.get(story_id)
-            sent_to: list[int] = []
-            if view is not None and shared:
-                queued += await _queue(conn, view, shared, now, renderer, catalogue)
-                sent_to.extend(c.id for c in shared)
-            for chat in to:
-                own = targets.own.get((story_id, chat.id))
-                if own is None:  # matched by a shared theme: sent above
-                    continue
-                mine = (await store.story_views(conn, [story_id], [own])).get(story_id)
-                if mine is not None:
-                    queued += await _queue(conn, mine, [chat], now, renderer, catalogue)
-                    sent_to.append(chat.id)
+        for story_id, chat_ids in decided.sends:
+            to = [chats[c] for c in chat_ids]
+            sent_to = await _story(conn, story_id, to, views.get(story_id), targets, now,
+                                   renderer, catalogue)
             # Only chats that got an alert count as having the story; the others may still
             # receive it in a brief.
-            for chat_id in sent_to:
-                budget[chat_id] -= 1
             await sent.remember_sent(conn, sent_to, [story_id], now)
+            queued += len(sent_to)
+        await _tell_held(conn, decided.held, chats, now, renderer)
         return queued
 
 
-async def _queue(conn: AsyncConnection, story: Story, to: list[AlertChat], now: datetime,
-                 renderer: Renderer, catalogue: ThemeCatalogue) -> int:
-    """Render once per language; silent and loud chats get separate rows of the same body."""
-    by_language: dict[str, list[AlertChat]] = defaultdict(list)
+async def _story(conn: AsyncConnection, story_id: int, to: list[AlertChat], view: Story | None,
+                 targets: plan.AlertTargets, now: datetime, renderer: Renderer,
+                 catalogue: ThemeCatalogue) -> list[int]:
+    """One story's alerts: its shared-theme chats together, own-theme chats each by their
+    theme; returns the chats queued."""
+    shared = [c for c in to if (story_id, c.id) not in targets.own]
+    sent_to: list[int] = []
+    if view is not None and shared:
+        await _queue(conn, view, shared, now, renderer, catalogue)
+        sent_to.extend(c.id for c in shared)
     for chat in to:
-        by_language[chat.language].append(chat)
-    for language, members in by_language.items():
-        parts = renderer.alert(alert_for(story, language, catalogue))
+        own = targets.own.get((story_id, chat.id))
+        if own is None:  # matched by a shared theme: sent above
+            continue
+        mine = (await store.story_views(conn, [story_id], [own])).get(story_id)
+        if mine is not None:
+            await _queue(conn, mine, [chat], now, renderer, catalogue)
+            sent_to.append(chat.id)
+    return sent_to
+
+
+async def _queue(conn: AsyncConnection, story: Story, to: list[AlertChat], now: datetime,
+                 renderer: Renderer, catalogue: ThemeCatalogue) -> None:
+    """Render once per (language, headlines, zone); silent and loud chats get separate rows of
+    the same body."""
+    readers: dict[tuple[str, str, str], list[AlertChat]] = defaultdict(list)
+    for chat in to:
+        readers[(chat.language, chat.headlines, chat.timezone)].append(chat)
+    for (language, headlines, timezone), members in readers.items():
+        part = renderer.alert_part(alert_for(story, language, catalogue, headlines=headlines,
+                                             timezone=timezone))
         threads = {c.id: c.thread_id for c in members if c.thread_id is not None}
         for silent, ids in plan.quiet_split(members, now).items():
-            await outbox.enqueue(conn, chat_ids=ids, parts=parts, kind="alert", now=now,
+            await outbox.enqueue(conn, chat_ids=ids, parts=[part.text], kind="alert", now=now,
                                  dedupe_prefix=f"alert:{story.id}", silent=silent,
                                  thread_ids=threads, parse_mode=renderer.parse_mode,
-                                 face=renderer.face)
-    return len(to)
+                                 face=renderer.face, markups=[renderer.markup(part.buttons)])
 
+
+async def _tell_held(conn: AsyncConnection, held: Mapping[int, int],
+                     chats: Mapping[int, AlertChat], now: datetime, renderer: Renderer) -> None:
+    """Tell each chat whose cap held stories back how many wait for its brief (once an hour)."""
+    notices: dict[tuple[str, int, str], list[AlertChat]] = defaultdict(list)
+    for chat_id, count in held.items():
+        chat = chats[chat_id]
+        notices[(chat.language, count, chat.brief_time)].append(chat)
+    for (language, count, brief_time), members in notices.items():
+        parts = renderer.held(language=language, count=count, brief_time=brief_time)
+        threads = {c.id: c.thread_id for c in members if c.thread_id is not None}
+        for silent, ids in plan.quiet_split(members, now).items():
+            await outbox.enqueue(conn, chat_ids=ids, parts=parts, kind="notice", now=now,
+                                 dedupe_prefix=plan.held_dedupe_prefix(now), silent=silent,
+                                 thread_ids=threads, parse_mode=renderer.parse_mode,
+                                 face=renderer.face)

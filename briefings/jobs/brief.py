@@ -6,7 +6,9 @@ composes and renders once per distinct brief, writes the outbox rows, records th
 sent and advances each chat's next brief. A brief missed while the bot was down is sent late
 within the grace period, else skipped; the dedupe key ``brief:<local date>:<chat>:<part>`` means
 a chat never gets two briefs for one day. Chats that already got some of a brief's stories as
-alerts get a variant without them, rendered once per distinct set left out.
+alerts get a variant without them, rendered once per distinct set left out. A brief is the same
+brief for chats of the same themes, language, window, headline preference and time zone
+(``plan.BriefKey``); each part's buttons are stored with its body.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from briefings.briefs.compose import compose_brief
 from briefings.briefs.content import Brief
 from briefings.model import ThemeRef
 from briefings.render.face import Renderer
+from briefings.render.parts import Button, Part
 from briefings.store import briefs as store
 from briefings.store import outbox
 from briefings.store.briefs import DueChat
@@ -52,7 +55,7 @@ class Composer(Protocol[C_co]):
 
     async def __call__(self, conn: AsyncConnection, *, themes: list[ThemeRef],
                        catalogue: ThemeCatalogue, since: datetime, now: datetime,
-                       language: str) -> C_co: ...
+                       language: str, headlines: str, timezone: str) -> C_co: ...
 
 
 @dataclass
@@ -72,16 +75,22 @@ class BriefRunReport:
 @dataclass(frozen=True, slots=True)
 class _Rendered:
     parts: list[str]
+    markups: list[str | None]  # each part's buttons, as the face stores them
     story_ids: list[int]
+
+
+def _no_buttons(buttons: Sequence[Button]) -> str | None:
+    return None
 
 
 class BriefJob(Generic[C]):
     """Queues due briefs; ``compose`` makes the content, ``render`` (a face's) the parts."""
 
     def __init__(self, engine: AsyncEngine, *, compose: Composer[C],
-                 render: Callable[[C], Sequence[str]], face: str, parse_mode: str,
-                 grace: timedelta, themes: ThemeSet | None = None, batch: int = BATCH) -> None:
-        self.engine, self.compose, self.render = engine, compose, render
+                 render: Callable[[C], Sequence[str | Part]], face: str, parse_mode: str,
+                 grace: timedelta, themes: ThemeSet | None = None, batch: int = BATCH,
+                 markup: Callable[[Sequence[Button]], str | None] = _no_buttons) -> None:
+        self.engine, self.compose, self.render, self.markup = engine, compose, render, markup
         self.face, self.parse_mode, self.grace, self.batch = face, parse_mode, grace, batch
         # Subscriptions to themes no longer configured are ignored (None: all are kept).
         self.known = None if themes is None else frozenset(themes.names())
@@ -91,9 +100,9 @@ class BriefJob(Generic[C]):
     def for_face(cls, engine: AsyncEngine, renderer: Renderer, *, grace: timedelta,
                  themes: ThemeSet | None = None, batch: int = BATCH) -> BriefJob[Brief]:
         """The production job: ``compose_brief`` rendered by ``renderer``."""
-        return BriefJob[Brief](engine, compose=_compose, render=renderer.brief,
+        return BriefJob[Brief](engine, compose=compose_brief, render=renderer.brief_parts,
                                face=renderer.face, parse_mode=renderer.parse_mode,
-                               grace=grace, themes=themes, batch=batch)
+                               grace=grace, themes=themes, batch=batch, markup=renderer.markup)
 
     async def run_once(self, now: datetime) -> BriefRunReport:
         """Queue the brief of every chat whose time has come; advance each chat's next brief."""
@@ -106,12 +115,6 @@ class BriefJob(Generic[C]):
             if len(due) < self.batch:
                 run.report.distinct = len(run.rendered)
                 return run.report
-
-
-async def _compose(conn: AsyncConnection, *, themes: list[ThemeRef], catalogue: ThemeCatalogue,
-                   since: datetime, now: datetime, language: str) -> Brief:
-    return await compose_brief(conn, themes=themes, catalogue=catalogue, since=since, now=now,
-                               language=language)
 
 
 class _Run(Generic[C]):
@@ -153,7 +156,7 @@ class _Run(Generic[C]):
             if not rendered.parts:
                 self.report.empty += len(members)
                 continue
-            chats = await self._enqueue(conn, members, rendered.parts)
+            chats = await self._enqueue(conn, members, rendered)
             await store.remember_sent(conn, chats, rendered.story_ids, self.now)
             self.report.enqueued += len(chats)
             briefed.extend(chats)
@@ -161,10 +164,10 @@ class _Run(Generic[C]):
 
     async def _full(self, conn: AsyncConnection, key: plan.BriefKey) -> _Rendered:
         if key not in self.rendered:
-            theme_keys, language, since = key
             self.composed[key] = await self.job.compose(
-                conn, themes=[ThemeRef.parse(k) for k in theme_keys],
-                catalogue=self.job.catalogue, since=since, now=self.now, language=language)
+                conn, themes=[ThemeRef.parse(k) for k in key.themes],
+                catalogue=self.job.catalogue, since=key.since, now=self.now,
+                language=key.language, headlines=key.headlines, timezone=key.timezone)
             self.rendered[key] = self._render(self.composed[key])
         return self.rendered[key]
 
@@ -176,10 +179,12 @@ class _Run(Generic[C]):
 
     def _render(self, brief: C) -> _Rendered:
         self.report.renders += 1
-        return _Rendered(list(self.job.render(brief)), brief.story_ids())
+        parts = [Part(p) if isinstance(p, str) else p for p in self.job.render(brief)]
+        return _Rendered([p.text for p in parts], [self.job.markup(p.buttons) for p in parts],
+                         brief.story_ids())
 
     async def _enqueue(self, conn: AsyncConnection, members: list[DueChat],
-                       parts: list[str]) -> list[int]:
+                       rendered: _Rendered) -> list[int]:
         """One body per part for the whole group; at most one brief per chat and local date.
 
         A chat that already has that day's brief (its time moved later the same day) is left
@@ -195,16 +200,9 @@ class _Run(Generic[C]):
             if not fresh:
                 continue
             self.report.messages += await outbox.enqueue(
-                conn, chat_ids=fresh, parts=parts, kind="brief", now=self.now,
+                conn, chat_ids=fresh, parts=rendered.parts, kind="brief", now=self.now,
                 dedupe_prefix=prefix, thread_ids=threads, parse_mode=self.job.parse_mode,
-                face=self.job.face)
+                face=self.job.face, markups=rendered.markups)
             briefed.extend(fresh)
         return briefed
 
-
-def __getattr__(name: str) -> object:  # shim: remove after the move
-    if name in ("enqueue_due_briefs", "enqueue_alerts"):
-        from briefings.jobs import legacy
-
-        return getattr(legacy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

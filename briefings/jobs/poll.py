@@ -27,17 +27,17 @@ from briefings.fetch.delays import due_cutoff
 from briefings.jobs.fetching import FeedFetcher, fetch_and_parse, parse_pool_for
 from briefings.jobs.matching import build_matcher
 from briefings.jobs.report import CycleReport, FeedOutcome
-from briefings.jobs.writer import BatchWriter, Filer, ThemeMatcher
+from briefings.jobs.writer import BatchWriter, Filer, ItemEmbedder, ThemeMatcher
 from briefings.settings import Settings
 from briefings.store import sources as store_sources
 from briefings.store import state
 from briefings.store.db import is_postgres
 from briefings.store.sources import SourceRow
-from briefings.stories import StoryFiler, file_items
 from briefings.themes import Theme, ThemeSet
 
 if TYPE_CHECKING:  # alerts and rendering are imported when a job alerts: poll --once does not
     from briefings.render.face import Renderer
+    from briefings.stories import StoryFiler
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class PollJob:
     themes: Iterable[Theme] = ()
     build_matcher: MatcherBuilder | None = None
     new_filer: Callable[[], Filer] | None = None
+    embedder: Callable[[], ItemEmbedder] | None = None  # see BatchWriter.embedder
     queue_alerts: AlertQueuer | None = None
     select_due: SelectDue = store_sources.due_sources
     ignore_schedule: bool = False
@@ -95,7 +96,7 @@ class PollJob:
         report.feeds = len(due)
         writer = BatchWriter(self.engine, self.interval, await self._matcher(due),
                              self.new_filer() if self.new_filer else None, self.now_fn,
-                             started=now)  # fmt: skip
+                             started=now, embedder=self.embedder)  # fmt: skip
         await self._fetch_parse_and_write(due, writer)
         writer.fill(report)
         await self._mark_polled(now)
@@ -167,7 +168,8 @@ def poll_job(
 ) -> PollJob:  # fmt: skip
     """The production poll: configured and chats' own themes, stories filed, alerts queued."""
     job = PollJob(engine, fetcher, interval=settings.poll_interval, themes=themes,
-                  build_matcher=build_matcher, new_filer=StoryFiler, **options)  # fmt: skip
+                  build_matcher=build_matcher, new_filer=_FilerWhenNeeded,
+                  embedder=_embedder, **options)  # fmt: skip
     if alerts:
         if renderer is None:
             from briefings.render.telegram import TELEGRAM
@@ -175,6 +177,32 @@ def poll_job(
             renderer = TELEGRAM
         job.queue_alerts = partial(_enqueue_alerts, engine, settings.alerts_per_hour, renderer)
     return job
+
+
+def _embedder() -> ItemEmbedder:
+    """The process's sentence embedder: imported, and loaded, when a cycle first embeds."""
+    from briefings.stories.embed import default_embedder
+
+    return default_embedder()
+
+
+class _FilerWhenNeeded:
+    """A cycle's StoryFiler, made when the cycle first has items to file: the clustering method
+    (numpy, the sentence encoder's code) is not imported by a cycle of 304s (0.1-0.2 s)."""
+
+    def __init__(self) -> None:
+        self.filer: StoryFiler | None = None
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.filer is None:
+            from briefings.stories import StoryFiler
+
+            self.filer = StoryFiler()
+        return await self.filer(*args, **kwargs)
+
+    def discard(self) -> None:
+        if self.filer is not None:
+            self.filer.discard()
 
 
 async def _enqueue_alerts(engine: AsyncEngine, per_hour: int, renderer: Renderer,
@@ -209,6 +237,8 @@ async def poll_cycle(
         assert on_new_stories is not None
         await on_new_stories(story_ids)
         return len(story_ids)
+
+    from briefings.stories import StoryFiler, file_items
 
     # The store's filer keeps its index of recent stories for the cycle.
     new_filer = StoryFiler if filer is file_items else (lambda: filer) if filer else None

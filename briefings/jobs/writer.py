@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -39,7 +39,14 @@ UNCHANGED_BATCH = 500  # plain 304s are only a status update each
 
 
 class ThemeMatcher(Protocol):
-    def match(self, title: str, summary: str, language: str | None = None) -> list[ThemeMatch]: ...
+    def match(self, title: str, summary: str, language: str | None = None,
+              vector: Any = None) -> list[ThemeMatch]: ...  # fmt: skip
+
+
+class ItemEmbedder(Protocol):
+    """Texts to sentence vectors, one row per text (``briefings.stories.embed``)."""
+
+    def encode(self, texts: Sequence[str]) -> Any: ...
 
 
 class FileResult(Protocol):
@@ -49,11 +56,14 @@ class FileResult(Protocol):
     def grown_story_ids(self) -> Sequence[int]: ...
 
 
-# filer(conn, items, matches by item id, now): clusters stored items into stories.
-Filer = Callable[
-    [AsyncConnection, list[StoredItem], dict[int, list[ThemeMatch]], datetime],
-    Awaitable[FileResult],
-]
+class Filer(Protocol):
+    """Clusters stored items into stories (``vectors``: item id -> sentence vector, if any)."""
+
+    def __call__(
+        self, conn: AsyncConnection, stored: list[StoredItem],
+        matches: dict[int, list[ThemeMatch]], now: datetime, *,
+        vectors: Mapping[int, Any] | None = None,
+    ) -> Awaitable[FileResult]: ...  # fmt: skip
 
 
 @dataclass
@@ -89,6 +99,9 @@ class BatchWriter:
     _fetched: list[_Fetched] = field(default_factory=list)
     _unchanged: list[tuple[SourceRow, datetime]] = field(default_factory=list)
     _pending_items: int = 0
+    # The process's sentence embedder, asked for when a batch has items to file: each new
+    # item is embedded once, for the matcher's meaning signal and the story filer alike.
+    embedder: Callable[[], ItemEmbedder] | None = None
 
     def fill(self, report: CycleReport) -> None:
         """Count every recorded outcome and story into ``report``."""
@@ -177,19 +190,51 @@ class BatchWriter:
         # A source's first poll fills the store quietly: its old news is not news.
         news = [s for f in batch if f.row.seeded for s in saved[f.row.id]]
         quiet = [s for f in batch if not f.row.seeded for s in saved[f.row.id]]
+        matches, vectors = self._match_and_embed(news + quiet)
+        extra = {} if vectors is None else {"vectors": vectors}
         for stored, alerting in ((news, True), (quiet, False)):
             if stored:
-                result = await self.filer(conn, stored, self._match(stored), self.now_fn())
+                result = await self.filer(conn, stored, matches, self.now_fn(), **extra)
                 filed.new_stories.extend(result.new_story_ids)
                 if alerting:
                     filed.alert_stories.extend(result.new_story_ids)
         return filed
 
-    def _match(self, stored: list[StoredItem]) -> dict[int, list[ThemeMatch]]:
-        if self.matcher is None:
+    def _match_and_embed(
+        self, stored: list[StoredItem]
+    ) -> tuple[dict[int, list[ThemeMatch]], dict[int, Any] | None]:
+        """Match the items, embedding each at most once (with an embedder): before matching,
+        those the matcher's rules leave to meaning (its ``needs_vector``); after, the matched
+        rest, which the story filer needs."""
+        if self.embedder is None:
+            return self._match(stored, {}), None
+        needs = getattr(self.matcher, "needs_vector", None)
+        first = [s for s in stored if needs and needs(s.item.title, s.item.summary,
+                                                      s.item.language)]  # fmt: skip
+        vectors = self._embed(first)
+        matches = self._match(stored, vectors)
+        vectors.update(self._embed([s for s in stored if matches[s.id] and s.id not in vectors]))
+        return matches, vectors
+
+    def _embed(self, stored: list[StoredItem]) -> dict[int, Any]:
+        """Each item's sentence vector, in one call of the embedder."""
+        if self.embedder is None or not stored:
             return {}
+        from briefings.stories.embed import item_text
+
+        rows = self.embedder().encode([item_text(s.item.title, s.item.summary) for s in stored])
+        return {s.id: row for s, row in zip(stored, rows, strict=True)}
+
+    def _match(
+        self, stored: list[StoredItem], vectors: Mapping[int, Any]
+    ) -> dict[int, list[ThemeMatch]]:
+        if self.matcher is None:
+            return {s.id: [] for s in stored}
         match = self.matcher.match
-        return {s.id: match(s.item.title, s.item.summary, s.item.language) for s in stored}
+        return {s.id: match(s.item.title, s.item.summary, s.item.language)
+                if s.id not in vectors else
+                match(s.item.title, s.item.summary, s.item.language, vector=vectors[s.id])
+                for s in stored}  # fmt: skip
 
     async def _record_fetched(self, conn: AsyncConnection, batch: list[_Fetched]) -> None:
         """Feeds that moved follow their redirect one by one; the rest take one statement."""

@@ -1,7 +1,8 @@
-"""The pieces every face's layout is made of: safe text, one story's display values, packing.
+"""The pieces every face's layout is made of: safe text and links, and packing into parts.
 
-Nothing here knows a markup: a template turns a ``StoryLine`` into HTML or plain text, and
-``pack`` cuts the resulting blocks into parts of a face's size, only between blocks.
+Nothing here knows a markup: a template turns a story's display values (``lines``) into HTML or
+plain text, and ``pack`` cuts the resulting blocks into parts of a face's size, only between
+blocks, each part with the buttons of the blocks it holds.
 """
 
 from __future__ import annotations
@@ -9,17 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
 from urllib.parse import urlsplit
 
-from briefings import i18n
-from briefings.briefs.content import Story
+from briefings.render.parts import Button, Part
 
-HEADLINE_CHARS = 300
-SUMMARY_CHARS = 220
 URL_CHARS = 2000
-MAX_OUTLETS = 2
-MAX_TERMS = 8
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
 
@@ -46,9 +41,10 @@ def shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     cut = text[: max(1, width - 1)]
-    space = cut.rfind(" ")
-    if space >= width * 0.5:  # a word boundary, unless it would lose over half the line
-        cut = cut[:space]
+    if not text[len(cut)].isspace():  # the cut fell inside a word: drop that word
+        space = cut.rfind(" ")
+        if space > 0:  # one word longer than the line is the only thing ever cut inside
+            cut = cut[:space]
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
@@ -58,92 +54,43 @@ def utf16_len(text: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class StoryLine:
-    """What a template shows of one story."""
-
-    headline: str
-    href: str | None
-    outlets: str
-    more: str
-    summary: str
-    terms: str
-    terms_label: str
-    when: str
-
-
-def story_line(
-    story: Story,
-    language: str,
-    *,
-    show_terms: bool = False,
-    show_time: bool = False,
-    tz: tzinfo | None = None,
-    level: int = 0,
-) -> StoryLine:
-    """A story's display values; higher ``level`` drops detail so that a huge story fits."""
-    headline_chars = HEADLINE_CHARS if level < 3 else 120
-    summary_chars = (SUMMARY_CHARS, 100, 0, 0, 0)[min(level, 4)]
-    headline = shorten(story.headline, headline_chars) or i18n.word("untitled", language)
-    outlets = [shorten(name, 60) for name in story.sources[:MAX_OUTLETS]]
-    extra = max(0, story.source_count - len(outlets))
-    terms = [shorten(t, 40) for t in story.hits[:MAX_TERMS]] if show_terms and level < 2 else []
-    return StoryLine(
-        headline=headline,
-        href=safe_href(story.url) if level < 4 else None,
-        outlets=", ".join(outlets),
-        more=i18n.more_sources(extra, language) if extra else "",
-        summary=shorten(_without(story.summary, story.headline), summary_chars)
-        if summary_chars
-        else "",
-        terms=", ".join(terms),
-        terms_label=i18n.word("terms", language),
-        when=i18n.short_time(story.last_seen_at.astimezone(tz or UTC), language)
-        if show_time
-        else "",
-    )
-
-
-def _without(summary: str, headline: str) -> str:
-    """The summary without a copy of the headline (feeds often repeat it as the first line)."""
-    summary, headline = _SPACES.sub(" ", summary).strip(), _SPACES.sub(" ", headline).strip()
-    if headline and len(headline) > 20:
-        at = summary.find(headline, 0, len(headline) + 80)
-        if at >= 0:
-            rest = summary[at + len(headline) :].lstrip(" .:-–—")
-            summary = f"{summary[:at].strip()} {rest}".strip()
-    return summary
-
-
-@dataclass(frozen=True, slots=True)
 class Block:
     text: str
     heading: str | None = None  # the section heading to repeat if a part starts at this block
     starts_section: bool = False
+    button: Button | None = None  # shown under the part that holds this block
 
 
 def pack(blocks: Sequence[Block], limit: int | None, gap: str = "\n\n") -> list[str]:
-    """Blocks joined into parts of at most ``limit`` UTF-16 units, cut only between blocks.
+    """Blocks joined into parts of at most ``limit`` UTF-16 units (see ``pack_parts``)."""
+    return [part.text for part in pack_parts(blocks, limit, gap)]
+
+
+def pack_parts(blocks: Sequence[Block], limit: int | None, gap: str = "\n\n") -> list[Part]:
+    """Blocks joined into parts of at most ``limit`` UTF-16 units, cut only between blocks;
+    each part carries the buttons of its blocks.
 
     A section heading never ends a part: it travels with the section's first story. A part
     that starts inside a section repeats the section's heading.
     """
-    if limit is None:
-        return [gap.join(b.text for b in blocks)] if blocks else []
-    parts: list[str] = []
+    parts: list[Part] = []
     current: list[str] = []
+    buttons: list[Button] = []
     size = 0
     gap_len = utf16_len(gap)
     for block in blocks:
         text = block.text
         extra = utf16_len(text) + (gap_len if current else 0)
-        if current and size + extra > limit:
-            parts.append(gap.join(current))
-            current, size = [], 0
+        if limit is not None and current and size + extra > limit:
+            parts.append(Part(gap.join(current), tuple(buttons)))
+            current, buttons, size = [], [], 0
             if block.heading and not block.starts_section:
                 text = f"{block.heading}{gap}{text}"
             extra = utf16_len(text)
         current.append(text)
+        if block.button is not None:
+            buttons.append(block.button)
         size += extra
     if current:
-        parts.append(gap.join(current))
+        parts.append(Part(gap.join(current), tuple(buttons)))
     return parts

@@ -12,6 +12,7 @@ from datetime import tzinfo
 from typing import Protocol
 
 from briefings.briefs.content import Alert, Brief, Story
+from briefings.render.parts import Button, Part
 
 
 class Renderer(Protocol):
@@ -33,6 +34,22 @@ class Renderer(Protocol):
 
     def alert(self, alert: Alert) -> list[str]:
         """One story as an alert."""
+        ...
+
+    def brief_parts(self, brief: Brief, *, tz: tzinfo | None = None) -> list[Part]:
+        """A daily brief's parts with their buttons."""
+        ...
+
+    def alert_part(self, alert: Alert) -> Part:
+        """An alert with its buttons."""
+        ...
+
+    def held(self, *, language: str, count: int, brief_time: str) -> list[str]:
+        """The notice that the hourly alert cap held ``count`` stories for the brief."""
+        ...
+
+    def markup(self, buttons: Sequence[Button]) -> str | None:
+        """How the face's sender stores a part's buttons (None: no buttons)."""
         ...
 
     def stories(self, stories: Sequence[Story], *, language: str, title: str,

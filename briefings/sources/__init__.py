@@ -1,5 +1,5 @@
 """Where feeds come from: the sources files (file.py, layered by layers.py), OPML (opml.py),
-the feed URL rules (feed_url.py), owner commands (admin.py)."""
+the feed URL rules (feed_url.py), owner commands (admin.py, editing the user's file: edit.py)."""
 
 from briefings.sources.errors import SourcesError
 from briefings.sources.feed_url import check_feed_url

@@ -8,12 +8,9 @@ never written, and a bad file on /reload leaves the running configuration as it 
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,42 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from briefings.fetch import Fetcher
 from briefings.model import Source
 from briefings.parse import parse_feed
-from briefings.sources.errors import SourcesError
+from briefings.sources.edit import (
+    as_files,
+    cut_layered_source,
+    cut_source_from_file,
+    user_text,
+    write_checked,
+)
+from briefings.sources.errors import AdminError, SourcesError
 from briefings.sources.feed_url import check_feed_url
-from briefings.sources.file import (
-    entry_to_toml,
-    load_sources,
-    parse_sources,
-    plan_additions,
-    with_tables,
-)
-from briefings.sources.layers import (
-    USER_HEADER,
-    SourceFiles,
-    load_files,
-    sources_from_text,
-)
+from briefings.sources.file import load_sources, plan_additions, with_tables
+from briefings.sources.layers import SourceFiles, load_files, sources_from_text
 from briefings.store.sources import sync_sources
 from briefings.themes import ThemesError, ThemeSet, load_themes
 
 
-class AdminError(Exception):
-    """An owner request that cannot be done; the message says why, for the owner."""
-
-
-def _unwritable(files: SourceFiles, exc: OSError) -> str:
-    fix = ("set BORDERBRIEF_DATA_DIR to a writable folder" if files.shipped is not None
-           else "point BORDERBRIEF_SOURCES at a writable copy of it")  # fmt: skip
-    return f"cannot write the sources file {files.user}: {exc.strerror or exc} ({fix})"
-
-
-def _files(where: Path | SourceFiles) -> SourceFiles:
-    # A bare path is a sources file that is the whole list, as BORDERBRIEF_SOURCES names one.
-    return where if isinstance(where, SourceFiles) else SourceFiles(user=where)
-
-
 @dataclass(frozen=True, slots=True)
 class NewSource:
+    """A feed checked by fetching it: the source to add, the feed's title, its items now."""
+
     source: Source
     title: str
     items: int
@@ -100,14 +80,14 @@ async def check_new_source(
 
 def add_sources(where: Path | SourceFiles, new: list[Source]) -> tuple[list[Source], int]:
     """Append the sources not yet listed (by URL) to the user's file: (added, skipped)."""
-    files = _files(where)
+    files = as_files(where)
     try:
         shipped = load_sources(files.shipped) if files.shipped is not None else None
-        text = _user_text(files)
+        text = user_text(files)
         current = sources_from_text(text, str(files.user), shipped)
         added, skipped = plan_additions(current, new)
         if added:
-            _write_checked(files, with_tables(text, added), shipped)
+            write_checked(files, with_tables(text, added), shipped)
     except SourcesError as exc:
         raise AdminError(str(exc)) from None
     return added, skipped
@@ -124,117 +104,11 @@ async def add_source(
     return added[0]
 
 
-def _user_text(files: SourceFiles) -> str:
-    """The user's file as written; a layered one not made yet starts with its header."""
-    if files.shipped is not None and not files.user.exists():
-        return USER_HEADER
-    try:
-        return files.user.read_text(encoding="utf-8") if files.user.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AdminError(f"cannot read the sources file {files.user}: {exc}") from None
-
-
-def _write_checked(files: SourceFiles, text: str, shipped: list[Source] | None) -> None:
-    """Write the user's file, but only a text that reads back (SourcesError otherwise)."""
-    sources_from_text(text, str(files.user), shipped)
-    try:
-        files.user.parent.mkdir(parents=True, exist_ok=True)
-        files.user.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise AdminError(_unwritable(files, exc)) from None
-
-
-_TABLE = re.compile(r"^\s*\[\[\s*sources\s*\]\]\s*(#.*)?$")
-_ANY_TABLE = re.compile(r"^\s*\[")
-
-
-def without_source(text: str, name: str) -> tuple[str, Source]:
-    """The sources file text with the ``[[sources]]`` table named ``name`` cut out."""
-    cut = cut_table(text, name)
-    if cut is None:
-        raise AdminError(f"no source named {name!r} in the sources list")
-    remaining, entry = cut
-    return remaining, parse_sources({"sources": [entry]})[0]
-
-
-def cut_table(text: str, name: str) -> tuple[str, dict[str, Any]] | None:
-    """``text`` without the first ``[[sources]]`` table named ``name``, and that table."""
-    lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if _TABLE.match(line)]
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
-        for i in range(start + 1, end):  # a different kind of table ends this one early
-            if _ANY_TABLE.match(lines[i]):
-                end = i
-                break
-        # Comment lines right before the next table belong to it, not to this one.
-        while end > start + 1 and lines[end - 1].lstrip().startswith("#"):
-            end -= 1
-        try:
-            entries = tomllib.loads("".join(lines[start:end])).get("sources", [])
-        except tomllib.TOMLDecodeError:
-            continue
-        if entries and str(entries[0].get("name", "")).casefold() == name.casefold():
-            while start > 0 and lines[start - 1].lstrip().startswith("#"):
-                start -= 1  # its own comment goes with it
-            return "".join(lines[:start] + lines[end:]), dict(entries[0])
-    return None
-
-
-def cut_source_from_file(path: Path, name: str) -> Source:
-    """Rewrite the sources file without the source named ``name``; checked before writing."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AdminError(f"cannot read the sources file: {exc.strerror or exc}") from None
-    remaining, removed = without_source(text, name)
-    try:
-        parse_sources(tomllib.loads(remaining), origin=str(path))  # never write a broken file
-        path.write_text(remaining, encoding="utf-8")
-    except (tomllib.TOMLDecodeError, SourcesError) as exc:
-        raise AdminError(f"the sources file would not read back: {exc}") from None
-    except OSError as exc:
-        raise AdminError(_unwritable(SourceFiles(user=path), exc)) from None
-    return removed
-
-
-def cut_layered_source(files: SourceFiles, name: str) -> Source:
-    """Drop the user's own entry for ``name``; a shipped source is turned off in the user file."""
-    assert files.shipped is not None
-    try:
-        shipped = load_sources(files.shipped)
-        text = _user_text(files)
-        current = sources_from_text(text, str(files.user), shipped)
-    except SourcesError as exc:
-        raise AdminError(str(exc)) from None
-    removed = next((s for s in current if s.name.casefold() == name.casefold()), None)
-    if removed is None:
-        raise AdminError(f"no source named {name!r} in the sources list")
-    cut = cut_table(text, removed.name)
-    text = cut[0] if cut else text
-    try:
-        left = sources_from_text(text, str(files.user), shipped)
-        back = [s for s in left if s.url == removed.url or s.name.casefold() == name.casefold()]
-        for source in back:  # a shipped source: it stays listed, turned off
-            if source.enabled:
-                text = with_tables_of(text, {"name": source.name, "enabled": False})
-        _write_checked(files, text, shipped)
-    except SourcesError as exc:
-        raise AdminError(f"the sources file would not read back: {exc}") from None
-    return removed
-
-
-def with_tables_of(text: str, entry: dict[str, Any]) -> str:
-    if text and not text.endswith("\n"):
-        text += "\n"
-    return text + "\n" + entry_to_toml(entry)
-
-
 async def remove_source(
     engine: AsyncEngine, where: Path | SourceFiles, name: str, *, now: datetime
 ) -> Source:
     """Take the source out of the sources list, then sync (the store row is disabled)."""
-    files = _files(where)
+    files = as_files(where)
     if files.shipped is None:
         removed = cut_source_from_file(files.user, name)
     else:
@@ -247,7 +121,7 @@ async def sync_file(
     engine: AsyncEngine, where: Path | SourceFiles, *, now: datetime
 ) -> list[Source]:
     """Read the sources files (SourcesError if bad) and make the store match them."""
-    configured = load_files(_files(where))
+    configured = load_files(as_files(where))
     async with engine.begin() as conn:
         await sync_sources(conn, configured, now)
     return configured
@@ -255,6 +129,8 @@ async def sync_file(
 
 @dataclass(frozen=True, slots=True)
 class Reloaded:
+    """What /reload applied, and what it did not and why."""
+
     sources: list[Source] | None  # None: the file was bad and nothing changed
     themes: ThemeSet | None
     problems: list[str]
@@ -279,3 +155,7 @@ async def reload_config(
         themes = None
         problems.append(f"themes not reloaded: {exc}")
     return Reloaded(sources, themes, problems)
+
+
+__all__ = ["AdminError", "NewSource", "Reloaded", "add_source", "add_sources", "check_new_source",
+           "reload_config", "remove_source", "sync_file"]

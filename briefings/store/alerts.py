@@ -14,10 +14,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import ThemeRef
-from briefings.store import stories as story_store
 from briefings.store.briefs import chunks
-from briefings.store.stories import StoryView
-from briefings.store.tables import chats, outbox, stories, story_themes, subscriptions
+from briefings.store.stories import StoryView, stories_by_id
+from briefings.store.tables import chats, outbox, story_themes, subscriptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +29,8 @@ class AlertChat:
     quiet_start: str | None
     quiet_end: str | None
     thread_id: int | None
+    headlines: str = "reader"  # the chat's headline preference
+    brief_time: str = "08:00"  # HH:MM local: named when alerts are held for the brief
 
 
 async def stories_by_theme(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[str, set[int]]:
@@ -62,7 +63,7 @@ async def alert_chats(conn: AsyncConnection, chat_ids: Sequence[int]) -> dict[in
     for chunk in chunks(list(chat_ids)):
         for row in await conn.execute(
             select(chats.c.id, chats.c.language, chats.c.timezone, chats.c.quiet_start,
-                   chats.c.quiet_end, chats.c.thread_id)
+                   chats.c.quiet_end, chats.c.thread_id, chats.c.headlines, chats.c.brief_time)
             .where(chats.c.id.in_(chunk), chats.c.active.is_(True), chats.c.alerts.is_(True),
                    chats.c.paused.is_(False))
         ):
@@ -89,10 +90,8 @@ async def story_views(conn: AsyncConnection, story_ids: Sequence[int],
                       themes: Sequence[str] | None = None) -> dict[int, StoryView]:
     """The stories by id, seen through ``themes`` (default: every shared theme they are on)."""
     ids = list(story_ids)
-    rows = (await conn.execute(select(*stories.c).where(stories.c.id.in_(ids)))).mappings().all()
     if themes is None:
         themes = [t for (t,) in await conn.execute(
             select(story_themes.c.theme).where(story_themes.c.story_id.in_(ids)).distinct())
             if not ThemeRef.parse(t).is_own]
-    views = await story_store._views(conn, rows, list(themes))  # noqa: SLF001 - the one StoryView maker
-    return {v.id: v for v in views}
+    return await stories_by_id(conn, ids, themes)

@@ -36,6 +36,7 @@ class DueChat:
     next_brief_at: datetime
     last_brief_at: datetime | None
     thread_id: int | None
+    headlines: str = "reader"  # the chat's headline preference
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ async def due_chats(conn: AsyncConnection, now: datetime, limit: int) -> list[Du
     """Up to ``limit`` active, unpaused chats due by ``now``, earliest first (locked on PG)."""
     stmt = (
         select(chats.c.id, chats.c.language, chats.c.timezone, chats.c.brief_time,
-               chats.c.next_brief_at, chats.c.last_brief_at, chats.c.thread_id)
+               chats.c.next_brief_at, chats.c.last_brief_at, chats.c.thread_id,
+               chats.c.headlines)
         .where(chats.c.active.is_(True), chats.c.paused.is_(False),
                chats.c.next_brief_at.is_not(None), chats.c.next_brief_at <= now)
         .order_by(chats.c.next_brief_at, chats.c.id)

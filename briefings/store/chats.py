@@ -60,6 +60,7 @@ class Chat:
     thread_id: int | None
     active: bool
     created_at: datetime
+    headlines: str = "reader"  # headlines in: "reader", a language code, or "both"
 
     @property
     def quiet(self) -> tuple[str, str] | None:

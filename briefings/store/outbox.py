@@ -28,12 +28,11 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# shim: remove after the move — chat moves live in store.chat_moves now
-from briefings.store.chat_moves import deactivate_chat, migrate_chat  # noqa: F401
 from briefings.store.db import is_postgres
 from briefings.store.tables import (
     UTCDateTime,
@@ -59,6 +58,7 @@ class OutboxRow:
     silent: bool
     attempts: int
     dedupe_key: str | None
+    markup: str | None = None  # the face's buttons (Telegram: inline keyboard JSON)
 
 
 async def enqueue(
@@ -74,8 +74,12 @@ async def enqueue(
     parse_mode: str = "HTML",
     not_before: datetime | None = None,
     face: str = TELEGRAM,
+    markups: Sequence[str | None] = (),
 ) -> int:
-    """Queue ``parts`` for every chat; returns the rows added (a repeated dedupe key adds none)."""
+    """Queue ``parts`` for every chat; returns the rows added (a repeated dedupe key adds none).
+
+    ``markups`` gives part by part the face's buttons under it (None or missing: none).
+    """
     if not chat_ids or not parts:
         return 0
     thread_ids = thread_ids or {}
@@ -83,10 +87,12 @@ async def enqueue(
     postgres = is_postgres(conn)
     added = 0
     for number, body in enumerate(parts):
+        markup = markups[number] if number < len(markups) else None
         body_id = (
             await conn.execute(
                 bodies.insert()
-                .values(text=body, parse_mode=parse_mode, face=face, created_at=now)
+                .values(text=body, parse_mode=parse_mode, face=face, markup=markup,
+                        created_at=now)
                 .returning(bodies.c.id)
             )
         ).scalar_one()
@@ -170,6 +176,11 @@ async def claim_due(
         .where(outbox.c.id.in_(ids), _claimable(now))
         .values(claimed_by=worker, claimed_until=now + lease)
     )
+    return await claimed_rows(conn, ids, worker)
+
+
+async def claimed_rows(conn: AsyncConnection, ids: Sequence[int], worker: str) -> list[OutboxRow]:
+    """The rows among ``ids`` that ``worker`` holds, with their bodies, in chat/part order."""
     rows = await conn.execute(
         select(
             outbox.c.id,
@@ -182,12 +193,13 @@ async def claim_due(
             outbox.c.silent,
             outbox.c.attempts,
             outbox.c.dedupe_key,
+            bodies.c.markup,
         )
         .join(bodies, bodies.c.id == outbox.c.body_id)
-        .where(outbox.c.id.in_(ids), outbox.c.claimed_by == worker)
+        .where(outbox.c.id.in_(list(ids)), outbox.c.claimed_by == worker)
         .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)
     )
-    return [OutboxRow(*row) for row in rows]  # type: ignore[call-arg]  # columns in field order
+    return [OutboxRow(*row) for row in rows]  # columns in field order
 
 
 async def mark_sent(conn: AsyncConnection, row_id: int, now: datetime) -> None:
@@ -215,24 +227,31 @@ async def mark_sent_many(conn: AsyncConnection, row_ids: Sequence[int], now: dat
 
 
 async def reschedule(
-    conn: AsyncConnection, row_id: int, not_before: datetime, error: str | None
+    conn: AsyncConnection, row_id: int, not_before: datetime, error: str | None, *,
+    worker: str | None = None,
 ) -> None:
-    """Try the row again at ``not_before``; the chat's other pending rows wait too (order)."""
+    """Try the row again at ``not_before``; the chat's other pending rows wait too (order).
+
+    With ``worker``, only rows that are free or held by that worker are touched: a row another
+    sender holds stays its own, or both would send it.
+    """
     chat_id = (
         await conn.execute(select(outbox.c.chat_id).where(outbox.c.id == row_id))
     ).scalar_one_or_none()
     if chat_id is None:
         return
+    mine = or_(outbox.c.claimed_by.is_(None), outbox.c.claimed_by == worker)
+    fence = mine if worker is not None else true()
     await conn.execute(
         update(outbox)
-        .where(outbox.c.id == row_id)
+        .where(outbox.c.id == row_id, fence)
         .values(not_before=not_before, last_error=error, attempts=outbox.c.attempts + 1,
                 claimed_by=None, claimed_until=None)
     )
     await conn.execute(
         update(outbox)
         .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING,
-               outbox.c.id != row_id, outbox.c.not_before < not_before)
+               outbox.c.id != row_id, outbox.c.not_before < not_before, fence)
         .values(not_before=not_before, claimed_by=None, claimed_until=None)
     )
 
@@ -247,14 +266,16 @@ async def mark_failed(conn: AsyncConnection, row_id: int, error: str) -> None:
     )
 
 
-async def release(conn: AsyncConnection, row_ids: Sequence[int]) -> None:
-    """Hand claimed rows back unsent (a sender stopping or skipping them)."""
+async def release(
+    conn: AsyncConnection, row_ids: Sequence[int], *, worker: str | None = None
+) -> None:
+    """Hand claimed rows back unsent (a sender stopping or skipping them); with ``worker``,
+    only the ones it still holds."""
     if row_ids:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == PENDING)
-            .values(claimed_by=None, claimed_until=None)
-        )
+        stmt = update(outbox).where(outbox.c.id.in_(list(row_ids)), outbox.c.status == PENDING)
+        if worker is not None:
+            stmt = stmt.where(outbox.c.claimed_by == worker)
+        await conn.execute(stmt.values(claimed_by=None, claimed_until=None))
 
 
 async def release_claims(conn: AsyncConnection, *, worker: str | None = None) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import Source
@@ -155,7 +155,7 @@ async def soonest_fetch_at(conn: AsyncConnection) -> datetime | None:
     return soonest
 
 
-def due_filter(now: datetime, *, ignore_schedule: bool, force: bool):  # noqa: ANN202
+def due_filter(now: datetime, *, ignore_schedule: bool, force: bool) -> ColumnElement[bool]:
     """The WHERE clause picking the sources due at ``now`` (shared with the claims)."""
     active = and_(t.c.enabled.is_(True), t.c.disabled_reason.is_(None))
     if force:

@@ -1,4 +1,5 @@
-"""Stories for briefs: reading recent stories by theme, counting them, remembering what was sent.
+"""Stories for briefs: reading recent stories by theme with their reports, counting them,
+remembering what was sent.
 
 Filing items into stories is ``briefings.stories`` (its storage side: ``store.story_rows``).
 """
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from briefings.model import Coverage, Excerpt, Report, StoryFacts
 from briefings.store.db import insert_ignore
 from briefings.store.story_rows import chunks as _chunks
 from briefings.store.tables import item_themes, items, sent_stories, sources, stories, story_themes
@@ -34,6 +36,31 @@ class StoryView:
     languages: list[str] = field(default_factory=list)
     themes: dict[str, float] = field(default_factory=dict)  # among the themes asked for
     hits: list[str] = field(default_factory=list)  # matched terms, most frequent first
+    reports: tuple[Report, ...] = ()  # every report, earliest first
+    facts: StoryFacts | None = None  # set by ``briefings.stories.facts.with_facts``
+
+    def headline_for(self, language: str) -> Excerpt:
+        """The headline a reader of ``language`` sees (the stored one until facts are known)."""
+        found = self.facts.headline_for(language) if self.facts else None
+        return found or self._stored(self.headline)
+
+    def summary_for(self, language: str) -> Excerpt | None:
+        """One or two lede sentences, in ``language`` where a report has them; None if none."""
+        if self.facts is not None:
+            return self.facts.summary_for(language)
+        return self._stored(self.summary) if self.summary else None
+
+    @property
+    def coverage(self) -> Coverage:
+        """Outlets by country and language (only their number until facts are known)."""
+        return self.facts.coverage if self.facts else Coverage(self.source_count)
+
+    def _stored(self, text: str) -> Excerpt:
+        lead = next((r for r in self.reports if r.url == self.url), None)
+        if lead is not None:
+            return Excerpt(text, lead.outlet, lead.language, lead.url, lead.item_id)
+        only = self.languages[0] if len(self.languages) == 1 else ""
+        return Excerpt(text, self.sources[0] if self.sources else "", only, self.url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +103,41 @@ async def recent_stories(
     return await _views(conn, rows, themes)
 
 
+async def stories_by_id(conn: AsyncConnection, story_ids: Sequence[int],
+                        themes: Sequence[str]) -> dict[int, StoryView]:
+    """The stories ``story_ids`` seen through ``themes`` (their scores and hits), by id."""
+    query = select(*stories.c).where(stories.c.id.in_(list(story_ids)))
+    rows = (await conn.execute(query)).mappings().all()
+    return {view.id: view for view in await _views(conn, rows, list(themes))}
+
+
+async def story_reports(
+    conn: AsyncConnection, story_ids: Sequence[int]
+) -> dict[int, list[Report]]:
+    """Story id → its reports (items with their source's name and country), earliest first.
+
+    One query per chunk of 500 stories, however many reports they have: never one per story.
+    """
+    found: dict[int, list[Report]] = defaultdict(list)
+    for chunk in _chunks(list(story_ids)):
+        result = await conn.execute(
+            select(items.c.story_id, items.c.id, sources.c.name, items.c.language,
+                   sources.c.country, items.c.published_at, items.c.url, items.c.title,
+                   items.c.summary)
+            .join(sources, sources.c.id == items.c.source_id)
+            .where(items.c.story_id.in_(chunk))
+            .order_by(items.c.published_at, items.c.id)
+        )
+        for sid, *values in result:
+            found[sid].append(Report(*values))
+    return dict(found)
+
+
 async def _views(conn: AsyncConnection, rows: Sequence[Any], themes: list[str]) -> list[StoryView]:
     ids = [row["id"] for row in rows]
     theme_scores: dict[int, dict[str, float]] = defaultdict(dict)
-    outlets: dict[int, list[tuple[bool, datetime, int, str]]] = defaultdict(list)
-    item_story: dict[int, int] = {}
-    url_of = {row["id"]: row["url"] for row in rows}
+    reports = await story_reports(conn, ids)
+    item_story = {r.item_id: sid for sid, found in reports.items() for r in found}
     for chunk in _chunks(ids):
         result = await conn.execute(
             select(story_themes.c.story_id, story_themes.c.theme, story_themes.c.score).where(
@@ -90,14 +146,6 @@ async def _views(conn: AsyncConnection, rows: Sequence[Any], themes: list[str]) 
         )
         for sid, theme, score in result:
             theme_scores[sid][theme] = score
-        members = await conn.execute(
-            select(items.c.story_id, items.c.id, items.c.url, items.c.published_at, sources.c.name)
-            .join(sources, sources.c.id == items.c.source_id)
-            .where(items.c.story_id.in_(chunk))
-        )
-        for sid, item_id, url, at, name in members:
-            item_story[item_id] = sid
-            outlets[sid].append((url != url_of[sid], at, item_id, name))
     hits: dict[int, Counter[str]] = defaultdict(Counter)
     item_ids = sorted(item_story)
     for chunk in _chunks(item_ids):
@@ -113,10 +161,9 @@ async def _views(conn: AsyncConnection, rows: Sequence[Any], themes: list[str]) 
     views = []
     for row in rows:
         sid = row["id"]
-        names: list[str] = []
-        for _, _, _, name in sorted(outlets[sid]):  # the representative's outlet first
-            if name not in names:
-                names.append(name)
+        told = reports.get(sid, [])
+        lead_first = sorted(told, key=lambda r: (r.url != row["url"], r.published_at, r.item_id))
+        names = list(dict.fromkeys(r.outlet for r in lead_first))
         terms = sorted(hits[sid].items(), key=lambda kv: (-kv[1], kv[0]))
         views.append(
             StoryView(
@@ -131,6 +178,7 @@ async def _views(conn: AsyncConnection, rows: Sequence[Any], themes: list[str]) 
                 languages=[lang for lang in (row["languages"] or "").split(",") if lang],
                 themes=dict(sorted(theme_scores[sid].items())),
                 hits=[term for term, _ in terms],
+                reports=tuple(told),
             )
         )
     return views

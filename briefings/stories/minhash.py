@@ -24,8 +24,11 @@ _VERSION = 1  # of the signature saved with a story
 class MinHashIndex:
     """A ``StoryIndex``: recent stories' fingerprints, found by LSH banding."""
 
-    def __init__(self, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, *, threshold: float = DEFAULT_THRESHOLD, window: timedelta = timedelta(hours=48)
+    ) -> None:
         self.threshold = threshold
+        self.window = window
         self.lsh = LshIndex()
 
     def load(self, story_id: int, signature: object, last_seen: datetime) -> None:

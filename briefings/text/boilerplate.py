@@ -80,7 +80,7 @@ _PLACE_WORD = rf"[{_UP}][\w'’]*(?:[.-][\w'’]+)*\.?"
 _LINK_WORD = r"(?i:de|del|la|las|los|el|y|of|the|da|do)"
 _PLACE = rf"{_PLACE_WORD}(?:\s+(?:{_LINK_WORD}\s+)?{_PLACE_WORD}){{0,4}}"
 _DATELINE = re.compile(
-    rf"(?P<place>{_PLACE})(?:,\s*{_PLACE}){{0,2}}"
+    rf"(?P<place>{_PLACE})(?P<region>(?:,\s*{_PLACE}){{0,2}})"
     rf"(?P<date>,?\s*{_DATE})?"
     r"(?P<agency>\s*\([^()]{1,30}\))?"
     r"(?P<sep>\s*\.\s*[-–—]+|\s*[-–—]{1,2})\s*(?=\S)"
@@ -120,11 +120,12 @@ def _strip_dateline(text: str) -> str:
     if not match or len(match.group(0)) > 90:
         return text
     place = match.group("place")
-    # A place in capitals ("WASHINGTON", not an acronym like "ONU") or the Mexican ".-" marks a
-    # dateline; a mixed-case name followed by a dash is just as likely the start of a sentence.
+    # A place in capitals ("WASHINGTON", not an acronym like "ONU"), the Mexican ".-", or a
+    # place with its region or country ("Mexico City, Mexico -") marks a dateline; a lone
+    # mixed-case name followed by a dash is just as likely the start of a sentence.
     shouting = not re.search(r"[a-zß-ÿ]", place) and sum(c.isalpha() for c in place) >= 4
     dotted = re.search(r"\.\s*[-–—]", match.group(0)) is not None
-    if match.group("agency") or match.group("date") or dotted or shouting:
+    if match.group("agency") or match.group("date") or dotted or shouting or match.group("region"):
         return text[match.end() :]
     return text
 
@@ -144,8 +145,11 @@ def _has_words(text: str) -> bool:
     return re.search(r"\w", text) is not None
 
 
-def strip_boilerplate(text: str, *, title: str = "") -> str:
-    """Remove CMS footers, read-more links, trailing ellipses, datelines and a repeated title."""
+def strip_boilerplate(text: str, *, title: str = "", empty_ok: bool = False) -> str:
+    """Remove CMS footers, read-more links, trailing ellipses, datelines and a repeated title.
+
+    A text that is all boilerplate comes back unchanged, or empty with ``empty_ok``.
+    """
     original = text.strip()
     current = original
     while True:
@@ -156,7 +160,9 @@ def strip_boilerplate(text: str, *, title: str = "") -> str:
         current = _strip_tail(current).strip()
         if current == previous:
             break
-    return current if _has_words(current) else original
+    if _has_words(current):
+        return current
+    return "" if empty_ok else original
 
 
 _LABEL = (

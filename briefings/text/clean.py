@@ -73,9 +73,10 @@ def shorten(text: str, limit: int) -> str:
     if limit <= 1:
         return text[:limit]
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
+    if not text[limit - 1].isspace():  # the cut fell inside a word: drop that word
+        space = cut.rfind(" ")
+        if space > 0:  # one word longer than the limit is the only thing ever cut inside
+            cut = cut[:space]
     return cut.rstrip(" ,;:.-") + "…"
 
 

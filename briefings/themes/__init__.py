@@ -1,8 +1,10 @@
 """Themes: the term language, the themes file and /track themes, matching, display names.
 
 ``termlang`` parses one term; ``config`` loads ``themes.toml`` and /track themes into a
-``ThemeSet``; ``matcher`` finds the themes of an item; ``catalogue`` names a ``ThemeRef`` in
-the reader's language.
+``ThemeSet``; ``examples`` reads the themes' example sentences; ``semantic`` fits a model on
+them (imported on its own: it needs numpy); ``matcher`` finds the themes of an item, rules
+first, then meaning; ``explain`` says why; ``catalogue`` names a ``ThemeRef`` in the reader's
+language.
 """
 
 from briefings.themes.catalogue import ThemeCatalogue
@@ -14,6 +16,7 @@ from briefings.themes.config import (
     load_themes,
     parse_custom_theme,
 )
+from briefings.themes.examples import ThemeExamples
 from briefings.themes.matcher import Matcher
 from briefings.themes.termlang import Term
 
@@ -23,6 +26,7 @@ __all__ = [
     "Term",
     "Theme",
     "ThemeCatalogue",
+    "ThemeExamples",
     "ThemeSet",
     "ThemesError",
     "load_themes",

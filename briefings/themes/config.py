@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefings.paths import default_config_file
+from briefings.themes.examples import ExamplesError, ThemeExamples, load_examples
 from briefings.themes.termlang import Term, TermError, normalize, parse_term
 
 WEAK_WEIGHT = 0.5
@@ -68,9 +70,11 @@ class Theme:
 
 @dataclass(frozen=True)
 class ThemeSet:
-    """The configured themes, in file order."""
+    """The configured themes, in file order, and their example sentences (if the file names
+    an examples file: the semantic signal's data)."""
 
     themes: tuple[Theme, ...]
+    semantic: ThemeExamples | None = None
 
     def get(self, name_or_display: str) -> Theme | None:
         """Find a theme by key or by any display name, ignoring case and accents."""
@@ -146,14 +150,33 @@ def _build_set(data: dict[str, Any], path: Path, text: str) -> ThemeSet:
         subject = f"theme {theme!r}" + (f", key {key!r}" if key else "") + ": " if theme else ""
         return ThemesError(f"{where}: {subject}{reason}")
 
-    unknown = set(data) - {"themes"}
+    unknown = set(data) - {"themes", "semantic"}
     if unknown:
         raise fail(f"unknown top-level key(s) {sorted(unknown)}; themes go in [themes.NAME]")
     table = data.get("themes")
     if not isinstance(table, dict) or not table:
         raise fail("no themes: add at least one [themes.NAME] table")
     themes = [_build_theme(name, body, fail) for name, body in table.items()]
-    return ThemeSet(tuple(themes))
+    return ThemeSet(tuple(themes), _examples(data.get("semantic"), path, set(table), text))
+
+
+def _examples(name: Any, path: Path, known: set[str], text: str) -> ThemeExamples | None:
+    """The examples file named by ``semantic = "FILE"``: beside the themes file, else the
+    shipped one (a copy of themes.toml alone keeps the shipped examples)."""
+    if name is None:
+        return None
+    line = next((i + 1 for i, ln in enumerate(text.splitlines()) if
+                 re.match(r"^\s*semantic\s*=", ln)), None)  # fmt: skip
+    if not isinstance(name, str) or not name.strip() or Path(name).name != name:
+        raise ThemesError(f"{path}:{line}: semantic must name a file beside the themes file, "
+                          'e.g. "themes-semantic.toml"')  # fmt: skip
+    where = path.parent / name
+    if not where.is_file() and default_config_file(name).is_file():
+        where = default_config_file(name)
+    try:
+        return load_examples(where, known)
+    except ExamplesError as exc:
+        raise ThemesError(f"{where}: {exc}") from None
 
 
 def _build_theme(name: str, body: Any, fail: Any) -> Theme:

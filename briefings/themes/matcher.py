@@ -8,35 +8,62 @@ Scoring: each distinct term counts its weight (strong 1, weak 0.5) and each near
 fires counts its weight; a theme matches when that strength reaches its threshold (1 by
 default, so one weak term alone never matches). The score doubles a term's weight when it is
 hit in the title, so title hits rank first.
+
+Rules decide first. A theme the rules leave undecided for an item (no match, and none of its
+veto terms or exclude phrases present) may still join through the semantic signal, when the
+matcher has a ``SemanticModel`` and the caller passes the item's vector: its score is the
+model's probability (below 1, so rule matches rank first) and its one hit says "meaning".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
 from briefings.model import Hit, ThemeMatch
 from briefings.themes.config import Theme
+from briefings.themes.judge import (
+    EXCL,
+    NEAR_A,
+    NEAR_B,
+    TERM,
+    VETO,
+    Blocked,
+    Slot,
+    blocked_by,
+    canonical,
+    judge,
+)
 from briefings.themes.termlang import Term, normalize
 
-TITLE_FACTOR = 2.0
-_TERM, _EXCL, _VETO, _NEAR_A, _NEAR_B = range(5)
+if TYPE_CHECKING:  # numpy is imported only by a matcher that has a semantic model
+    import numpy.typing as npt
 
-# slot: (theme index, kind, index of the term or rule, index inside a near rule's side)
-Slot = tuple[int, int, int, int]
+    from briefings.themes.semantic import SemanticModel
+
+SEMANTIC_FIELD = "meaning"  # Hit.field of a semantic match
+Item = tuple[str, str, str | None]  # title, summary, language
 
 
 class Matcher:
     """Compiled themes; ``match`` is pure and safe to call from any thread."""
 
-    def __init__(self, themes: Iterable[Theme]) -> None:
+    def __init__(self, themes: Iterable[Theme], semantic: SemanticModel | None = None) -> None:
         self.themes: tuple[Theme, ...] = tuple(themes)
+        self.semantic = semantic
+        names = [theme.name for theme in self.themes]
+        # theme index -> column of the semantic model (None: rules only)
+        self._column = [
+            semantic.themes.index(n) if semantic and n in semantic.themes else None for n in names
+        ]
+        self._by_name = {n: i for i, n in enumerate(names)}
         self._langs = [
             {t.lang for t in theme.terms if t.lang} for theme in self.themes
         ]  # the languages each theme has terms for
         # the same term written for two languages ("cartel", "cártel") counts once
-        self._canon = [_canonical(theme.terms) for theme in self.themes]
+        self._canon = [canonical(theme.terms) for theme in self.themes]
         self._automaton = self._compile()
 
     def _compile(self) -> ahocorasick.Automaton | None:
@@ -48,16 +75,16 @@ class Matcher:
 
         for ti, theme in enumerate(self.themes):
             for i, term in enumerate(theme.terms):
-                add(term, (ti, _TERM, i, 0))
+                add(term, (ti, TERM, i, 0))
             for i, term in enumerate(theme.exclude):
-                add(term, (ti, _EXCL, i, 0))
+                add(term, (ti, EXCL, i, 0))
             for i, term in enumerate(theme.veto):
-                add(term, (ti, _VETO, i, 0))
+                add(term, (ti, VETO, i, 0))
             for r, rule in enumerate(theme.near):
                 for j, term in enumerate(rule.a):
-                    add(term, (ti, _NEAR_A, r, j))
+                    add(term, (ti, NEAR_A, r, j))
                 for j, term in enumerate(rule.b):
-                    add(term, (ti, _NEAR_B, r, j))
+                    add(term, (ti, NEAR_B, r, j))
         if not keys:
             return None
         automaton = ahocorasick.Automaton()
@@ -68,14 +95,89 @@ class Matcher:
         automaton.make_automaton()
         return automaton
 
-    def match(self, title: str, summary: str, language: str | None = None) -> list[ThemeMatch]:
+    def match(
+        self,
+        title: str,
+        summary: str,
+        language: str | None = None,
+        vector: npt.ArrayLike | None = None,
+    ) -> list[ThemeMatch]:
         """The themes an item belongs to, best score first.
 
         With ``language`` set, a theme's terms for other languages are ignored (terms under
         ``any`` always count) — unless the theme has no terms in that language at all.
+        With ``vector`` (the item's sentence vector) the semantic signal decides the themes
+        the rules leave undecided.
         """
+        found, blocked = self._scan(title, summary, language)
+        if vector is None or self.semantic is None or not self._undecided(found, blocked):
+            return found
+        import numpy as np
+
+        row = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        return self._decide([found], [blocked], row)[0]
+
+    def match_many(
+        self, items: Sequence[Item], vectors: npt.ArrayLike | None = None
+    ) -> list[list[ThemeMatch]]:
+        """``match`` for a batch; with ``vectors`` (one row per item) the semantic signal
+        decides every undecided (item, theme) pair in one matrix product."""
+        scanned = [self._scan(title, summary, language) for title, summary, language in items]
+        results = [found for found, _ in scanned]
+        if vectors is None or self.semantic is None or not items:
+            return results
+        return self._decide(results, [blocked for _, blocked in scanned], vectors)
+
+    def needs_vector(self, title: str, summary: str, language: str | None = None) -> bool:
+        """Whether the rules leave a theme of the semantic model undecided for this item."""
+        if self.semantic is None:
+            return False
+        return bool(self._undecided(*self._scan(title, summary, language)))
+
+    def _undecided(self, found: list[ThemeMatch], blocked: dict[int, Blocked]) -> list[int]:
+        """The semantic model's columns that the rules left undecided for one item."""
+        decided = {self._by_name[m.theme] for m in found}.union(blocked)
+        return [c for ti, c in enumerate(self._column) if c is not None and ti not in decided]
+
+    def _decide(
+        self, results: list[list[ThemeMatch]], blocked: list[dict[int, Blocked]], vectors: Any
+    ) -> list[list[ThemeMatch]]:
+        """Add the semantic matches of the undecided (item, theme) pairs to ``results``."""
+        import numpy as np
+
+        assert self.semantic is not None
+        undecided = np.ones((len(results), len(self.semantic.themes)), dtype=bool)
+        for row, (found, kept_out) in enumerate(zip(results, blocked, strict=True)):
+            for ti in [*(self._by_name[m.theme] for m in found), *kept_out]:
+                if (column := self._column[ti]) is not None:
+                    undecided[row, column] = False
+        chosen, probs = self.semantic.decide(vectors, undecided)
+        names = self.semantic.themes
+        for row, column in zip(*np.nonzero(chosen), strict=True):
+            p = float(probs[row, column])
+            hit = Hit(f"meaning {p:.2f}", SEMANTIC_FIELD)
+            found = results[row]
+            found.append(ThemeMatch(names[column], round(p, 3), (hit,)))
+            if len(found) > 1:
+                found.sort(key=lambda m: (-m.score, m.theme))
+        return results
+
+    def rule_outcomes(
+        self, title: str, summary: str, language: str | None = None
+    ) -> dict[str, ThemeMatch | Blocked]:
+        """What the rules say per theme: a match, or what kept it out (for ``explain``)."""
+        found, blocked = self._scan(title, summary, language, explain=True)
+        outcomes: dict[str, ThemeMatch | Blocked] = {m.theme: m for m in found}
+        for ti, why in blocked.items():
+            outcomes[self.themes[ti].name] = why
+        return outcomes
+
+    def _scan(
+        self, title: str, summary: str, language: str | None, explain: bool = False
+    ) -> tuple[list[ThemeMatch], dict[int, Blocked]]:
+        """The rule matches, best first, and the themes kept out (why, when ``explain``)."""
         if self._automaton is None:
-            return []
+            return [], {}
         t, s = normalize(title), normalize(summary)
         text = f" {t} \n {s} "
         split = len(t) + 2  # a core span starting before this is in the title
@@ -89,122 +191,13 @@ class Matcher:
                 else:
                     hits.append((slot, *span))
         results = []
+        blocked: dict[int, Blocked] = {}
         for ti, hits in found.items():
-            result = self._judge(ti, hits, text, split, language)
-            if result is not None:
+            theme = self.themes[ti]
+            result = judge(theme, self._canon[ti], self._langs[ti], hits, text, split, language)
+            if isinstance(result, ThemeMatch):
                 results.append(result)
+            elif result is not None:
+                blocked[ti] = blocked_by(theme, hits) if explain else result
         results.sort(key=lambda m: (-m.score, m.theme))
-        return results
-
-    def _judge(
-        self,
-        ti: int,
-        hits: list[tuple[Slot, int, int]],
-        text: str,
-        split: int,
-        language: str | None,
-    ) -> ThemeMatch | None:
-        theme = self.themes[ti]
-        if len(hits) == 1:  # the common case: one stray term, exclusion or half a near rule
-            _, kind, ref, _ = hits[0][0]
-            if kind != _TERM or theme.terms[ref].weight < theme.threshold:
-                return None
-        if any(slot[1] == _VETO for slot, _, _ in hits):
-            return None
-        hits = _without_excluded(hits)
-        foreign = language is not None and language in self._langs[ti]
-
-        terms: list[tuple[int, int, int]] = []  # (canonical term index, span start, span end)
-        # rule -> [(word index, in title, term index)]
-        near_a: dict[int, list[tuple[int, bool, int]]] = {}
-        near_b: dict[int, list[tuple[int, bool, int]]] = {}
-        for (_, kind, ref, sub), s0, s1 in hits:
-            if kind == _TERM:
-                lang = theme.terms[ref].lang
-                if not (foreign and lang is not None and lang != language):
-                    terms.append((self._canon[ti][ref], s0, s1))
-            else:
-                side = near_a if kind == _NEAR_A else near_b
-                side.setdefault(ref, []).append((text.count(" ", 0, s0), s0 < split, sub))
-
-        fields: dict[int, bool] = {}  # term index -> hit in the title
-        for ref, s0, _ in _outermost(terms, theme.terms) if len(terms) > 1 else terms:
-            fields[ref] = fields.get(ref, False) or s0 < split
-
-        strength = score = 0.0
-        title_hits: list[Hit] = []
-        summary_hits: list[Hit] = []
-        for ref, in_title in fields.items():
-            term = theme.terms[ref]
-            strength += term.weight
-            score += term.weight * (TITLE_FACTOR if in_title else 1.0)
-            (title_hits if in_title else summary_hits).append(Hit(term.source, _field(in_title)))
-        for ref in near_a.keys() & near_b.keys():
-            rule = theme.near[ref]
-            pair = _closest(near_a[ref], near_b[ref], rule.within)
-            if pair is None:
-                continue
-            in_title, ja, jb = pair
-            strength += rule.weight
-            score += rule.weight * (TITLE_FACTOR if in_title else 1.0)
-            label = f"{rule.a[ja].source} ~{rule.within} {rule.b[jb].source}"
-            (title_hits if in_title else summary_hits).append(Hit(label, _field(in_title)))
-        if strength < theme.threshold - 1e-9:
-            return None
-        return ThemeMatch(theme.name, round(score, 3), tuple(title_hits + summary_hits))
-
-
-def _without_excluded(hits: list[tuple[Slot, int, int]]) -> list[tuple[Slot, int, int]]:
-    """The hits left once every term inside an excluded phrase is switched off for the item."""
-    excluded = [(s0, s1) for slot, s0, s1 in hits if slot[1] == _EXCL]
-    if not excluded:
-        return hits
-    off = {
-        slot
-        for slot, s0, s1 in hits
-        if slot[1] != _EXCL and any(s0 < e1 and e0 < s1 for e0, e1 in excluded)
-    }
-    return [h for h in hits if h[0] not in off and h[0][1] != _EXCL]
-
-
-def _outermost(
-    hits: list[tuple[int, int, int]], terms: tuple[Term, ...]
-) -> list[tuple[int, int, int]]:
-    """Drop hits inside another term's hit: one stretch of text counts once.
-
-    "drug trafficking" does not also count "drug"; "drogas", hit by both "droga" and
-    "drogas", counts once (the heavier term, else the first one written).
-    """
-
-    def covers(o: tuple[int, int, int], h: tuple[int, int, int]) -> bool:
-        if o[0] == h[0] or not (o[1] <= h[1] and h[2] <= o[2]):
-            return False
-        if (o[1], o[2]) != (h[1], h[2]):
-            return True
-        return (terms[o[0]].weight, -o[0]) > (terms[h[0]].weight, -h[0])
-
-    return [h for h in hits if not any(covers(o, h) for o in hits)]
-
-
-def _closest(
-    a: list[tuple[int, bool, int]], b: list[tuple[int, bool, int]], within: int
-) -> tuple[bool, int, int] | None:
-    """An a/b pair in one field within reach — (in title, a term, b term) — title first."""
-    best: tuple[bool, int, int] | None = None
-    for wa, ta, ja in a:
-        for wb, tb, jb in b:
-            if ta == tb and abs(wa - wb) <= within:
-                if ta:
-                    return (True, ja, jb)
-                best = best or (False, ja, jb)
-    return best
-
-
-def _canonical(terms: tuple[Term, ...]) -> list[int]:
-    """For each term, the index of the first term that matches exactly the same words."""
-    first: dict[tuple[str, bool, bool], int] = {}
-    return [first.setdefault((t.text, t.prefix, t.exact), i) for i, t in enumerate(terms)]
-
-
-def _field(in_title: bool) -> str:
-    return "title" if in_title else "summary"
+        return results, blocked

@@ -15,10 +15,16 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app import build_application
+from bot.delivery.pacing import shared_pacer_of
+from briefings.ratelimit import Limits
 from briefings.settings import load_settings
 from tests.botapi import BotApiStandIn
 
 START = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+# The bot paces replies and sends at Telegram's limits (one message a second per chat). Tests
+# not about pacing run with room to spare (the stand-in enforces no limit unless asked);
+# ``running_bot(limits=None)`` keeps Telegram's.
+ROOMY = Limits(per_second=1000, per_chat_interval=0.0, per_group_per_minute=100_000, margin=0.0)
 
 
 class FakeClock:
@@ -100,10 +106,14 @@ def make_settings(api: BotApiStandIn, tmp_path: Path, **overrides: Any) -> Any:
 @asynccontextmanager
 async def running_bot(api: BotApiStandIn, engine: AsyncEngine, tmp_path: Path, *,
                       clock: FakeClock | None = None, jobs: bool = False,
+                      limits: Limits | None = ROOMY,
                       **overrides: Any) -> AsyncIterator[RunningBot]:
     clock = clock or FakeClock()
     app = build_application(make_settings(api, tmp_path, **overrides), engine=engine,
                             clock=clock, jobs=jobs)
+    pacer = shared_pacer_of(app.bot)
+    if pacer is not None and limits is not None:
+        pacer.pacer.limits = limits
     processed: set[int] = set()
 
     async def mark(update: Update, _context: Any) -> None:

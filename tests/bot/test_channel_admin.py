@@ -3,7 +3,7 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from briefings.schedule import next_brief_at
+from briefings.briefs.schedule import next_brief_at
 from briefings.store import chats as store
 from tests.bot.helpers import running_bot
 from tests.bot.test_groups_channels import ADMIN, CHANNEL, _channel

@@ -14,6 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.delivery import Sender
 from briefings.ratelimit import Limits
+from briefings.store import chat_moves
 from briefings.store import outbox as ob
 from briefings.store.chats import get_chat, subscribed_themes
 from briefings.store.tables import outbox
@@ -152,7 +153,7 @@ async def test_gone_chats_are_deactivated(
     # The next drain sends nothing to it either.
     await queue(engine, [7], ["later"], kind="alert")
     async with engine.begin() as conn:
-        await ob.deactivate_chat(conn, 7, description)  # re-registering reactivated it
+        await chat_moves.deactivate_chat(conn, 7, description)  # re-registering reactivated it
     await Sender(bot, engine, limits=FAST).drain()
     assert botapi.texts(7) == []
 

@@ -105,7 +105,9 @@ async def test_stop_forgets_the_chat_and_its_data(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path) as bot:
         await bot.say(USER, "/start")
         await bot.say(USER, "/track wall \"border wall\" barrier*")
-        [bye] = await bot.say(USER, "/stop")
+        await bot.say(USER, "/stop")  # asks first; the answer is a button
+        calls = await bot.press(USER, "st:y", message_id=5)
+        [bye] = [c.params["text"] for c in calls if c.method == "editMessageText"]
         [again] = await bot.say(USER, "/stop")
         [settings] = await bot.say(USER, "/settings")
     async with engine.connect() as conn:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from briefings import chats as chat_settings
 from briefings.store import chats as store
-from briefings.store.outbox import deactivate_chat
+from briefings.store.chat_moves import deactivate_chat
 from tests.bot.helpers import running_bot
 
 GROUP = -100300

@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from briefings.compose import compose_brief
-from briefings.render import render_alert, render_brief, telegram_html_is_valid
+from briefings.briefs.compose import alert_for, compose_brief
+from briefings.render import (
+    TELEGRAM,
+    TelegramRenderer,
+    TextRenderer,
+    telegram_html_is_valid,
+    tg_escape,
+)
 from briefings.store.db import open_engine, upgrade
 from briefings.store.stories import recent_stories
 from briefings.stories import file_items
-from briefings.themes import Matcher, load_themes
+from briefings.themes import Matcher, ThemeCatalogue, load_themes
 from tests.stories.helpers import add_item, add_source
 
 THEMES_TOML = Path(__file__).resolve().parents[2] / "config" / "themes.toml"
@@ -92,13 +98,18 @@ async def test_seed_article_from_match_to_rendered_brief(engine, shared_data):
     brief = briefs["en"]
     assert brief.story_ids().count(strike.id) == 1  # once, in its strongest theme
     for lang, composed in briefs.items():
-        (part,) = render_brief(composed, show_terms=True)
+        (part,) = TelegramRenderer(show_terms=True).brief(composed)
         assert telegram_html_is_valid(part)
-        assert "Mexico’s president warns against unilateral U.S. military actions" in part
-        assert ("+1 source" if lang == "en" else "+1 fuente") in part  # two outlets named
-        text = render_brief(composed, fmt="text")[0]
+        # Issue 11: the story three outlets tell leads the brief, under a headline in the
+        # reader's language (an English and a Spanish report exist), with its coverage line
+        # instead of "+1 source".
+        assert composed.lead is not None and composed.lead.stories[0].id == strike.id
+        shown = composed.lead.stories[0].headline_for(lang)
+        assert shown.language == lang and tg_escape(shown.text) in part
+        assert ("3 outlets" if lang == "en" else "3 medios") in part
+        text = TextRenderer().brief(composed)[0]
         assert "<" not in text.replace("< ", "")
-    alert = render_alert(strike, language="es", theme_names=themes)
+    (alert,) = TELEGRAM.alert(alert_for(strike, "es", ThemeCatalogue(themes)))
     assert telegram_html_is_valid(alert) and "Soberanía" in alert
 
 
@@ -131,7 +142,7 @@ def test_cli_brief_prints_the_stored_brief(cli_store, shared_data, capsys):
     days = (datetime.now(UTC) - NOW).days + 2
     assert main(["brief", "--since", f"{days}d", "--lang", "es", "--terms"]) == 0
     text = capsys.readouterr().out
-    assert "Resumen diario" in text and "+1 fuente" in text and "<b>" not in text
+    assert "Resumen diario" in text and "3 medios" in text and "<b>" not in text
     assert "coincidencias:" in text
 
     assert main(["brief", "--since", f"{days}d", "--html", "--theme", "Aranceles"]) == 0

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.model import Source
-from briefings.sources.admin import AdminError, add_source, without_source
+from briefings.sources.admin import AdminError, add_source
+from briefings.sources.edit import without_source
 from tests.ops.helpers import NOW
 
 TEXT = """# header comment

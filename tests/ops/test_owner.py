@@ -224,7 +224,12 @@ async def test_broadcast_goes_to_every_active_chat_through_the_outbox(
             await add_chat(conn, chat_id)
         await add_chat(conn, 14, active=False)
     async with owner_bot(botapi, engine, tmp_path, files) as bot:
-        (text,) = await ask(bot, OWNER, "/broadcast Maintenance at 22:00 <UTC> & back soon")
+        (question,) = await ask(bot, OWNER, "/broadcast Maintenance at 22:00 <UTC> & back soon")
+        keyboard = botapi.sent(OWNER)[-1].params["reply_markup"]["inline_keyboard"]
+        send = keyboard[0][0]["callback_data"]  # nothing is queued before the owner confirms
+        calls = await bot.press(OWNER, send, message_id=2)
+        (text,) = [c.params["text"] for c in calls if c.method == "editMessageText"]
+    assert "3 chats" in question and "0 channels" in question
     assert text == "📣 Queued for 3 chats."
     async with engine.connect() as conn:
         rows = (await conn.execute(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.roles import run_poller, run_scheduler, run_sender
-from briefings.jobs.brief import enqueue_due_briefs
+from briefings.jobs.brief import BriefJob
 from briefings.jobs.report import CycleReport
 from briefings.settings import load_settings
 from briefings.store.tables import outbox
@@ -48,10 +48,10 @@ async def test_scheduler_survives_a_failing_pass_and_purges_the_outbox(engine, t
         old = await add_outbox(conn, 1, 2, status="sent")  # created at NOW
         kept = await add_outbox(conn, 1, 1, status="pending")
     stop = asyncio.Event()
-    flaky = Flaky(enqueue_due_briefs, stop)
+    flaky = Flaky(BriefJob.run_once, stop)
     later = NOW + timedelta(days=30)
     queued = await asyncio.wait_for(
-        run_scheduler(_settings(tmp_path), engine, stop=stop, tick=TICK, enqueue=flaky,
+        run_scheduler(_settings(tmp_path), engine, stop=stop, tick=TICK, run_once=flaky,
                       clock=lambda: later), timeout=10)
     async with engine.connect() as conn:
         left = set((await conn.execute(select(outbox.c.id))).scalars())
@@ -61,9 +61,9 @@ async def test_scheduler_survives_a_failing_pass_and_purges_the_outbox(engine, t
 
 async def test_scheduler_once_still_raises_a_failure(engine, tmp_path):
     stop = asyncio.Event()
-    flaky = Flaky(enqueue_due_briefs, stop)
+    flaky = Flaky(BriefJob.run_once, stop)
     try:
-        await run_scheduler(_settings(tmp_path), engine, stop=stop, once=True, enqueue=flaky)
+        await run_scheduler(_settings(tmp_path), engine, stop=stop, once=True, run_once=flaky)
     except RuntimeError as exc:
         assert "went away" in str(exc)
     else:

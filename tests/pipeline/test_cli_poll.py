@@ -151,3 +151,17 @@ async def test_the_poll_daemon_queues_alerts_like_the_bot(
         alerts = (await conn.execute(select(outbox.c.chat_id, outbox.c.kind))).all()
     assert seeded.alert_stories == [] and len(second.alert_stories) == 1
     assert [(chat, kind) for chat, kind in alerts] == [(5, "alert")]
+
+
+def test_poll_once_fails_when_every_feed_failed(
+    setup: tuple[Path, FeedServer], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, server = setup
+    bad = server.add_status("/also-bad.xml", 500)
+    sources.write_text(
+        f'[[sources]]\nname = "Bad Feed"\nurl = "{bad}"\nlanguage = "es"\n', encoding="utf-8"
+    )
+    assert main(["poll", "--once", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["failed"] == 1
+    assert "all 1 feeds failed" in captured.err and len(captured.err.strip().splitlines()) == 1

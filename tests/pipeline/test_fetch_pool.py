@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from briefings.fetch import FetchConfig, Fetcher, ShardedTransport
+from briefings.fetch import FetchConfig, Fetcher
+from briefings.fetch.transport import ShardedTransport
 from tests.feedserver import FeedServer
 from tests.pipeline.conftest import rss
 

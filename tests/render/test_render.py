@@ -8,20 +8,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from briefings.compose import Brief, Section, Trend
+from briefings.briefs.compose import alert_for
+from briefings.briefs.content import Brief, Section, Trend
 from briefings.render import (
+    TELEGRAM,
     TELEGRAM_LIMIT,
-    _Block,
+    TelegramRenderer,
+    TextRenderer,
     pack,
-    render_alert,
-    render_brief,
-    render_story_list,
     safe_href,
     shorten,
     telegram_html_is_valid,
     utf16_len,
 )
+from briefings.render.blocks import Block
 from briefings.store.stories import StoryView
+from briefings.themes.catalogue import ThemeCatalogue
 
 NOW = datetime(2025, 11, 18, 14, 5, tzinfo=UTC)
 
@@ -57,6 +59,15 @@ def brief(stories, language="en", name="Sovereignty", trend=None) -> Brief:
     )
 
 
+WITH_TERMS = TelegramRenderer(show_terms=True)
+
+
+def alert_part(s: StoryView, language: str) -> str:
+    """The Telegram alert of one story, its themes named by the shipped names."""
+    (part,) = TELEGRAM.alert(alert_for(s, language, ThemeCatalogue()))
+    return part
+
+
 def visible(part: str) -> str:
     """The text Telegram shows: tags removed, the four entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", part))
@@ -76,16 +87,16 @@ HOSTILE = [
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_hostile_titles_are_escaped_and_output_is_valid(title, language):
     s = story(headline=title, summary=title, sources=(title,), hits=(title,))
-    parts = render_brief(brief([s], language), show_terms=True)
+    parts = WITH_TERMS.brief(brief([s], language))
     assert len(parts) == 1
     part = parts[0]
     assert telegram_html_is_valid(part), part
     assert "&#" not in part and "<script" not in part
     expected = re.sub(r"[\x00-\x08\x0b-\x1f]", "", " ".join(title.split()))
     assert expected in visible(part)
-    alert = render_alert(s, language=language)
+    alert = alert_part(s, language)
     assert telegram_html_is_valid(alert) and expected in visible(alert)
-    (listed,) = render_story_list([s], language=language, title=title)
+    (listed,) = TELEGRAM.stories([s], language=language, title=title)
     assert telegram_html_is_valid(listed) and expected in visible(listed)
 
 
@@ -104,7 +115,7 @@ def test_hostile_titles_are_escaped_and_output_is_valid(title, language):
     ],
 )
 def test_only_http_links_are_linked_and_hrefs_are_escaped(url, linked):
-    (part,) = render_brief(brief([story(url=url)]))
+    (part,) = TELEGRAM.brief(brief([story(url=url)]))
     assert telegram_html_is_valid(part)
     assert ("<a href=" in part) == linked
     if linked:
@@ -127,7 +138,7 @@ def test_many_stories_split_at_the_limit_without_cutting_a_story():
         )
         for i in range(80)
     ]
-    parts = render_brief(brief(stories, "es"), show_terms=True)
+    parts = WITH_TERMS.brief(brief(stories, "es"))
     assert len(parts) > 3
     assert all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
     assert all(telegram_html_is_valid(p) for p in parts)
@@ -146,7 +157,7 @@ def test_astral_characters_count_as_two_units():
     stories = [
         story(sid=i, headline=f"🇲🇽🇺🇸 {i} " + "🔥" * 150, summary="💊" * 200) for i in range(40)
     ]
-    parts = render_brief(brief(stories))
+    parts = TELEGRAM.brief(brief(stories))
     assert len(parts) > 1
     assert all(utf16_len(p) <= TELEGRAM_LIMIT for p in parts)
     assert any(len(p) <= TELEGRAM_LIMIT < utf16_len(p) + 2000 for p in parts)
@@ -154,9 +165,9 @@ def test_astral_characters_count_as_two_units():
 
 def test_pack_splits_at_exactly_the_limit():
     a, b = "x" * 2000, "y" * (TELEGRAM_LIMIT - 2000 - 2)
-    assert pack([_Block(a), _Block(b)], TELEGRAM_LIMIT) == [f"{a}\n\n{b}"]
+    assert pack([Block(a), Block(b)], TELEGRAM_LIMIT) == [f"{a}\n\n{b}"]
     assert utf16_len(f"{a}\n\n{b}") == TELEGRAM_LIMIT
-    assert pack([_Block(a), _Block(b + "z")], TELEGRAM_LIMIT) == [a, b + "z"]
+    assert pack([Block(a), Block(b + "z")], TELEGRAM_LIMIT) == [a, b + "z"]
 
 
 def test_a_single_giant_story_is_shortened_to_fit():
@@ -168,8 +179,8 @@ def test_a_single_giant_story_is_shortened_to_fit():
         hits=tuple(f"term{i}" for i in range(500)),
     )
     for parts in (
-        render_brief(brief([giant]), show_terms=True),
-        [render_alert(giant, language="es")],
+        WITH_TERMS.brief(brief([giant])),
+        [alert_part(giant, "es")],
     ):
         assert len(parts) == 1
         assert utf16_len(parts[0]) <= TELEGRAM_LIMIT
@@ -180,25 +191,29 @@ def test_a_single_giant_story_is_shortened_to_fit():
 def test_english_and_spanish_words_and_dates():
     s = story(sources=("Reuters", "AP"), source_count=4)
     trend = Trend(count=14, average=6.0, ratio=14 / 6)
-    (en,) = render_brief(brief([s], "en", "Sovereignty", trend))
-    (es,) = render_brief(brief([s], "es", "Soberanía", trend))
-    assert "Daily brief" in en and "Tuesday, 18 November 2025" in en and "+2 sources" in en
-    assert "Sovereignty: 14 stories today, 2.3× usual" in en
-    assert "Resumen diario" in es and "martes 18 de noviembre de 2025" in es and "+2 fuentes" in es
-    assert "Soberanía: 14 noticias hoy, 2,3× lo habitual" in es
-    one_more = render_brief(brief([story(sources=("A",), source_count=2)], "es"))[0]
-    assert "+1 fuente" in one_more and "+1 fuentes" not in one_more
+    (en,) = TELEGRAM.brief(brief([s], "en", "Sovereignty", trend))
+    (es,) = TELEGRAM.brief(brief([s], "es", "Soberanía", trend))
+    # Issue 11 changed these words: a coverage line ("4 outlets") instead of "+2 sources", and
+    # a trend in words ("about twice the usual 6 a day") instead of "2.3× usual".
+    assert "Daily brief" in en and "Tuesday, 18 November 2025" in en and "4 outlets" in en
+    assert "Sovereignty: 14 stories today, about twice the usual 6 a day" in en
+    assert "Resumen diario" in es and "martes 18 de noviembre de 2025" in es and "4 medios" in es
+    assert "Soberanía: 14 noticias hoy, cerca del doble del promedio de 6 al día" in es
+    two = TELEGRAM.brief(brief([story(sources=("A",), source_count=2)], "es"))[0]
+    assert "2 medios" in two
+    one = TELEGRAM.brief(brief([story(sources=("A",), source_count=1)], "es"))[0]
+    assert "medio" not in one  # one outlet: named, no coverage line
 
 
 def test_terms_only_on_request():
     s = story(hits=("soberanía", "drone strike"))
-    assert "drone strike" not in render_brief(brief([s]))[0]
-    assert "matched: soberanía, drone strike" in render_brief(brief([s]), show_terms=True)[0]
+    assert "drone strike" not in TELEGRAM.brief(brief([s]))[0]
+    assert "matched: soberanía, drone strike" in WITH_TERMS.brief(brief([s]))[0]
 
 
 def test_text_format_has_no_tags_or_entities():
     s = story(headline="<script>alert(1)</script> a < b & c", url="https://x.example/?a=1&b=2")
-    (text,) = render_brief(brief([s]), fmt="text", show_terms=True)
+    (text,) = TextRenderer(show_terms=True).brief(brief([s]))
     assert "<script>alert(1)</script> a < b & c" in text
     assert "https://x.example/?a=1&b=2" in text
     assert not re.search(r"&(lt|gt|amp|quot);|<b>|<a ", text)
@@ -206,19 +221,19 @@ def test_text_format_has_no_tags_or_entities():
 
 
 def test_empty_brief_renders_nothing_and_empty_list_says_so():
-    assert render_brief(Brief("en", NOW, NOW, [])) == []
-    (part,) = render_story_list([], language="es", title="Últimas")
+    assert TELEGRAM.brief(Brief("en", NOW, NOW, [])) == []
+    (part,) = TELEGRAM.stories([], language="es", title="Últimas")
     assert "No hay novedades" in part and telegram_html_is_valid(part)
 
 
 def test_alert_names_its_themes_in_the_chat_language():
     s = story(themes={"tariffs": 2.0, "fentanyl": 1.0})
-    alert = render_alert(s, language="es")
+    alert = alert_part(s, "es")
     assert "Nueva noticia" in alert and "Aranceles, Fentanilo" in alert
 
 
 def test_story_list_shows_times():
-    (part,) = render_story_list([story()], language="en", title="Latest")
+    (part,) = TELEGRAM.stories([story()], language="en", title="Latest")
     assert "18 Nov 13:05" in part
 
 
@@ -253,7 +268,7 @@ def test_telegram_html_checker(markup, valid):
 def test_summary_does_not_repeat_the_headline():
     title = "Mexico's president warns against unilateral U.S. military actions"
     s = story(headline=title, summary=f"{title}. Sheinbaum spoke on Tuesday.")
-    (part,) = render_brief(brief([s]), fmt="text")
+    (part,) = TextRenderer().brief(brief([s]))
     assert part.count("warns against") == 1 and "Sheinbaum spoke on Tuesday." in part
 
 
@@ -264,7 +279,7 @@ def test_dates_and_times_follow_the_chat_time_zone():
         "es", datetime(2025, 11, 19, 2, 30, tzinfo=UTC), NOW, [Section("s", "S", [story()])]
     )
     mexico = ZoneInfo("America/Mexico_City")
-    assert "miércoles 19 de noviembre" in render_brief(late)[0]
-    assert "martes 18 de noviembre" in render_brief(late, tz=mexico)[0]
-    (listed,) = render_story_list([story()], language="en", title="Latest", tz=mexico)
+    assert "miércoles 19 de noviembre" in TELEGRAM.brief(late)[0]
+    assert "martes 18 de noviembre" in TELEGRAM.brief(late, tz=mexico)[0]
+    (listed,) = TELEGRAM.stories([story()], language="en", title="Latest", tz=mexico)
     assert "18 Nov 07:05" in listed

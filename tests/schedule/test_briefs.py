@@ -3,35 +3,46 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from briefings.briefs import enqueue_alerts, enqueue_due_briefs
+from briefings.briefs.content import Alert, Brief, Section
+from briefings.jobs.alerts import queue_alerts
+from briefings.jobs.brief import BATCH, BriefJob, BriefRunReport
+from briefings.model import ThemeRef
+from briefings.render.parts import Part
+from briefings.render.telegram import TELEGRAM, TelegramRenderer
 from briefings.store.chats import get_chat, track, update_chat
 from briefings.store.stories import recent_stories
 from briefings.store.tables import bodies, chats, outbox, sent_stories, stories, story_themes
+from briefings.themes.catalogue import ThemeCatalogue
 from tests.schedule.helpers import add_chats
 
 GRACE = timedelta(hours=6)
 NOW = datetime(2026, 3, 2, 8, 0, 30, tzinfo=UTC)
 
 
-@dataclass
-class Brief:
-    """What the test composer returns: the stories, for the test renderer."""
+async def compose(conn: AsyncConnection, *, themes: list[ThemeRef], catalogue: ThemeCatalogue,
+                  since: datetime, now: datetime, language: str, headlines: str = "reader",
+                  timezone: str = "UTC") -> Brief:
+    """A real ``Brief`` with a section per theme asked for, even an empty one (the test
+    renderer names every theme), each story in the first of its themes."""
+    keys = [ref.key for ref in themes]
+    found = await recent_stories(conn, themes=keys, since=since, until=now + timedelta(1))
+    placed: set[int] = set()
+    sections = []
+    for key in keys:
+        mine = [s for s in found if key in s.themes and s.id not in placed]
+        placed.update(s.id for s in mine)
+        sections.append(Section(key, key, mine))
+    return Brief(language, now, since, sections)
 
-    themes: list[str]
-    language: str
-    stories: list[Any]
 
-
-async def compose(conn: AsyncConnection, *, themes, since, now, language) -> Brief:
-    found = await recent_stories(conn, themes=themes, since=since, until=now + timedelta(1))
-    return Brief(list(themes), language, found)
+def headlines(brief: Brief) -> list[str]:
+    return [story.headline for section in brief.sections for story in section.stories]
 
 
 class CountingRender:
@@ -41,9 +52,17 @@ class CountingRender:
         self.calls: list[tuple[tuple[str, ...], str]] = []
 
     def __call__(self, brief: Brief) -> list[str]:
-        self.calls.append((tuple(brief.themes), brief.language))
-        head = f"<b>{'+'.join(brief.themes)} ({brief.language})</b>"
-        return [head, "\n".join(s.headline for s in brief.stories) or "nothing new"]
+        self.calls.append((tuple(s.theme for s in brief.sections), brief.language))
+        head = f"<b>{'+'.join(s.theme for s in brief.sections)} ({brief.language})</b>"
+        return [head, "\n".join(headlines(brief)) or "nothing new"]
+
+
+async def run_briefs(engine: AsyncEngine, *, now: datetime, grace: timedelta,
+                     render: CountingRender, batch: int = BATCH) -> BriefRunReport:
+    """The due-briefs job with the test composer and renderer."""
+    job = BriefJob[Brief](engine, compose=compose, render=render, face=TELEGRAM.face,
+                          parse_mode=TELEGRAM.parse_mode, grace=grace, batch=batch)
+    return await job.run_once(now)
 
 
 async def add_story(conn: AsyncConnection, story_id: int, themes: list[str],
@@ -68,7 +87,7 @@ async def outbox_rows(engine: AsyncEngine) -> list[Any]:
             select(outbox.c.chat_id, outbox.c.part, outbox.c.kind, outbox.c.silent,
                    outbox.c.dedupe_key, bodies.c.text)
             .join(bodies, bodies.c.id == outbox.c.body_id)
-            .order_by(outbox.c.chat_id, outbox.c.part)))
+            .order_by(outbox.c.chat_id, outbox.c.part, outbox.c.id)))
 
 
 async def test_a_due_chat_gets_exactly_one_brief(engine: AsyncEngine) -> None:
@@ -76,10 +95,9 @@ async def test_a_due_chat_gets_exactly_one_brief(engine: AsyncEngine) -> None:
         await add_story(conn, 1, ["tariffs"])
     await due_chats(engine, [10, 11])
     render = CountingRender()
-    first = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                     render=render)
-    second = await enqueue_due_briefs(engine, now=NOW + timedelta(minutes=1), grace=GRACE,
-                                      compose=compose, render=render)
+    first = await run_briefs(engine, now=NOW, grace=GRACE, render=render)
+    second = await run_briefs(engine, now=NOW + timedelta(minutes=1), grace=GRACE,
+                                      render=render)
     assert (first.due, first.enqueued, first.messages) == (2, 2, 4)
     assert second.due == 0
     rows = await outbox_rows(engine)
@@ -107,8 +125,7 @@ async def test_a_story_already_received_as_an_alert_is_left_out_of_the_brief(
         await conn.execute(sent_stories.insert().values(
             chat_id=11, story_id=1, sent_at=NOW - timedelta(hours=1)))
     render = CountingRender()
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=render)
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=render)
     texts = {(r.chat_id, r.part): r.text for r in await outbox_rows(engine)}
     assert sorted(texts[(10, 1)].split("\n")) == ["Story 1", "Story 2"]
     assert texts[(12, 1)] == texts[(10, 1)]
@@ -119,12 +136,11 @@ async def test_a_story_already_received_as_an_alert_is_left_out_of_the_brief(
 
 async def test_never_twice_for_one_local_day_even_if_rescheduled(engine: AsyncEngine) -> None:
     await due_chats(engine, [10])
-    await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                             render=CountingRender())
+    await run_briefs(engine, now=NOW, grace=GRACE, render=CountingRender())
     async with engine.begin() as conn:  # e.g. /time set again to the same time, same day
         await conn.execute(update(chats).values(next_brief_at=NOW))
-    again = await enqueue_due_briefs(engine, now=NOW + timedelta(minutes=5), grace=GRACE,
-                                     compose=compose, render=CountingRender())
+    again = await run_briefs(engine, now=NOW + timedelta(minutes=5), grace=GRACE,
+                                     render=CountingRender())
     assert again.due == 1 and again.messages == 0
     assert len(await outbox_rows(engine)) == 2
 
@@ -142,12 +158,11 @@ async def test_a_longer_second_brief_the_same_day_sends_no_stray_parts(
 ) -> None:
     await due_chats(engine, [12])
     render = GrowingRender()
-    first = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                     render=render)
+    first = await run_briefs(engine, now=NOW, grace=GRACE, render=render)
     async with engine.begin() as conn:  # /time moved later the same local day
         await conn.execute(update(chats).values(next_brief_at=NOW + timedelta(hours=3)))
-    second = await enqueue_due_briefs(engine, now=NOW + timedelta(hours=3), grace=GRACE,
-                                      compose=compose, render=render)
+    second = await run_briefs(engine, now=NOW + timedelta(hours=3), grace=GRACE,
+                                      render=render)
     assert (first.enqueued, first.messages) == (1, 2)
     assert (second.due, second.enqueued, second.messages) == (1, 0, 0)
     assert [row.text for row in await outbox_rows(engine)] == [
@@ -159,8 +174,7 @@ async def test_advance_is_dst_correct(engine: AsyncEngine) -> None:
     due = datetime(2026, 3, 7, 13, 0, tzinfo=UTC)
     await due_chats(engine, [20], at=due, timezone="America/New_York")
     await due_chats(engine, [21], at=due, timezone="Europe/Madrid", brief_time="14:00")
-    await enqueue_due_briefs(engine, now=due, grace=GRACE, compose=compose,
-                             render=CountingRender())
+    await run_briefs(engine, now=due, grace=GRACE, render=CountingRender())
     async with engine.connect() as conn:
         ny, madrid = await get_chat(conn, 20), await get_chat(conn, 21)
     assert ny is not None and ny.next_brief_at == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -170,8 +184,7 @@ async def test_advance_is_dst_correct(engine: AsyncEngine) -> None:
 async def test_missed_brief_sent_late_within_grace_else_skipped(engine: AsyncEngine) -> None:
     await due_chats(engine, [30], at=NOW - timedelta(hours=2))  # down for two hours
     await due_chats(engine, [31], at=NOW - timedelta(hours=7))  # down for seven
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=CountingRender())
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=CountingRender())
     assert (report.due, report.enqueued, report.skipped) == (2, 1, 1)
     assert {r.chat_id for r in await outbox_rows(engine)} == {30}
     async with engine.connect() as conn:
@@ -183,8 +196,8 @@ async def test_brief_keeps_the_date_it_was_due(engine: AsyncEngine) -> None:
     # Due at 23:30 in Mexico City on 1 March, sent 40 minutes late on 2 March (local).
     due = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
     await due_chats(engine, [40], at=due, timezone="America/Mexico_City", brief_time="23:30")
-    await enqueue_due_briefs(engine, now=due + timedelta(minutes=40), grace=GRACE,
-                             compose=compose, render=CountingRender())
+    await run_briefs(engine, now=due + timedelta(minutes=40), grace=GRACE,
+                             render=CountingRender())
     assert (await outbox_rows(engine))[0].dedupe_key == "brief:2026-03-01:40:0"
 
 
@@ -193,8 +206,7 @@ async def test_paused_and_inactive_chats_get_nothing(engine: AsyncEngine) -> Non
     async with engine.begin() as conn:
         await update_chat(conn, 51, paused=True)
         await update_chat(conn, 52, active=False)
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=CountingRender())
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=CountingRender())
     assert report.due == 1
     assert {r.chat_id for r in await outbox_rows(engine)} == {50}
 
@@ -209,8 +221,8 @@ async def test_render_once_per_distinct_brief_across_batches(engine: AsyncEngine
             await due_chats(engine, members, themes=themes, language=language)
             expected[(themes, language)] = 20
     render = CountingRender()
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=render, batch=50)  # several batches
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=render,
+                              batch=50)  # several batches
     assert report.enqueued == 120 and report.messages == 240
     # Chats of one brief span several batches; it is still rendered once.
     assert sorted(render.calls) == sorted(expected)
@@ -221,8 +233,7 @@ async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: Async
     await due_chats(engine, list(range(1, 201)), themes=["tariffs"])
     await due_chats(engine, list(range(201, 301)), themes=["tariffs"], language="es")
     render = CountingRender()
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=render)
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=render)
     assert sorted(render.calls) == [(("tariffs",), "en"), (("tariffs",), "es")]
     assert report.renders == 2 and report.enqueued == 300
 
@@ -230,8 +241,14 @@ async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: Async
 # --- alerts -----------------------------------------------------------------------------------
 
 
-def render_alert(view: Any, *, language: str, **_: Any) -> list[str]:
-    return [f"<b>{view.headline}</b> ({language})"]
+class AlertRender(TelegramRenderer):
+    """The Telegram face with a short alert: the headline and the language."""
+
+    def alert_part(self, alert: Alert) -> Part:
+        return Part(f"<b>{alert.story.headline}</b> ({alert.language})")
+
+
+ALERTS = AlertRender()
 
 
 async def alert_chats(engine: AsyncEngine, ids: list[int], **kwargs: Any) -> None:
@@ -247,10 +264,8 @@ async def test_alerts_go_to_matching_chats_once(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await add_chats(conn, [4], themes=["tariffs"])  # alerts off
         await add_story(conn, 7, ["tariffs"])
-    queued = await enqueue_alerts(engine, story_ids=[7], now=NOW, per_hour=5,
-                                  render_alert=render_alert)
-    again = await enqueue_alerts(engine, story_ids=[7], now=NOW, per_hour=5,
-                                 render_alert=render_alert)
+    queued = await queue_alerts(engine, [7], NOW, per_hour=5, renderer=ALERTS)
+    again = await queue_alerts(engine, [7], NOW, per_hour=5, renderer=ALERTS)
     rows = await outbox_rows(engine)
     assert (queued, again) == (2, 0)
     assert [(r.chat_id, r.kind, r.text) for r in rows] == [
@@ -266,20 +281,21 @@ async def test_alerts_for_own_themes_quiet_hours_and_cap(engine: AsyncEngine) ->
         await add_story(conn, 8, ["c1:border"])
         for story_id in (20, 21, 22):
             await add_story(conn, story_id, ["tariffs"])
-    assert await enqueue_alerts(engine, story_ids=[8], now=NOW, per_hour=2,
-                                render_alert=render_alert) == 1
-    assert await enqueue_alerts(engine, story_ids=[20, 21, 22], now=NOW, per_hour=2,
-                                render_alert=render_alert) == 2  # capped at 2 an hour
+    assert await queue_alerts(engine, [8], NOW, per_hour=2, renderer=ALERTS) == 1
+    assert await queue_alerts(engine, [20, 21, 22], NOW, per_hour=2,
+                              renderer=ALERTS) == 2  # capped at 2 an hour
     rows = await outbox_rows(engine)
-    assert [(r.chat_id, r.silent, r.text) for r in rows] == [
-        (1, False, "<b>Story 8</b> (en)"),
-        (2, True, "<b>Story 20</b> (es)"),
-        (2, True, "<b>Story 21</b> (es)"),
+    # Issue 11: the chat is told (once, silently in its quiet hours) what the cap held back.
+    assert [(r.chat_id, r.kind, r.silent, r.text) for r in rows] == [
+        (1, "alert", False, "<b>Story 8</b> (en)"),
+        (2, "alert", True, "<b>Story 20</b> (es)"),
+        (2, "alert", True, "<b>Story 21</b> (es)"),
+        (2, "notice", True, "⏸ Límite de alertas por hora: 1 noticia más queda para tu resumen "
+                            "de las 08:00."),
     ]
     # An hour later the cap has room again: the story not sent yet can go.
     later = NOW + timedelta(hours=1, minutes=1)
-    assert await enqueue_alerts(engine, story_ids=[20, 21, 22], now=later, per_hour=2,
-                                render_alert=render_alert) == 1
+    assert await queue_alerts(engine, [20, 21, 22], later, per_hour=2, renderer=ALERTS) == 1
 
 
 # --- with the real composer and renderer -----------------------------------------------------
@@ -294,7 +310,7 @@ async def test_real_brief_and_alert_rendering(engine: AsyncEngine) -> None:
         await add_story(conn, 1, ["tariffs"])
         await add_story(conn, 2, ["fentanyl"])
     await due_chats(engine, [10, 11], themes=["tariffs", "fentanyl"], language="es")
-    report = await enqueue_due_briefs(engine, themes=themes, now=NOW, grace=GRACE)
+    report = await BriefJob.for_face(engine, TELEGRAM, grace=GRACE, themes=themes).run_once(NOW)
     assert (report.enqueued, report.renders) == (2, 1)
     texts = [r.text for r in await outbox_rows(engine) if r.chat_id == 10]
     joined = "\n".join(texts)
@@ -310,7 +326,8 @@ async def test_real_brief_and_alert_rendering(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await track(conn, 21, "secretword", "acero", now=NOW, cap=5)
         await add_story(conn, 3, ["tariffs", "c21:secretword"], at=NOW)
-    assert await enqueue_alerts(engine, story_ids=[3], now=NOW, per_hour=5, themes=themes) == 2
+    assert await queue_alerts(engine, [3], NOW, per_hour=5, renderer=TELEGRAM,
+                              themes=themes) == 2
     [alert] = [r for r in await outbox_rows(engine) if r.chat_id == 20]
     assert "Story 3" in alert.text and alert.kind == "alert" and "Tariffs" in alert.text
     assert "secretword" not in alert.text  # another chat's own theme never shows
@@ -322,8 +339,7 @@ async def test_an_unreadable_schedule_still_gets_its_brief(engine: AsyncEngine) 
     await due_chats(engine, [60])
     async with engine.begin() as conn:
         await conn.execute(update(chats).values(timezone="Mars/Olympus", brief_time="25:99"))
-    report = await enqueue_due_briefs(engine, now=NOW, grace=GRACE, compose=compose,
-                                      render=CountingRender())
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=CountingRender())
     assert report.enqueued == 1
     async with engine.connect() as conn:
         chat = await get_chat(conn, 60)
@@ -333,15 +349,11 @@ async def test_an_unreadable_schedule_still_gets_its_brief(engine: AsyncEngine) 
 def test_without_stories_drops_them_and_the_sections_they_empty() -> None:
     from types import SimpleNamespace
 
-    from briefings.briefs import without_stories
-    from briefings.compose import Brief as ComposedBrief
-    from briefings.compose import Section
-
-    brief = ComposedBrief(language="en", generated_at=NOW, since=NOW - timedelta(1), sections=[
+    brief = Brief(language="en", generated_at=NOW, since=NOW - timedelta(1), sections=[
         Section("tariffs", "Tariffs", [SimpleNamespace(id=1), SimpleNamespace(id=2)]),
         Section("fentanyl", "Fentanyl", [SimpleNamespace(id=3)]),
     ])
-    slim = without_stories(brief, frozenset({2, 3}))
+    slim = brief.without(frozenset({2, 3}))
     assert [(s.theme, [story.id for story in s.stories]) for s in slim.sections] == [
         ("tariffs", [1])]
     assert brief.story_ids() == [1, 2, 3]  # the shared brief itself is untouched

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from briefings.store import chat_moves
 from briefings.store import outbox as ob
 from briefings.store.chats import get_chat, subscribed_themes
 from briefings.store.tables import bodies, outbox
@@ -74,7 +75,7 @@ async def test_deactivate_drops_pending_rows(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await add_chats(conn, [1, 2])
         await ob.enqueue(conn, chat_ids=[1, 2], parts=["a"], kind="alert", now=T0)
-        await ob.deactivate_chat(conn, 1, "Forbidden: bot was blocked by the user")
+        await chat_moves.deactivate_chat(conn, 1, "Forbidden: bot was blocked by the user")
         rows = await ob.claim_due(conn, T0, limit=10, worker="w", lease=LEASE)
         chat = await get_chat(conn, 1)
     assert [r.chat_id for r in rows] == [2]
@@ -85,7 +86,7 @@ async def test_migrate_moves_the_chat_and_its_rows(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await add_chats(conn, [-5], themes=["tariffs", "fentanyl"])
         await ob.enqueue(conn, chat_ids=[-5], parts=["a"], kind="brief", now=T0)
-        await ob.migrate_chat(conn, -5, -1005)
+        await chat_moves.migrate_chat(conn, -5, -1005)
         assert await get_chat(conn, -5) is None
         moved = await get_chat(conn, -1005)
         assert moved is not None and moved.type == "supergroup"
@@ -99,7 +100,7 @@ async def test_migrate_into_a_chat_that_already_exists(engine: AsyncEngine) -> N
         await add_chats(conn, [-5], themes=["tariffs"])
         await add_chats(conn, [-1005], themes=["sovereignty"])
         await ob.enqueue(conn, chat_ids=[-5], parts=["a"], kind="brief", now=T0)
-        await ob.migrate_chat(conn, -5, -1005)
+        await chat_moves.migrate_chat(conn, -5, -1005)
         assert await get_chat(conn, -5) is None
         assert await subscribed_themes(conn, -1005) == ["sovereignty", "tariffs"]
         rows = await ob.claim_due(conn, T0, limit=10, worker="w", lease=LEASE)

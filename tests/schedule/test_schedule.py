@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from briefings.schedule import (
+from briefings.briefs.schedule import (
     brief_decision,
     in_quiet_hours,
     local_date,

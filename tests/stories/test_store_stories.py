@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from briefings.store.stories import mark_sent, recent_stories, theme_counts
 from briefings.store.tables import item_themes, items, stories, story_themes
 from briefings.stories import file_items
+from briefings.stories import filer as filer_module
 from tests.stories.headlines import REPORTS
 from tests.stories.helpers import add_chat, add_item, add_report, add_source, match
 
 T0 = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def minhash_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the window here is the MinHash baseline's 48 hours: the semantic method
+    admits reports up to three days apart (its own window is tested in test_semantic_filer.py)."""
+    monkeypatch.setattr(filer_module, "METHOD", "minhash")
 
 
 def _event(name: str):
@@ -96,6 +105,7 @@ async def test_incremental_filing_grows_the_story_and_keeps_events_apart(engine)
     assert {story_of[s.id] for s in other} == {rows[1]["id"]}
 
 
+@pytest.mark.usefixtures("minhash_baseline")
 async def test_outside_the_window_a_report_starts_a_new_story(engine):
     a_report, b_report = _event("rejects-strikes")[:2]
     async with engine.begin() as conn:

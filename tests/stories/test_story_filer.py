@@ -9,10 +9,18 @@ from sqlalchemy import select
 
 from briefings.store.tables import items, stories
 from briefings.stories import StoryFiler, file_items
+from briefings.stories import filer as filer_module
 from tests.stories.headlines import REPORTS
 from tests.stories.helpers import add_report, match
 
 T0 = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def minhash_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the window here is the MinHash baseline's 48 hours: the semantic method
+    admits reports up to three days apart (its own window is tested in test_semantic_filer.py)."""
+    monkeypatch.setattr(filer_module, "METHOD", "minhash")
 
 
 def _event(name: str):
@@ -50,6 +58,7 @@ async def test_kept_index_files_like_file_items_across_calls(engine):
     }
 
 
+@pytest.mark.usefixtures("minhash_baseline")
 async def test_a_later_call_reaching_further_back_loads_the_older_stories(engine):
     """The first call loads stories seen since its own window; an older report widens it."""
     reports = _event("rejects-strikes")

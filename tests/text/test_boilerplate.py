@@ -97,6 +97,7 @@ CASES = [
     ("TIJUANA, B.C. (AP) — Shelters are full.", "", "Shelters are full."),
     ("Ciudad Juárez, Chih., 4 de diciembre de 2024.- Maquilas paran.", "", "Maquilas paran."),
     ("Monterrey, NL.- Las armadoras se reunieron.", "", "Las armadoras se reunieron."),
+    ("Mexico City, Mexico - Mexico began the deployment.", "", "Mexico began the deployment."),
     ("Nova York, 24 set (EFE).- O índice fechou em baixa.", "", "O índice fechou em baixa."),
     (
         "NOGALES — Officers found 1,100 pounds of pills.",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from briefings.themes import Matcher, ThemeSet, load_themes
+
+if TYPE_CHECKING:
+    from briefings.themes.semantic import SemanticModel
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "config" / "themes.toml"
@@ -50,3 +55,27 @@ def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
     path = tmp_path_factory.mktemp("themes") / "demo.toml"
     path.write_text(DEMO, encoding="utf-8")
     return Matcher(load_themes(path).themes)
+
+
+@pytest.fixture(scope="session")
+def semantic_model(shipped: ThemeSet) -> SemanticModel:
+    """The shipped examples fitted with the story clusterer's embedder (about 1.5 s, once)."""
+    from briefings.stories.embed import default_embedder
+    from briefings.themes.semantic import SemanticModel
+
+    assert shipped.semantic is not None
+    return SemanticModel.fit(shipped.semantic, default_embedder())
+
+
+@pytest.fixture(scope="session")
+def semantic_matcher(shipped: ThemeSet, semantic_model: SemanticModel) -> Matcher:
+    return Matcher(shipped.themes, semantic_model)
+
+
+@pytest.fixture(scope="session")
+def embed() -> Callable[[str, str], Any]:
+    """An item's vector, as the poller computes it: the title and lede, embedded."""
+    from briefings.stories.embed import default_embedder, item_text
+
+    embedder = default_embedder()
+    return lambda title, summary: embedder.encode([item_text(title, summary)])[0]

@@ -75,6 +75,41 @@ def test_explain_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Aranceles (tariffs)" in out and "arancel* → title" in out
 
 
+SPY_PLANE = {"id": "s", "lang": "en", "title": "Mexico protests U.S. spy plane flights near its "
+             "Pacific coast", "summary": "The foreign ministry asked Washington to explain why "
+             "military aircraft circled off Sinaloa for hours."}  # fmt: skip
+
+
+def test_match_decides_by_meaning_what_the_rules_leave_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text(json.dumps(SPY_PLANE) + "\n", "utf-8")
+    code, out, err = run(capsys, "match", str(path))
+    assert (code, err) == (0, "")
+    row = json.loads(out)
+    assert row["themes"] == ["sovereignty"]  # none of the theme's words: its meaning
+    [hit] = row["why"]["sovereignty"]["hits"]
+    assert hit["field"] == "meaning" and hit["term"].startswith("meaning 0.")
+    assert 0.5 < row["why"]["sovereignty"]["score"] < 1
+    code, out, _ = run(capsys, "match", "--rules-only", str(path))
+    assert json.loads(out)["themes"] == []
+
+
+def test_explain_says_which_signal_decided(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps table cells to the terminal width
+    code, out, _ = run(capsys, "explain", SPY_PLANE["title"], "--summary", SPY_PLANE["summary"])
+    assert code == 0 and "Sovereignty (sovereignty)" in out and "│ meaning │" in out
+    assert "probability 0." in out and "nearest example (0." in out
+    code, out, _ = run(capsys, "explain", "--all", "--lang", "es", "Suben las tarifas de luz",
+                       "--summary", "La CFE aplicará el ajuste a los hogares.")  # fmt: skip
+    assert out.startswith("No theme matches.")
+    assert "Aranceles (tariffs)" in out and "excluded: tarifa de luz" in out  # the rules' no
+    assert "Soberanía (sovereignty)" in out and "needs 0." in out  # meaning's no
+
+
 def test_explain_nothing_matches(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "explain", "Sunny weather in Monterrey")
     assert (code, out.strip()) == (0, "No theme matches.")

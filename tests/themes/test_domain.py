@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from briefings import chats as chat_settings
-from briefings.domain import build_domain, build_matcher
+from briefings.jobs.matching import build_matcher
 from briefings.model import ThemeRef
 from briefings.store import chats as store
-from briefings.stories import file_items
 from briefings.themes import load_themes
 from tests.themes.conftest import SHIPPED
 
@@ -30,11 +29,10 @@ async def test_matcher_has_configured_and_own_themes_of_active_chats(engine) -> 
         await store.track(conn, 2, "nogales", "nogales", now=NOW, cap=10)
         await store.update_chat(conn, 2, active=False)
     before = await build_matcher(engine, [])
-    matcher, filer = await build_domain(engine, themes)
+    matcher = await build_matcher(engine, themes)
     found = {m.theme for m in matcher.match(TITLE, "", "en")}
     assert found == {"tariffs", ThemeRef("wall", 1).key}
     assert {m.theme for m in before.match(TITLE, "", "en")} == {ThemeRef("wall", 1).key}
-    assert filer is file_items
 
 
 async def test_borderbrief_poll_matches_chats_own_themes(engine, database_url, tmp_path) -> None:

@@ -46,8 +46,8 @@ def test_get_by_key_or_display_name(shipped: ThemeSet, query: str, expected: str
 
 
 def test_good_file(tmp_path: Path) -> None:
-    themes = load_themes(write(tmp_path, GOOD))
-    assert themes.get("Aranceles").display("es") == "Aranceles"
+    found = load_themes(write(tmp_path, GOOD)).get("Aranceles")
+    assert found is not None and found.display("es") == "Aranceles"
 
 
 def test_bad_toml_names_the_line(tmp_path: Path) -> None:

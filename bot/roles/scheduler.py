@@ -1,0 +1,76 @@
+"""The ``scheduler`` role: queue due briefs every minute and purge the outbox daily.
+
+Any number may run: due chats are claimed (``FOR UPDATE SKIP LOCKED``) and briefs carry dedupe
+keys, so no chat gets a brief twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.logs import log_event
+from bot.roles.ticking import sleep_unless_stopped, utcnow
+from briefings import metrics
+from briefings.briefs.content import Brief
+from briefings.jobs.brief import BriefJob, BriefRunReport
+from briefings.jobs.housekeeping import OutboxPurger
+from briefings.render.telegram import telegram_face
+from briefings.settings import Settings
+from briefings.themes import ThemesError, ThemeSet, load_themes
+
+log = logging.getLogger("bot.roles")
+
+BRIEF_TICK = 60.0  # seconds
+
+RunOnce = Callable[[BriefJob[Brief], datetime], Awaitable[BriefRunReport]]
+
+
+async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
+                        once: bool = False, tick: float = BRIEF_TICK,
+                        run_once: RunOnce = BriefJob.run_once,
+                        clock: Callable[[], datetime] = utcnow) -> int:
+    """Queue due briefs every ``tick`` and purge the outbox daily; returns the briefs queued.
+
+    A failing pass is logged and retried after ``tick`` (``once``: raised). ``run_once(job,
+    now)`` stands in for ``BriefJob.run_once`` (tests inject a failure through it).
+    """
+    purger = OutboxPurger(engine)
+    grace = timedelta(hours=settings.brief_grace_hours)
+    queued = 0
+    themes = load_themes(settings.themes)  # a bad themes file at start is fatal: say so now
+    while not stop.is_set():
+        themes = _reload(settings, themes)
+        try:
+            face = await telegram_face(engine, settings, now=clock())
+            job = BriefJob.for_face(engine, face, grace=grace, themes=themes)
+            report = await run_once(job, clock())
+            queued += report.enqueued
+            if report.due:
+                metrics.BRIEFS.labels(kind="brief").inc(report.enqueued)
+                log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
+                          skipped=report.skipped, renders=report.renders)
+            gone = await purger.maybe_purge(clock())
+            if gone:
+                log_event(log, "outbox purged", rows=gone)
+        except Exception:
+            if once:
+                raise
+            log.exception("scheduler pass failed; retrying in %s s", tick)
+        if once:
+            break
+        await sleep_unless_stopped(stop, tick)
+    return queued
+
+
+def _reload(settings: Settings, themes: ThemeSet) -> ThemeSet:
+    """The themes file as it is now, or ``themes`` (the last good ones) if it is broken."""
+    try:
+        return load_themes(settings.themes)
+    except ThemesError as exc:
+        log.error("themes not reloaded: %s", exc)
+        return themes

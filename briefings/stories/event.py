@@ -1,0 +1,177 @@
+"""Same event or not: a report against the reports of a story.
+
+A pair score is the cosine of the two reports' sentence vectors, corrected by what vectors
+miss: the time between the happenings, conflicting or shared quantities, different places,
+different speakers. A story score is the mean of the report's best pair scores with the
+story's members, so a story is judged by its members, not by its first report alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from briefings.stories.fingerprint import shingles
+from briefings.stories.glossary import GLOSSARY, GLOSSARY_WORDS
+from briefings.stories.names import places, places_conflict, speakers, speakers_conflict
+from briefings.stories.quantities import (
+    Quantity,
+    quantities,
+    quantities_conflict,
+    quantities_shared,
+)
+from briefings.stories.when import Span, happening_span, span_gap_days, stated_days_differ
+from briefings.stories.words import tokens
+
+LEDE_CHARS = 600  # of a summary: feeds' long descriptions go on about other things
+Vector = npt.NDArray[np.float16]  # unit length: what a story keeps of a member (1 KB)
+Shingles = npt.NDArray[np.uint32]  # sorted, distinct
+NEG = -1e9  # a pair that cannot be one event
+CONTRAST = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class EventParams:
+    """The knobs of the same-event decision.
+
+    ``threshold``, ``per_day``, ``lexical`` and ``top_k`` were chosen by cross-validation on
+    the labelled dev set (``bench/story_quality.py``, grid "full"), scored on the reports as
+    dated and crowded into one week alike: a poller sees many happenings of one theme at once,
+    the dev set spreads them over a year. The dev set has no conflicting quantities or places:
+    those penalties come from the hand-written cases (Otay Mesa vs Nogales, 25% vs 30%).
+    """
+
+    threshold: float = 0.7  # story score needed to join a story
+    per_day: float = 0.1  # score lost per day between the two happenings
+    max_gap_days: float = 3.0  # reports of one event are published within about three days
+    quantity_conflict: float = 0.25  # 25% vs 30%, 250 lb vs 300 lb
+    quantity_shared: float = 0.05  # both give '37' or '90 days'
+    place_conflict: float = 0.25  # 'at Otay Mesa' vs 'in Nogales'
+    speaker_conflict: float = 0.0  # 'Sheinbaum rejected' vs 'NBC reported': a reaction
+    lexical: float = 3.0  # weight of the shared words and word pairs (Jaccard, EN/ES glossed)
+    top_k: int = 3  # a story score is the mean of the report's k best member scores
+    # Each report's subject (the words its title and lede both use: 'steel', 'tomatoes')
+    # includes a word the other report never uses: two happenings on one theme, told with
+    # the same actors and vocabulary ('U.S. tariffs on Mexico').
+    contrast: float = CONTRAST
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A report reduced to what the same-event decision uses."""
+
+    id: int
+    span: Span  # when the reported happening may have taken place
+    quantities: frozenset[Quantity]
+    places: frozenset[str]
+    speakers: frozenset[str]
+    shingles: Shingles  # hashed words and word pairs of its title and lede
+    vector: Vector
+    language: str = ""
+    subject: frozenset[str] = frozenset()  # tokens in both its title and its lede
+    words: frozenset[str] = frozenset()  # every token of its title and lede
+
+
+def report_from(
+    id: int, lang: str, title: str, summary: str, published: Span, vector: Vector
+) -> Report:
+    """Read a report's features from its text (the vector is the caller's)."""
+    summary = summary[:LEDE_CHARS]  # the lede tells the happening (same-event rule 2)
+    text = f"{title}. {summary}" if title else summary
+    lede = summary or title  # ledes are sentence case; Title Case headlines fake proper names
+    return Report(
+        id,
+        happening_span(published, text),
+        quantities(text, lang),
+        places(lede),
+        speakers(lede),
+        np.fromiter(sorted(shingles(title, summary)), dtype=np.uint32),
+        vector,
+        lang,
+        *subject_words(title, summary),
+    )
+
+
+def subject_words(title: str, summary: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A report's subject (tokens its title and lede share; none without both) and all its
+    tokens (EN/ES glossed stems, as ``words.tokens``)."""
+    head = frozenset(tokens(title, ""))
+    lede = frozenset(tokens("", summary))
+    return head & lede, head | lede
+
+
+def contrasted(a: Report, b: Report) -> bool:
+    """Each report's subject has a token the other report never uses. Across languages only
+    the glossary links words, so there only glossed tokens and numbers count ('remesas' is
+    not missing from a report about 'remittances'), and one missing word on a side is not
+    enough: the small glossary has gaps ("aseguran" is not glossed as "seize")."""
+    if not (a.subject and b.subject and a.words and b.words):
+        return False
+    if a.language == b.language:
+        return bool(a.subject - b.words) and bool(b.subject - a.words)
+    least = CROSS_LANGUAGE_CONTRAST
+    return (len(_neutral(a.subject) - b.words) >= least
+            and len(_neutral(b.subject) - a.words) >= least)  # fmt: skip
+
+
+CROSS_LANGUAGE_CONTRAST = 2  # glossed words a side must lack before two languages contrast
+_GLOSSED = frozenset(GLOSSARY.values()) | frozenset(GLOSSARY_WORDS.values())
+
+
+def _neutral(found: frozenset[str]) -> frozenset[str]:
+    """The tokens that read the same in English and Spanish: glossary entries and numbers."""
+    return frozenset(t for t in found if t in _GLOSSED or t[:1].isdigit())
+
+
+def pair_score(a: Report, b: Report, params: EventParams) -> float:
+    """Cosine corrected for time, shared words, quantities, places and speakers; NEG when the
+    two cannot be one event (too far apart in time, or ledes naming different days)."""
+    gap = span_gap_days(a.span, b.span)
+    if gap > params.max_gap_days or stated_days_differ(a.span, b.span):
+        return NEG
+    score = float(a.vector.astype(np.float32) @ b.vector.astype(np.float32))
+    score -= params.per_day * gap
+    if params.lexical and a.shingles.size and b.shingles.size:
+        shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
+        score += params.lexical * (shared / (a.shingles.size + b.shingles.size - shared))
+    return score + corrections(a, b, params)
+
+
+def corrections(a: Report, b: Report, params: EventParams) -> float:
+    """What quantities, places and speakers add to a pair's score (``SemanticIndex`` works
+    out the rest, the same way as ``pair_score``, for all open reports at once)."""
+    score = 0.0
+    if a.quantities and b.quantities:
+        if quantities_conflict(a.quantities, b.quantities):
+            score -= params.quantity_conflict
+        elif quantities_shared(a.quantities, b.quantities):
+            score += params.quantity_shared
+    if a.places and b.places and places_conflict(a.places, b.places):
+        score -= params.place_conflict
+    if a.speakers and b.speakers and speakers_conflict(a.speakers, b.speakers):
+        score -= params.speaker_conflict
+    if params.contrast and contrasted(a, b):
+        score -= params.contrast
+    return score
+
+
+def story_score(
+    report: Report, members: Sequence[Report], bases: Sequence[float], params: EventParams
+) -> float:
+    """Mean of the report's k best pair scores with the members (``bases``: each pair's score
+    before ``corrections``, NEG when impossible); one impossible pair vetoes the story."""
+    scores = []
+    for member, base in zip(members, bases, strict=True):
+        if base <= NEG / 2:
+            return NEG  # another day's statement, or too far in time: never this story
+        scores.append(base + corrections(report, member, params))
+    if not scores:
+        return NEG
+    best = sorted(scores)[-params.top_k :]
+    return sum(best) / len(best)
+
+
+DATED_SPAN_DAYS = 3.0  # a vaguer date (a month) does not bound a story's window

@@ -1,0 +1,129 @@
+"""The semantic clustering method (a ``StoryIndex``): sentence vectors, time, numbers, places.
+
+A report joins the open story it scores best with (``event.story_score`` against the story's
+members, at least ``EventParams.threshold``), else starts its own. A story only admits reports
+that happened within ``max_gap_days`` of every dated member, so it never swallows a later
+event and cannot drift by chaining; a story is recognised by its first ``MAX_MEMBERS``
+reports. Reports are filed by when they happened (vaguest dates last), then by id, so the
+result does not depend on the order they are given in.
+
+Speed: the cosines of a chunk of reports against every open member are one matrix product;
+time vetoes and a score bound are vectorised, and only the few stories that can still win are
+scored exactly. Closed stories (their window passed) leave the search at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from briefings.stories.embed import Embedder, Vectors, default_embedder, item_text
+from briefings.stories.event import EventParams, Report, report_from, story_score
+from briefings.stories.index import Doc
+from briefings.stories.open_stories import OpenStories, Story
+from briefings.stories.signature import dump_signature, load_signature
+from briefings.stories.when import Span
+
+CHUNK = 256  # reports whose cosines are taken together
+
+
+class SemanticIndex:
+    """A ``StoryIndex``: open stories' member vectors and what each report happened to say."""
+
+    def __init__(
+        self, *, embedder: Embedder | None = None, params: EventParams | None = None
+    ) -> None:
+        self.params = params or EventParams()
+        self._embedder = embedder
+        # The filer loads stories last seen this long before its earliest report: a lede's
+        # weekday may put a happening two days before its report.
+        self.window = timedelta(days=self.params.max_gap_days + 2)
+        self.open = OpenStories(self.params)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def load(self, story_id: int, signature: object, last_seen: datetime) -> None:
+        story = self.open.story(story_id)
+        for report in load_signature(signature, story):
+            self.open.add(story, report)
+
+    def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
+        """Doc id -> story id (new stories -1, -2, ... in filing order); ``window`` is unused:
+        the method's own time rules decide."""
+        return self.assign_reports(self.reports(docs))
+
+    def assign_reports(self, reports: Sequence[Report]) -> dict[int, int]:
+        """``assign`` for docs already read as reports (``reports``)."""
+        order = sorted(reports, key=lambda r: (r.span.end, r.span.start, r.id))
+        self.open.forget_closed()
+        assigned: dict[int, int] = {}
+        for first in range(0, len(order), CHUNK):
+            chunk = order[first : first + CHUNK]
+            for report, story in zip(chunk, self._file_chunk(chunk), strict=True):
+                assigned[report.id] = story.id
+        return assigned
+
+    def reports(self, docs: Sequence[Doc]) -> list[Report]:
+        """Docs as reports: their vectors (embedding those that come without, in one call)."""
+        missing = [d for d in docs if d.vector is None]
+        given: dict[int, Vectors] = {}
+        if missing:
+            made = self.embedder.encode([item_text(d.title, d.summary) for d in missing])
+            given.update(zip((d.id for d in missing), made, strict=True))
+        out = []
+        for d in docs:
+            # Stored signatures keep float16: use the same values before and after a restart.
+            kept = np.asarray(d.vector if d.vector is not None else given[d.id], dtype=np.float16)
+            out.append(report_from(d.id, d.language, d.title, d.summary, _span(d), kept))
+        return out
+
+    def _file_chunk(self, chunk: list[Report]) -> list[Story]:
+        vectors = np.stack([r.vector for r in chunk]).astype(np.float32)
+        before = self.open.cosines(vectors)  # (chunk, open rows now)
+        among = vectors @ vectors.T  # the chunk's own reports, as they become members
+        stories = []
+        for i, report in enumerate(chunk):
+            cosines = self.open.row_cosines(before[i], among[i])
+            story = self._best(report, cosines) or self.open.new_story()
+            self.open.add(story, report, position=i)
+            self.open.close_passed()
+            stories.append(story)
+        return stories
+
+    def _best(self, report: Report, cosines: npt.NDArray[np.float32]) -> Story | None:
+        """The story this report scores best with (ties: the older), if any reaches the bar."""
+        params = self.params
+        bases, candidates = self.open.candidates(report, cosines)
+        best: tuple[float, int] | None = None
+        for bound, story in candidates:
+            if best is not None and bound < best[0]:
+                break  # sorted by bound: no later story can do better
+            if not story.admits(report.span, params.max_gap_days):
+                continue
+            score = story_score(report, story.members, bases[story.rows].tolist(), params)
+            if score < params.threshold:
+                continue
+            if best is None or score > best[0] or (score == best[0] and story.seq < best[1]):
+                best = (score, story.seq)
+        return None if best is None else self.open.by_seq[best[1]]
+
+    def relabel(self, new_ids: Mapping[int, int]) -> None:
+        self.open.relabel(new_ids)
+
+    def signature(self, story_id: int) -> dict[str, object]:
+        return dump_signature(self.open.story(story_id))
+
+
+def _span(doc: Doc) -> Span:
+    """When a doc was published: an instant, or the day(s) or month its feed gave."""
+    start = doc.at.astimezone(UTC).replace(tzinfo=None)
+    if doc.at_end is None:
+        return Span(start, start)
+    return Span(start, doc.at_end.astimezone(UTC).replace(tzinfo=None), whole_days=True)

@@ -1,0 +1,121 @@
+"""When a reported happening took place: the publication interval, narrowed by the lede.
+
+Pure functions over English and Spanish news text; no model, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from briefings.stories.folding import fold
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """When a happening may have taken place: [start, end) in naive UTC.
+
+    `whole_days` spans are made of calendar days (a date, not a time): two different days
+    are then at least one day apart, although the intervals touch.
+    """
+
+    start: datetime
+    end: datetime
+    whole_days: bool = False
+    stated: bool = False  # the day comes from the text ('on Monday'), not the feed's date
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start) / DAY
+
+
+def parse_published(value: str | datetime | date) -> Span:
+    """Turn a feed or dev-set date into the interval it may denote.
+
+    '2025-02-18' -> that day; '~2025-02-18' (estimated) -> that day ± 1; '2025-02' -> the
+    month; a datetime -> the instant (converted to naive UTC when it has a zone).
+    """
+    if isinstance(value, datetime):
+        t = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+        return Span(t, t)
+    if isinstance(value, date):
+        d0 = datetime(value.year, value.month, value.day)
+        return Span(d0, d0 + DAY, whole_days=True)
+    text = value.strip()
+    approx = text.startswith("~")
+    text = text.lstrip("~").strip()
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        y, m = int(text[:4]), int(text[5:7])
+        start = datetime(y, m, 1)
+        end = datetime(y + m // 12, m % 12 + 1, 1)
+        return Span(start, end, whole_days=True)
+    if len(text) > 10 and text[10] in "T ":
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        span = parse_published(t)
+    else:
+        d = date.fromisoformat(text[:10])
+        span = parse_published(d)
+    if approx:
+        return Span(span.start - DAY, span.end + DAY, span.whole_days)
+    return span
+
+
+def stated_days_differ(a: Span, b: Span) -> bool:
+    """True when both texts name the happening's day and the days differ: two happenings."""
+    return a.stated and b.stated and span_gap_days(a, b) >= 1
+
+
+def span_gap_days(a: Span, b: Span) -> float:
+    """Days between two spans; 0 when they share a day (or overlap); 1 for consecutive dates."""
+    a_last = a.end - DAY if a.whole_days else a.end
+    b_last = b.end - DAY if b.whole_days else b.end
+    gap = max(a.start - b_last, b.start - a_last, timedelta(0))
+    return gap / DAY
+
+
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+    "saturday": 5, "sunday": 6,
+    "lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4,
+    "sabado": 5, "domingo": 6,
+}  # fmt: skip
+_WEEKDAY_RE = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
+_YESTERDAY_RE = re.compile(r"\b(yesterday|ayer)\b")
+# How far back a weekday name may point: reports name the day of a happening of the last
+# couple of days; a weekday further back is usually a future date ("in force on Friday").
+MAX_WEEKDAY_LOOKBACK_DAYS = 2
+
+
+def happening_span(published: Span, text: str) -> Span:
+    """Narrow the publication interval to the day the lede says the happening took place.
+
+    "Sheinbaum rejected the report on Tuesday" published on Wednesday happened on Tuesday.
+    Only the first weekday (or 'yesterday') in the text counts, and only when it resolves
+    to a day at most two days before the latest possible publication day; otherwise
+    (a future day, or a month-wide date) the publication interval stands.
+    """
+    if published.days > 3 + 1e-9:
+        return published
+    folded = fold(text)
+    first_day = published.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    last_day = (published.end - timedelta(seconds=1)).replace(hour=0, minute=0, second=0)
+    m = _WEEKDAY_RE.search(folded)
+    y = _YESTERDAY_RE.search(folded)
+    if y and (m is None or y.start() < m.start()):
+        if published.days <= 1 + 1e-9:
+            return Span(first_day - DAY, first_day, whole_days=True, stated=True)
+        return published
+    if m is None:
+        return published
+    wanted = _WEEKDAYS[m.group(1)]
+    day = last_day
+    earliest = first_day - MAX_WEEKDAY_LOOKBACK_DAYS * DAY
+    while day >= earliest:
+        if day.weekday() == wanted:
+            # Tie the span to the day, but never later than the report itself.
+            return Span(day, day + DAY, whole_days=True, stated=True)
+        day -= DAY
+    return published

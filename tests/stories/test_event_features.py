@@ -1,0 +1,113 @@
+"""What vectors miss, table by table: numbers, quantities, places, days; and the pair score."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from briefings.stories.event import NEG, EventParams, pair_score, report_from
+from briefings.stories.folding import fold, unaccent
+from briefings.stories.names import places, places_conflict, speakers
+from briefings.stories.quantities import Quantity, parse_number, quantities, quantities_conflict
+from briefings.stories.when import Span, happening_span, parse_published, span_gap_days
+
+
+@pytest.mark.parametrize(("token", "lang", "value"), [
+    ("1,200", "en", 1200), ("1.200", "es", 1200), ("1.2", "en", 1.2), ("1,2", "es", 1.2),
+    ("3.5", "es", 3.5), ("202.000", "es", 202000), ("1.234.567,8", "es", 1234567.8),
+    ("1,234,567.8", "en", 1234567.8), ("3 500", "es", 3500),
+])  # fmt: skip
+def test_parse_number(token: str, lang: str, value: float) -> None:
+    assert parse_number(token, lang) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("a 25% tariff", "en", {Quantity("pct", 25.0)}),
+    ("aranceles del 30 por ciento", "es", {Quantity("pct", 30.0)}),
+    ("250 lb of fentanyl", "en", {Quantity("lb", 250.0)}),
+    ("300 libras de fentanilo", "es", {Quantity("lb", 300.0)}),
+    ("US$1.5 billion", "en", {Quantity("usd", 1.5e9)}),
+    ("a 90-day extension", "en", {Quantity("day", 90.0)}),
+    ("On February 20, 2025, in 2024", "en", set()),  # dates and years are not quantities
+    ("el 4 de noviembre", "es", set()),
+])  # fmt: skip
+def test_quantities(text: str, lang: str, expected: set[Quantity]) -> None:
+    assert quantities(text, lang) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "conflict"), [
+    ("250 lb", "300 lb", True), ("25%", "30 por ciento", True), ("250 pounds", "113 kg", False),
+    ("25%", "25 percent", False), ("six cartels", "8 groups", False), ("25%", "250 lb", False),
+])  # fmt: skip
+def test_quantities_conflict(a: str, b: str, conflict: bool) -> None:
+    assert quantities_conflict(quantities(a), quantities(b)) is conflict
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Officers at the Otay Mesa port of entry seized", {"otay mesa"}),
+    ("CBP officers at the port of Nogales found", {"nogales"}),
+    ("decomiso en la garita de Nogales, Arizona", {"nogales"}),
+    ("Trump said in Washington that Mexico", set()),
+    ("ante el juez en la Corte del Distrito", set()),
+])  # fmt: skip
+def test_places(text: str, expected: set[str]) -> None:
+    assert places(text) == expected
+
+
+def test_places_conflict() -> None:
+    assert places_conflict(frozenset({"otay mesa"}), frozenset({"nogales"}))
+    assert not places_conflict(frozenset({"brooklyn"}), frozenset({"brooklyn", "new york"}))
+    assert not places_conflict(frozenset(), frozenset({"nogales"}))
+
+
+def test_speakers_lead_the_lede() -> None:
+    assert speakers("Sheinbaum rejected the report on Tuesday") == {"sheinbaum"}
+    assert speakers("La presidenta dijo que no") == set()
+
+
+@pytest.mark.parametrize(("published", "text", "day", "stated"), [
+    ("2025-11-04", "NBC News reported on Monday that", "2025-11-03", True),
+    ("2025-11-04", "Sheinbaum descartó este martes", "2025-11-04", True),
+    ("2025-07-31", "entrarían en vigor este viernes 1 de agosto", "2025-07-31", False),  # future
+    ("2025-11-04", "ayer la presidenta dijo", "2025-11-03", True),
+    ("2025-11", "on Monday", "2025-11-01", False),  # a month-only date stays the month
+    ("~2025-11-05", "on Tuesday", "2025-11-04", True),
+])  # fmt: skip
+def test_happening_span(published: str, text: str, day: str, stated: bool) -> None:
+    span = happening_span(parse_published(published), text)
+    assert span.start.date().isoformat() == day
+    assert span.stated is stated
+
+
+@pytest.mark.parametrize(("a", "b", "gap"), [
+    ("2025-11-03", "2025-11-04", 1.0), ("2025-11-03", "2025-11-03", 0.0),
+    ("~2025-11-03", "2025-11-05", 1.0), ("2025-11", "2025-11-20", 0.0),
+    ("2025-11-03T10:00:00Z", "2025-11-03T22:00:00Z", 0.5),
+])  # fmt: skip
+def test_span_gap_days(a: str, b: str, gap: float) -> None:
+    assert span_gap_days(parse_published(a), parse_published(b)) == pytest.approx(gap)
+
+
+def test_folding() -> None:
+    assert fold("México DESCARTÓ") == "mexico descarto"
+    assert unaccent("Peña Nieto, ÑANDÚ") == "Pena Nieto, NANDU"
+    assert unaccent("plain ascii") == "plain ascii"
+
+
+def _report(id: int, text: str, day: str) -> object:
+    vector = np.ones(512, dtype=np.float32) / np.sqrt(512)
+    start = datetime.fromisoformat(day)
+    return report_from(id, "en", "", text, Span(start, start), vector)
+
+
+def test_pair_score_time_window_and_corrections() -> None:
+    params = EventParams()
+    a = _report(1, "CBP seized 250 lb of fentanyl at the Otay Mesa port of entry.", "2025-03-10")
+    b = _report(2, "CBP seized 300 lb of fentanyl at the port of Nogales.", "2025-03-10")
+    far = _report(3, "CBP seized 250 lb of fentanyl at the Otay Mesa port of entry.", "2025-03-20")
+    same = pair_score(a, a, params)  # type: ignore[arg-type]
+    assert pair_score(a, far, params) == NEG  # type: ignore[arg-type]
+    penalties = params.quantity_conflict + params.place_conflict
+    assert pair_score(a, b, params) < same - penalties + 1e-9  # type: ignore[arg-type]
