@@ -19,7 +19,7 @@ from briefings import __version__
 COMMANDS = (
     ("run", "run", "start the Telegram bot (without a token: show today's brief here)"),
     ("poll", "poll", "poll the news feeds and store new items"),
-    ("sources", "poll", "list, import or export the news feeds"),
+    ("sources", "sources", "list, import or export the news feeds"),
     ("match", "match", "match JSON-lines items against the themes"),
     ("explain", "match", "show which themes a headline matches, and why"),
     ("brief", "brief", "print the brief for what is in the store"),

@@ -1,4 +1,4 @@
-"""``borderbrief poll`` and ``borderbrief sources import|export|list``."""
+"""``borderbrief poll``: once (``--once``) or as a daemon polling each feed when it is due."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Only what registering the commands needs is imported here: `borderbrief --help` and the other
@@ -34,17 +32,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     poll.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     poll.set_defaults(func=_poll)
 
-    src = sub.add_parser("sources", help="list, import or export the news feeds")
-    actions = src.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="each feed with its health: last fetch, errors")
-    listing.set_defaults(func=_list)
-    imp = actions.add_parser("import", help="append the feeds of an OPML file to the sources file")
-    imp.add_argument("file", type=Path, help="an OPML file")
-    imp.add_argument("--language", default="en",
-                     help="language of outlines that name none (default: en)")  # fmt: skip
-    imp.set_defaults(func=_import)
-    exp = actions.add_parser("export", help="print the sources file as OPML")
-    exp.set_defaults(func=_export)
 
 
 # ── poll ─────────────────────────────────────────────────────────────────────────────────
@@ -64,7 +51,7 @@ def _poll(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report.to_dict(), ensure_ascii=False))
         else:
-            print_summary(report, _console())
+            print_summary(report, terminal())
         return _exit_code(report)
     return asyncio.run(_poll_forever(settings, themes, force=args.force, as_json=args.json))
 
@@ -78,7 +65,7 @@ def _exit_code(report: CycleReport) -> int:
     return 0
 
 
-async def _prepare(settings: Settings, configured: list[Any]) -> AsyncEngine:
+async def prepare_engine(settings: Settings, configured: list[Any]) -> AsyncEngine:
     """Open the store, bring its schema up to date and load the sources file into it."""
     from briefings.jobs.poll import sync_sources_file, utcnow
     from briefings.store.db import open_engine, upgrade
@@ -105,7 +92,7 @@ async def poll_once(
     """
     from briefings.jobs.poll import parse_pool_for, poll_job, utcnow
 
-    engine = await _prepare(settings, configured)
+    engine = await prepare_engine(settings, configured)
     try:
         async with _fetcher(settings) as fetcher:
             with _progress(show_progress) as on_progress, parse_pool_for(len(configured)) as pool:
@@ -123,8 +110,8 @@ async def _poll_forever(settings: Settings, themes: ThemeSet, *, force: bool, as
     from briefings.sources import configured_sources
 
     configured = configured_sources(settings)
-    engine = await _prepare(settings, configured)
-    console = _console()
+    engine = await prepare_engine(settings, configured)
+    console = terminal()
     try:
         async with _fetcher(settings) as fetcher:
             with parse_pool_for(len(configured)) as pool:
@@ -185,7 +172,7 @@ async def _seconds_to_next(engine: AsyncEngine, interval: float) -> float:
     return seconds_until(soonest, utcnow(), interval, least=MIN_SLEEP)
 
 
-def _console() -> Console:
+def terminal() -> Console:
     """stdout; piped output gets a wide table instead of rich's default 80 columns."""
     from rich.console import Console
 
@@ -257,100 +244,3 @@ def print_summary(report: CycleReport, console: Console) -> None:
         for error in report.errors:
             failed.add_row(error["source"], error["error"])
         console.print(failed)
-
-
-# ── sources ──────────────────────────────────────────────────────────────────────────────
-
-
-def _import(args: argparse.Namespace) -> int:
-    from briefings.settings import load_settings
-    from briefings.sources import SourcesError, read_opml, source_files
-    from briefings.sources.admin import AdminError, add_sources
-
-    settings = load_settings()
-    files = source_files(settings)  # the user's file, never the shipped list
-    try:
-        found = read_opml(args.file, default_language=args.language)
-        added, skipped = add_sources(files, found.sources)
-    except (SourcesError, AdminError) as exc:
-        print(f"borderbrief: {exc}", file=sys.stderr)
-        return 2
-    print(f"{len(found.sources)} feed(s) in {args.file}: {len(added)} added to {files.user}, "
-          f"{skipped} already there, {len(found.skipped)} outline(s) skipped")  # fmt: skip
-    for source in added:
-        print(f"  + {source.name} ({source.language}) {source.url}")
-    for url, why in found.skipped:
-        print(f"  - skipped {url}: {why}")
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    from briefings.settings import load_settings
-    from briefings.sources import configured_sources, export_opml
-
-    settings = load_settings()
-    configured = configured_sources(settings)
-    sys.stdout.write(export_opml(configured))
-    return 0
-
-
-def _list(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from briefings.jobs.poll import utcnow
-    from briefings.settings import load_settings
-    from briefings.sources import configured_sources
-    from briefings.store.sources import all_sources
-
-    settings = load_settings()
-    configured = configured_sources(settings)
-
-    async def go() -> list[Any]:
-        engine = await _prepare(settings, configured)
-        try:
-            async with engine.connect() as conn:
-                return await all_sources(conn)
-        finally:
-            await engine.dispose()
-
-    rows = asyncio.run(go())
-    now = utcnow()
-    table = Table(title=f"{len(rows)} sources", title_justify="left")
-    for heading in ("Source", "Lang", "Status", "Last fetch", "Errors", "Next fetch", "Last error"):
-        table.add_column(heading, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row.name, row.source.language, _status(row), _ago(row.last_fetched_at, now),
-            str(row.error_count), _ago(row.next_fetch_at, now), row.last_error or "",
-        )  # fmt: skip
-    _console().print(table)
-    return 0
-
-
-def _status(row: Any) -> str:
-    if not row.source.enabled:
-        return "disabled"
-    if row.disabled_reason:
-        return f"stopped: {row.disabled_reason}"
-    if row.error_count:
-        return "backing off"
-    if row.last_fetched_at is None:
-        return "new"
-    return "ok"
-
-
-def _ago(when: datetime | None, now: datetime) -> str:
-    """'5m ago' / 'in 3h' / '-'."""
-    if when is None:
-        return "-"
-    delta = when - now
-    seconds = abs(delta.total_seconds())
-    if seconds < 60:
-        text = f"{int(seconds)}s"
-    elif seconds < 3600:
-        text = f"{int(seconds // 60)}m"
-    elif seconds < 86400:
-        text = f"{seconds / 3600:.1f}h"
-    else:
-        text = f"{seconds / 86400:.1f}d"
-    return f"in {text}" if delta > timedelta(0) else f"{text} ago"

@@ -37,7 +37,7 @@ def test_the_named_command_gets_its_real_parser(argv: list[str]) -> None:
     parser = cli.build_parser(argv)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     real = {name for name, p in sub.choices.items() if p._actions[1:]}  # more than -h
-    assert real == ({"poll", "sources"} if "poll" in argv else
+    assert real == ({"poll"} if "poll" in argv else
                     {"match", "explain"} if "match" in argv else set())  # fmt: skip
 
 
