@@ -19,6 +19,7 @@ from briefings.briefs.content import BORDER_LANGUAGES, BOTH, READER, Story
 from briefings.model import Coverage, Excerpt, Report
 from briefings.render.blocks import safe_href, shorten
 from briefings.stories.coverage import UNKNOWN_COUNTRY
+from briefings.stories.facts import lede_sentences
 from briefings.text.boilerplate import strip_boilerplate, strip_title_noise
 from briefings.text.sentences import split_sentences
 
@@ -100,7 +101,7 @@ def headline_text(story: Story, excerpt: Excerpt) -> str:
     cut = text.removesuffix("…").rstrip()
     if report is None or cut == text or len(cut) < 20 or not report.lede.startswith(cut):
         return text
-    first = split_sentences(strip_boilerplate(report.lede, empty_ok=True))[:1]
+    first = lede_sentences(report)[:1]  # datelines ("Ciudad de México, 5 de junio.") skipped
     return first[0] if first else text
 
 

@@ -102,7 +102,7 @@ def _excerpt(text: str, report: Report) -> Excerpt:
     return Excerpt(text, report.outlet, report.language, report.url, report.item_id)
 
 
-def _lede_sentences(report: Report) -> list[str]:
+def lede_sentences(report: Report) -> list[str]:
     """The lede's sentences once footers, read-more links and datelines are gone."""
     lede = strip_boilerplate(report.lede, title=report.title, empty_ok=True)
     sentences = split_sentences(lede)
@@ -121,13 +121,13 @@ def _headline(report: Report) -> str:
     """The report's title without media labels; untitled, its lede's first sentence."""
     if report.title.strip():
         return strip_title_noise(report.title)
-    return next(iter(_lede_sentences(report)), "")
+    return next(iter(lede_sentences(report)), "")
 
 
 def grounded_lede(report: Report) -> str:
     """The first one or two sentences of the report's lede, verbatim, once footers, read-more
     links and datelines are gone; "" when what is left is too short or only the headline."""
-    sentences = _lede_sentences(report)
+    sentences = lede_sentences(report)
     if not report.title.strip():
         sentences = sentences[1:]  # the first one is the headline
     text = first_sentences(" ".join(sentences))
