@@ -16,8 +16,8 @@ from bot.handlers.args import ArgError
 from bot.handlers.common import Context, Turn
 from briefings import i18n
 from briefings.render.charts import chart_png, split_has_history, theme_split, too_little_text
+from briefings.render.countries import flag
 from briefings.render.links import PageLinks, page_links
-from briefings.render.web import flag
 from briefings.store import chats as store
 
 MAX_CHARTS = 3  # a bare /trend in a chat of many themes must not flood it with pictures

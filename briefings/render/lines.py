@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 
-from babel import Locale
-
 from briefings import i18n
 from briefings.briefs.content import BORDER_LANGUAGES, BOTH, READER, Story
 from briefings.model import Coverage, Excerpt, Report
 from briefings.render.blocks import safe_href, shorten
+from briefings.render.countries import country_name
 from briefings.stories.coverage import UNKNOWN_COUNTRY
 from briefings.stories.facts import lede_sentences
 from briefings.text.boilerplate import strip_boilerplate, strip_title_noise
@@ -153,8 +152,7 @@ def one_sided_words(coverage: Coverage, language: str) -> str:
     """'So far only press from Mexico' when one country's press alone tells the story."""
     if not coverage.one_sided or not coverage.by_country:
         return ""
-    country = next(iter(coverage.by_country)).upper()
-    name = Locale.parse(i18n.language_of(language)).territories.get(country, country)
+    name = country_name(next(iter(coverage.by_country)), i18n.language_of(language))
     return i18n.text(language, "story.one_sided", country=name)
 
 

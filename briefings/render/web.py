@@ -27,6 +27,7 @@ from briefings.briefs.content import Story
 from briefings.model import Coverage, Report
 from briefings.render.blocks import safe_href
 from briefings.render.charts import DAYS, DailySplit, split_has_history, too_little_text
+from briefings.render.countries import country_name, flag
 from briefings.stories.coverage import UNKNOWN_COUNTRY
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates" / "web"
@@ -68,20 +69,6 @@ class ReportGroup:
     heading: str
     language: str
     reports: tuple[dict[str, Any], ...]
-
-
-def flag(country: str) -> str:
-    """The flag emoji of a two-letter country code ("" for anything else)."""
-    code = country.upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
-        return ""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code)
-
-
-def country_name(country: str, language: str) -> str:
-    if country == UNKNOWN_COUNTRY:
-        return i18n.text(language, "page.country_unknown")
-    return str(Locale.parse(language).territories.get(country.upper(), country.upper()))
 
 
 def language_name(code: str, language: str) -> str:
