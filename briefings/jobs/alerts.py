@@ -34,31 +34,55 @@ async def queue_alerts(engine: AsyncEngine, story_ids: Sequence[int], now: datet
     """Queue the alerts of new stories (newest first, as given); returns (chat, story) alerts."""
     if not story_ids:
         return 0
-    catalogue = ThemeCatalogue(themes or ())
     async with engine.begin() as conn:
-        by_theme = await store.stories_by_theme(conn, story_ids)
-        followers = await store.subscribers(conn, plan.shared_themes(by_theme))
-        targets = plan.alert_targets(by_theme, followers)
-        if not targets.chats:
-            return 0
-        chats = await store.alert_chats(conn, targets.all_chats())
-        had = await sent.sent_among(conn, list(chats), list(targets.chats))
-        used = await store.alerts_since(conn, list(chats), now - timedelta(hours=1))
-        views = await store.story_views(conn, list(targets.chats))
-        weights = {sid: plan.importance(views[sid]) if sid in views else UNKNOWN
-                   for sid in story_ids}
-        decided = plan.plan_alerts(list(story_ids), weights, targets, chats, had, used, per_hour)
-        queued = 0
-        for story_id, chat_ids in decided.sends:
-            to = [chats[c] for c in chat_ids]
-            sent_to = await _story(conn, story_id, to, views.get(story_id), targets, now,
-                                   renderer, catalogue)
-            # Only chats that got an alert count as having the story; the others may still
-            # receive it in a brief.
-            await sent.remember_sent(conn, sent_to, [story_id], now)
-            queued += len(sent_to)
-        await _tell_held(conn, decided.held, chats, now, renderer)
-        return queued
+        return await _queue_in(conn, list(story_ids), now, per_hour, renderer,
+                               ThemeCatalogue(themes or ()))  # fmt: skip
+
+
+async def queue_owed_alerts(engine: AsyncEngine, now: datetime, *, per_hour: int,
+                            renderer: Renderer, themes: ThemeSet | None = None) -> int:
+    """Queue the alerts that polls recorded as owed, each exactly once; returns alerts queued.
+
+    The owed rows are taken in the transaction that queues their alerts: if queuing fails, the
+    rollback owes them again, and the next call (this cycle, the next, or after a restart)
+    queues them.
+    """
+    catalogue = ThemeCatalogue(themes or ())
+    queued = 0
+    while True:
+        async with engine.begin() as conn:
+            story_ids = await store.take_owed(conn)
+            if story_ids:
+                queued += await _queue_in(conn, story_ids, now, per_hour, renderer, catalogue)
+        if len(story_ids) < store.OWED_BATCH:
+            return queued
+
+
+async def _queue_in(conn: AsyncConnection, story_ids: list[int], now: datetime, per_hour: int,
+                    renderer: Renderer, catalogue: ThemeCatalogue) -> int:
+    by_theme = await store.stories_by_theme(conn, story_ids)
+    followers = await store.subscribers(conn, plan.shared_themes(by_theme))
+    targets = plan.alert_targets(by_theme, followers)
+    if not targets.chats:
+        return 0
+    chats = await store.alert_chats(conn, targets.all_chats())
+    had = await sent.sent_among(conn, list(chats), list(targets.chats))
+    used = await store.alerts_since(conn, list(chats), now - timedelta(hours=1))
+    views = await store.story_views(conn, list(targets.chats))
+    weights = {sid: plan.importance(views[sid]) if sid in views else UNKNOWN
+               for sid in story_ids}
+    decided = plan.plan_alerts(story_ids, weights, targets, chats, had, used, per_hour)
+    queued = 0
+    for story_id, chat_ids in decided.sends:
+        to = [chats[c] for c in chat_ids]
+        sent_to = await _story(conn, story_id, to, views.get(story_id), targets, now,
+                               renderer, catalogue)
+        # Only chats that got an alert count as having the story; the others may still
+        # receive it in a brief.
+        await sent.remember_sent(conn, sent_to, [story_id], now)
+        queued += len(sent_to)
+    await _tell_held(conn, decided.held, chats, now, renderer)
+    return queued
 
 
 async def _story(conn: AsyncConnection, story_id: int, to: list[AlertChat], view: Story | None,

@@ -52,8 +52,11 @@ async def fetch_and_parse(
     due: Sequence[SourceRow],
     now_fn: Callable[[], datetime],
     pool: Executor | None,
-) -> AsyncGenerator[Ready, None]:
-    """Fetch and parse every source concurrently; yield each as it is ready.
+    *,
+    lull: float | None = None,
+) -> AsyncGenerator[Ready | None, None]:
+    """Fetch and parse every source concurrently; yield each as it is ready, and ``None``
+    whenever none has come for ``lull`` seconds (the writer may write what waits).
 
     A few workers more than the fetcher's own limit keep it busy; the bounded queue keeps at
     most that many feeds in memory while the caller stores them (one writer at a time).
@@ -75,8 +78,15 @@ async def fetch_and_parse(
 
     tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
-        for _ in range(len(due)):
-            yield await queue.get()
+        left = len(due)
+        while left:
+            try:  # a cancelled get() leaves its item in the queue
+                ready = await asyncio.wait_for(queue.get(), lull)
+            except TimeoutError:
+                yield None
+                continue
+            left -= 1
+            yield ready
     finally:
         for task in tasks:
             task.cancel()

@@ -1,5 +1,5 @@
 """The poll job, top to bottom: due sources → fetch → parse → keep new → match → cluster
-(file stories) → store → queue alerts.
+(file stories) → store, with the alerts they owe → queue the owed alerts.
 
 One feed's trouble never stops the others: each outcome is handled and recorded on its own,
 and an unexpected error in one feed becomes that feed's recorded error. Every face and role
@@ -44,8 +44,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (feeds done, feeds in the cycle)
 # (engine, configured themes) → the cycle's matcher: chats /track new themes while we run.
 MatcherBuilder = Callable[[AsyncEngine, Iterable[Theme]], Awaitable[ThemeMatcher]]
-# (story ids worth an alert, now, configured themes) → alerts queued.
-AlertQueuer = Callable[[list[int], datetime, Iterable[Theme]], Awaitable[int]]
+# (now, configured themes) → alerts queued, of those the store records as owed.
+AlertQueuer = Callable[[datetime, Iterable[Theme]], Awaitable[int]]
+# Seconds without a fetched feed after which a waiting batch with news is written.
+LULL = 0.25
 _SYNC_LOCK = 0x62625F73  # PostgreSQL advisory lock key: one sources-file sync at a time
 
 
@@ -67,8 +69,10 @@ class PollJob:
     ``interval`` is the default seconds between polls of a source (a source's own
     ``interval`` wins). ``ignore_schedule`` polls every healthy source now (``poll --once``);
     ``force`` adds the ones backing off after errors. ``new_filer`` makes one filer per cycle
-    (it keeps its index of recent stories for the cycle). ``queue_alerts`` gets the new
-    stories worth an alert: never those made by a source's first, seeding, poll.
+    (it keeps its index of recent stories for the cycle). With ``queue_alerts``, the new
+    stories worth an alert (never those of a source's first, seeding, poll) are recorded as
+    owed with the stories, and ``queue_alerts`` queues what is owed: after each batch is
+    written, and at the start of a cycle (what a failed or killed cycle still owes).
     ``parse_pool`` (see ``parse_pool_for``) parses feeds in other processes, on other cores.
     """
 
@@ -94,13 +98,15 @@ class PollJob:
         report = CycleReport(started_at=now)
         due = await self._due_sources(now)
         report.feeds = len(due)
+        await self._queue_owed(check_first=True)
         writer = BatchWriter(self.engine, self.interval, await self._matcher(due),
                              self.new_filer() if self.new_filer else None, self.now_fn,
-                             started=now, embedder=self.embedder)  # fmt: skip
+                             started=now, embedder=self.embedder,
+                             owe_alerts=self.queue_alerts is not None,
+                             on_owed=self._queue_owed)  # fmt: skip
         await self._fetch_parse_and_write(due, writer)
         writer.fill(report)
         await self._mark_polled(now)
-        await self._queue_alerts(report.alert_stories)
         report.duration = time.perf_counter() - clock
         return report
 
@@ -121,10 +127,13 @@ class PollJob:
         self._progress(0, len(due))
         done = 0
         with _long_lived_frozen():
-            feeds = fetch_and_parse(self.fetcher, due, self.now_fn, self.parse_pool)
+            feeds = fetch_and_parse(self.fetcher, due, self.now_fn, self.parse_pool, lull=LULL)
             async with aclosing(feeds) as ready:
-                async for row, result, parsed in ready:
-                    await writer.handle(row, result, parsed)
+                async for feed in ready:
+                    if feed is None:  # a lull: what waits may be news
+                        await writer.lull()
+                        continue
+                    await writer.handle(*feed)
                     done += 1
                     self._progress(done, len(due))
             await writer.flush()
@@ -133,13 +142,23 @@ class PollJob:
         async with self.engine.begin() as conn:
             await state.put_time(conn, state.LAST_POLL_AT, started, now=self.now_fn())
 
-    async def _queue_alerts(self, story_ids: list[int]) -> None:
-        if self.queue_alerts is None or not story_ids:
+    async def _queue_owed(self, *, check_first: bool = False) -> None:
+        """Queue the owed alerts. A failure leaves them owed, for the next call."""
+        if self.queue_alerts is None:
             return
         try:
-            await self.queue_alerts(list(story_ids), self.now_fn(), self.themes)
-        except Exception:  # an alerting bug must not lose the cycle's report
-            log.exception("queuing alerts failed for %d stories", len(story_ids))
+            if check_first and not await self._owes():
+                return
+            await self.queue_alerts(self.now_fn(), self.themes)
+        except Exception:  # the store's trouble or an alerting bug: the cycle goes on
+            log.exception("queuing the owed alerts failed; they stay owed")
+
+    async def _owes(self) -> bool:
+        """Are alerts owed? A read, so an idle tick takes no write lock."""
+        from briefings.store.alerts import owes_alerts
+
+        async with self.engine.connect() as conn:
+            return await owes_alerts(conn)
 
     def _progress(self, done: int, total: int) -> None:
         if self.on_progress:
@@ -175,7 +194,7 @@ def poll_job(
             from briefings.render.telegram import TELEGRAM
 
             renderer = TELEGRAM
-        job.queue_alerts = partial(_enqueue_alerts, engine, settings.alerts_per_hour, renderer)
+        job.queue_alerts = partial(_queue_owed_alerts, engine, settings.alerts_per_hour, renderer)
     return job
 
 
@@ -205,16 +224,15 @@ class _FilerWhenNeeded:
             self.filer.discard()
 
 
-async def _enqueue_alerts(engine: AsyncEngine, per_hour: int, renderer: Renderer,
-                          story_ids: list[int], now: datetime,
-                          themes: Iterable[Theme]) -> int:  # fmt: skip
-    from briefings.jobs.alerts import queue_alerts
+async def _queue_owed_alerts(engine: AsyncEngine, per_hour: int, renderer: Renderer,
+                             now: datetime, themes: Iterable[Theme]) -> int:  # fmt: skip
+    from briefings.jobs.alerts import queue_owed_alerts
 
     theme_set = themes if isinstance(themes, ThemeSet) else None
-    queued = await queue_alerts(engine, story_ids, now, per_hour=per_hour, renderer=renderer,
-                                themes=theme_set)  # fmt: skip
+    queued = await queue_owed_alerts(engine, now, per_hour=per_hour, renderer=renderer,
+                                     themes=theme_set)  # fmt: skip
     if queued:
-        log.info("alerts queued", extra={"stories": len(story_ids), "alerts": queued})
+        log.info("alerts queued", extra={"alerts": queued})
     return queued
 
 
@@ -233,9 +251,14 @@ async def poll_cycle(
         assert matcher is not None
         return matcher
 
-    async def alerts(story_ids: list[int], now: datetime, themes: Iterable[Theme]) -> int:
+    async def alerts(now: datetime, themes: Iterable[Theme]) -> int:
         assert on_new_stories is not None
-        await on_new_stories(story_ids)
+        from briefings.store.alerts import take_owed
+
+        async with engine.begin() as conn:
+            story_ids = await take_owed(conn)
+            if story_ids:
+                await on_new_stories(story_ids)
         return len(story_ids)
 
     from briefings.stories import StoryFiler, file_items

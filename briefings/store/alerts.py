@@ -1,4 +1,5 @@
-"""What the alert job reads: the themes of new stories, who follows them, alert budgets used.
+"""What the alert job reads: the alerts owed, the themes of new stories, who follows them,
+alert budgets used.
 
 Every function runs in the caller's transaction; who gets what is ``briefings.briefs.plan``.
 """
@@ -9,14 +10,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Column, and_, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import ThemeRef
 from briefings.store.briefs import chunks
 from briefings.store.stories import StoryView, stories_by_id
-from briefings.store.tables import chats, outbox, story_themes, subscriptions
+from briefings.store.tables import chats, outbox, owed_alerts, story_themes, subscriptions
+
+OWED_BATCH = 200  # stories whose alerts one transaction queues
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +39,49 @@ class AlertChat:
 
 async def stories_by_theme(conn: AsyncConnection, story_ids: Sequence[int]) -> dict[str, set[int]]:
     """Theme key → which of these stories are on it."""
-    by_theme: dict[str, set[int]] = defaultdict(set)
-    for chunk in chunks(list(story_ids)):
-        for story_id, theme in await conn.execute(
-            select(story_themes.c.story_id, story_themes.c.theme)
-            .where(story_themes.c.story_id.in_(chunk))
-        ):
-            by_theme[theme].add(story_id)
-    return by_theme
+    return await _grouped(conn, story_themes.c.theme, story_themes.c.story_id,
+                          story_themes.c.story_id, story_ids)  # fmt: skip
 
 
 async def subscribers(conn: AsyncConnection, themes: Sequence[str]) -> dict[str, set[int]]:
     """Shared theme key → the chats subscribed to it."""
-    found: dict[str, set[int]] = defaultdict(set)
-    for chunk in chunks(list(themes)):
-        for chat_id, theme in await conn.execute(
-            select(subscriptions.c.chat_id, subscriptions.c.theme)
-            .where(subscriptions.c.theme.in_(chunk))
-        ):
-            found[theme].add(chat_id)
+    return await _grouped(conn, subscriptions.c.theme, subscriptions.c.chat_id,
+                          subscriptions.c.theme, themes)  # fmt: skip
+
+
+async def _grouped(conn: AsyncConnection, key: Column[Any], value: Column[Any],
+                   where: Column[Any], among: Sequence[Any]) -> dict[Any, set[Any]]:
+    """``key`` → the set of ``value`` over the rows whose ``where`` is among ``among``."""
+    found: dict[Any, set[Any]] = defaultdict(set)
+    for chunk in chunks(list(among)):
+        for k, v in await conn.execute(select(key, value).where(where.in_(chunk))):
+            found[k].add(v)
     return found
+
+
+async def owe(conn: AsyncConnection, story_ids: Sequence[int], now: datetime) -> None:
+    """Record that these new stories owe their alerts (in the transaction that filed them)."""
+    if story_ids:
+        await conn.execute(insert(owed_alerts),
+                           [{"story_id": s, "owed_at": now} for s in story_ids])  # fmt: skip
+
+
+async def owes_alerts(conn: AsyncConnection) -> bool:
+    """Is any alert owed?"""
+    return await conn.scalar(select(owed_alerts.c.story_id).limit(1)) is not None
+
+
+async def take_owed(conn: AsyncConnection, limit: int = OWED_BATCH) -> list[int]:
+    """Take up to ``limit`` owed alerts' stories, newest first: they are deleted here, so the
+    caller queues their alerts in this same transaction, and a rollback owes them again. On
+    PostgreSQL two pollers taking at once skip each other's rows."""
+    taken = (select(owed_alerts.c.story_id).order_by(owed_alerts.c.story_id.desc())
+             .limit(limit).with_for_update(skip_locked=True))  # fmt: skip
+    rows = await conn.execute(
+        delete(owed_alerts).where(owed_alerts.c.story_id.in_(taken.scalar_subquery()))
+        .returning(owed_alerts.c.story_id)
+    )
+    return sorted((r for (r,) in rows), reverse=True)
 
 
 async def alert_chats(conn: AsyncConnection, chat_ids: Sequence[int]) -> dict[int, AlertChat]:

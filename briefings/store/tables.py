@@ -188,6 +188,15 @@ chat_themes = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# Alerts a poll owes: written in the transaction that files the stories, taken (deleted) in the
+# transaction that queues their alerts, so a failure or a crash between the two loses none.
+owed_alerts = Table(
+    "owed_alerts",
+    metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("owed_at", UTCDateTime, nullable=False),
+)
+
 # What each chat has been sent, so no story reaches a chat twice.
 sent_stories = Table(
     "sent_stories",
