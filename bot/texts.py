@@ -20,8 +20,8 @@ __all__ = ["MENU", "SOURCE", "Html", "OneOf", "aliases", "bad_arg", "example", "
 
 # The command menu (setMyCommands), in the order users see it; message command.<name> says
 # what each does.
-MENU = ("latest", "brief", "topic", "trend", "themes", "track", "time", "timezone", "alerts",
-        "settings", "language", "pause", "resume", "help", "stop")
+MENU = ("latest", "brief", "topic", "trend", "why", "themes", "track", "time", "timezone",
+        "alerts", "headlines", "settings", "language", "pause", "resume", "help", "stop")
 
 
 class Html(str):

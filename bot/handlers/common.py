@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -18,6 +18,7 @@ from bot.state import BotState, bot_state
 from bot.texts import Html, bad_arg, language_of, t
 from briefings import chats as chat_settings
 from briefings.briefs.when import zone_info
+from briefings.render.telegram import TelegramRenderer, telegram_face
 from briefings.store import chats as store
 from briefings.store.chats import Chat
 
@@ -25,6 +26,7 @@ Context = ContextTypes.DEFAULT_TYPE
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 SHOWN_CHARS = 60  # of a bad argument shown back: a 4,000-character one must not overflow
+T = TypeVar("T")
 
 
 async def in_place(edit: Awaitable[object]) -> None:
@@ -101,6 +103,11 @@ class Turn:
 
     def text(self, key: str, **values: Any) -> str:
         return t(self.lang, key, **values)
+
+    async def face(self) -> TelegramRenderer:
+        """The face stories are shown through, as in briefs and alerts: each story links to its
+        full-coverage page when ``BORDERBRIEF_PUBLIC_URL`` is set, else has a reports button."""
+        return await telegram_face(self.state.engine, self.state.settings, now=self.now)
 
     async def send(self, text: str, *, keyboard: InlineKeyboardMarkup | None = None,
                    preview: bool = False) -> Message | None:
@@ -207,6 +214,28 @@ class Turn:
             return Html(self.text("next_inactive"))
         return Html(self.text("next_brief", when=Html(
             next_brief_words(self.lang, chat.next_brief_at, self.now, chat.timezone))))
+
+
+async def changing(update: Update, context: Context, parse: Callable[[Turn], T]
+                   ) -> tuple[Turn, T] | None:
+    """The turn and what ``parse`` makes of its arguments, when the sender may change this
+    chat's settings and the arguments are good; else None, the sender told why."""
+    turn = await Turn.load(update, context)
+    if not await turn.may_change():
+        return None
+    try:
+        return turn, parse(turn)
+    except ArgError as error:
+        await turn.bad(error)
+        return None
+
+
+def no_args(command: str) -> Callable[[Turn], None]:
+    """A ``parse`` for a command that takes no arguments."""
+    def parse(turn: Turn) -> None:
+        if turn.args:
+            raise ArgError("err_too_many_args", command)
+    return parse
 
 
 def next_brief_words(lang: str, next_at: datetime, now: datetime, tz: str) -> str:

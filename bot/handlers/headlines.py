@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.handlers.args import ArgError
-from bot.handlers.common import Context, Turn
+from bot.handlers.common import Context, changing
 from bot.texts import OneOf
 from briefings import i18n
 from briefings.briefs.content import BOTH, HEADLINES, READER
@@ -42,14 +42,10 @@ def describe(lang: str, choice: str) -> str:
 
 
 async def headlines_command(update: Update, context: Context) -> None:
-    turn = await Turn.load(update, context)
-    if not await turn.may_change():
+    got = await changing(update, context, lambda turn: parse_headlines(turn.args))
+    if got is None:
         return
-    try:
-        choice = parse_headlines(turn.args)
-    except ArgError as error:
-        await turn.bad(error)
-        return
+    turn, choice = got
     async with turn.state.engine.begin() as conn:
         await turn.ensure_chat(conn)
         turn.chat = await store.update_chat(conn, turn.chat_id, headlines=choice)

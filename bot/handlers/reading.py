@@ -12,7 +12,6 @@ from bot.keyboards import TOPIC, part_keyboard, topic_picker
 from briefings.briefs.compose import compose_brief, latest
 from briefings.briefs.content import READER
 from briefings.model import ThemeRef
-from briefings.render.telegram import TELEGRAM
 from briefings.store import chats as store
 from briefings.themes.catalogue import ThemeCatalogue
 
@@ -34,8 +33,9 @@ async def _send_stories(turn: Turn, keys: list[str], count: int, title: str) -> 
         await turn.say("nothing_yet")
         return
     preference = turn.chat.headlines if turn.chat else READER
-    for part in TELEGRAM.stories_parts(stories, language=turn.lang, title=title, tz=turn.zone,
-                                       preference=preference):
+    face = await turn.face()
+    for part in face.stories_parts(stories, language=turn.lang, title=title, tz=turn.zone,
+                                   preference=preference):
         await turn.send(part.text, keyboard=part_keyboard(part.buttons))
 
 
@@ -116,7 +116,7 @@ async def brief_command(update: Update, context: Context) -> None:
                                     language=turn.lang, chat_id=turn.chat_id,
                                     catalogue=ThemeCatalogue(turn.state.themes),
                                     headlines=turn.chat.headlines if turn.chat else READER)
-    parts = TELEGRAM.brief_parts(brief, tz=turn.zone)
+    parts = (await turn.face()).brief_parts(brief, tz=turn.zone)
     if not parts:
         await turn.say("nothing_new")
         return

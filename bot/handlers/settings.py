@@ -9,8 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import args as parse
 from bot.handlers import headlines
-from bot.handlers.args import ArgError
-from bot.handlers.common import Context, Turn, in_place
+from bot.handlers.common import Context, Turn, changing, in_place, no_args
 from bot.texts import Html, OneOf
 from briefings import chats as chat_settings
 from briefings import i18n
@@ -40,45 +39,39 @@ def _current(turn: Turn, attribute: str, default: str) -> str:
     return str(getattr(turn.chat, attribute)) if turn.chat else default
 
 
+def _brief_time(turn: Turn) -> str:
+    return parse.parse_brief_time(
+        turn.args, _current(turn, "brief_time", turn.state.settings.default_brief_time))
+
+
+def _timezone(turn: Turn) -> str:
+    return parse.parse_tz(turn.args,
+                          _current(turn, "timezone", turn.state.settings.default_timezone))
+
+
+async def _set_schedule(turn: Turn, said: str, **change: str) -> None:
+    """Change the brief's time or zone, then say so with the next brief's time."""
+    chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, **change)
+    await turn.say(said, time=chat.brief_time, tz=chat.timezone, next=await turn.when(chat))
+
+
 async def time_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
-        return
-    try:
-        brief_time = parse.parse_brief_time(
-            turn.args, _current(turn, "brief_time", turn.state.settings.default_brief_time))
-    except ArgError as error:
-        await turn.bad(error)
-        return
-    chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, brief_time=brief_time)
-    await turn.say("time_set", time=chat.brief_time, tz=chat.timezone,
-                   next=await turn.when(chat))
+    if (got := await changing(update, context, _brief_time)) is not None:
+        turn, brief_time = got
+        await _set_schedule(turn, "time_set", brief_time=brief_time)
 
 
 async def timezone_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
-        return
-    try:
-        tz = parse.parse_tz(
-            turn.args, _current(turn, "timezone", turn.state.settings.default_timezone))
-    except ArgError as error:
-        await turn.bad(error)
-        return
-    chat = await _apply(turn, chat_settings.set_schedule, now=turn.now, timezone=tz)
-    await turn.say("timezone_set", tz=chat.timezone, time=chat.brief_time,
-                   next=await turn.when(chat))
+    if (got := await changing(update, context, _timezone)) is not None:
+        turn, tz = got
+        await _set_schedule(turn, "timezone_set", timezone=tz)
 
 
 async def alerts_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
+    got = await changing(update, context, lambda turn: parse.parse_on_off(turn.args, "alerts"))
+    if got is None:
         return
-    try:
-        on = parse.parse_on_off(turn.args, "alerts")
-    except ArgError as error:
-        await turn.bad(error)
-        return
+    turn, on = got
     chat = await _apply(turn, store.update_chat, alerts=on)
     if on and chat.paused:  # paused chats get no alerts either
         await turn.say("alerts_on_paused")
@@ -89,14 +82,9 @@ async def alerts_command(update: Update, context: Context) -> None:
 
 
 async def quiet_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
+    if (got := await changing(update, context, lambda turn: parse.parse_quiet(turn.args))) is None:
         return
-    try:
-        quiet = parse.parse_quiet(turn.args)
-    except ArgError as error:
-        await turn.bad(error)
-        return
+    turn, quiet = got
     chat = await _apply(turn, store.set_quiet, quiet=quiet)
     if quiet is None:
         await turn.say("quiet_off")
@@ -105,40 +93,33 @@ async def quiet_command(update: Update, context: Context) -> None:
 
 
 async def pause_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
+    if (got := await changing(update, context, no_args("pause"))) is None:
         return
-    if turn.args:
-        await turn.bad(ArgError("err_too_many_args", "pause"))
-        return
+    turn, _ = got
     was_paused = bool(turn.chat and turn.chat.paused)
     await _apply(turn, chat_settings.set_paused, paused=True, now=turn.now)
     await turn.say("already_paused" if was_paused else "paused")
 
 
 async def resume_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
+    if (got := await changing(update, context, no_args("resume"))) is None:
         return
-    if turn.args:
-        await turn.bad(ArgError("err_too_many_args", "resume"))
-        return
+    turn, _ = got
     chat = await _apply(turn, chat_settings.set_paused, paused=False, now=turn.now)
     await turn.say("resumed", next=await turn.when(chat))
 
 
+def _language(turn: Turn) -> str | None:
+    return parse.parse_language(turn.args) if turn.args else None  # None: the keyboard
+
+
 async def language_command(update: Update, context: Context) -> None:
-    turn = await _changing(update, context)
-    if turn is None:
+    if (got := await changing(update, context, _language)) is None:
         return
-    if not turn.args:
+    turn, language = got
+    if language is None:
         await turn.say("language_choices", choices=OneOf(i18n.languages()),
                        keyboard=_language_keyboard())
-        return
-    try:
-        language = parse.parse_language(turn.args)
-    except ArgError as error:
-        await turn.bad(error)
         return
     await _apply(turn, store.update_chat, language=language)
     turn.lang = language

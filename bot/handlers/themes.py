@@ -13,7 +13,7 @@ from bot.handlers.args import (
     parse_untrack,
     resolve_themes,
 )
-from bot.handlers.common import Context, Turn, in_place
+from bot.handlers.common import Context, Turn, changing, in_place
 from bot.handlers.track_hints import track_hints
 from bot.keyboards import DONE, TOGGLE, theme_picker
 from briefings import chats as chat_settings
@@ -155,14 +155,9 @@ async def _list_own(turn: Turn) -> None:
 
 
 async def untrack(update: Update, context: Context) -> None:
-    turn = await Turn.load(update, context)
-    if not await turn.may_change():
+    if (got := await changing(update, context, lambda turn: parse_untrack(turn.args))) is None:
         return
-    try:
-        name = parse_untrack(turn.args)
-    except ArgError as error:
-        await turn.bad(error)
-        return
+    turn, name = got
     async with turn.state.engine.begin() as conn:
         removed = await store.untrack(conn, turn.chat_id, name)
     if not removed:

@@ -16,7 +16,7 @@ from briefings import i18n
 from briefings.briefs.content import BORDER_LANGUAGES, BOTH, READER, Story
 from briefings.model import Coverage, Excerpt, Report
 from briefings.render.blocks import safe_href, shorten
-from briefings.render.countries import country_name
+from briefings.render.countries import country_name, flag
 from briefings.stories.coverage import UNKNOWN_COUNTRY
 from briefings.stories.facts import lede_sentences
 from briefings.text.boilerplate import strip_boilerplate, strip_title_noise
@@ -125,13 +125,38 @@ def _folded(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def coverage_words(coverage: Coverage, language: str) -> str:
-    """'6 outlets · 🇲🇽 4 · 🇺🇸 2' ('6 medios · …'); '' when one outlet tells the story.
+@dataclass(frozen=True, slots=True)
+class CoverageStyle:
+    """How one face words a coverage line. The order is the same for every face: Mexico and the
+    U.S. first, then the other countries most first, then 'other' (outlets of no known country
+    and any country not named)."""
 
-    Mexico and the U.S. first, then up to ``MAX_OTHER_COUNTRIES`` more by their code, and the
-    rest (and outlets of no known country) together as 'other'.
+    least_outlets: int  # fewer outlets than this: no line
+    every_flag: bool  # a flag for every country; else MX and US only, the others by their code
+    most_others: int | None  # countries named beyond MX and US (None: every one)
+    gap: str  # between a mark and its count
+    other: str  # message id of the word for 'other'
+    one_sided: str  # message id of the one-country note
+
+
+# Telegram and the terminal: short, so a brief's story stays two lines.
+CHAT_COVERAGE = CoverageStyle(least_outlets=2, every_flag=False,
+                              most_others=MAX_OTHER_COUNTRIES, gap=" ",
+                              other="story.country_other", one_sided="story.one_sided")
+# The web pages: every country, and a flag never ends a line without its count.
+PAGE_COVERAGE = CoverageStyle(least_outlets=1, every_flag=True, most_others=None, gap="\u00a0",
+                              other="page.country_unknown", one_sided="page.one_sided")
+
+
+def coverage_words(coverage: Coverage, language: str,
+                   style: CoverageStyle = CHAT_COVERAGE) -> str:
+    """'6 outlets · 🇲🇽 4 · 🇺🇸 2' ('6 medios · …'); '' below ``style.least_outlets``.
+
+    Mexico and the U.S. first, then the other countries most first (as many as the style
+    names), and the rest with outlets of no known country together as 'other'. A story no
+    outlet of a known country tells is only its count ('2 outlets').
     """
-    if coverage.outlets < 2:
+    if coverage.outlets < style.least_outlets:
         return ""
     words = [i18n.plural(language, "story.outlets", coverage.outlets)]
     counts = {c.upper(): n for c, n in coverage.by_country.items() if c != UNKNOWN_COUNTRY}
@@ -139,21 +164,24 @@ def coverage_words(coverage: Coverage, language: str) -> str:
         return words[0]
     border = [c for c in FLAGS if c in counts]
     others = [c for c in counts if c not in FLAGS]  # most first, as coverage sorts them
-    shown = others[:MAX_OTHER_COUNTRIES]
-    words += [f"{FLAGS.get(c, c)} {counts[c]}" for c in border + shown]
+    shown = others[:style.most_others]
+    for country in border + shown:
+        mark = (flag(country) if style.every_flag else "") or FLAGS.get(country, country)
+        words.append(f"{mark}{style.gap}{counts[country]}")
     rest = sum(counts[c] for c in others if c not in shown)
     rest += coverage.by_country.get(UNKNOWN_COUNTRY, 0)
     if rest:
-        words.append(f"{i18n.text(language, 'story.country_other')} {rest}")
+        words.append(f"{i18n.text(language, style.other)}{style.gap}{rest}")
     return " · ".join(words)
 
 
-def one_sided_words(coverage: Coverage, language: str) -> str:
-    """'So far only press from Mexico' when one country's press alone tells the story."""
+def one_sided_words(coverage: Coverage, language: str,
+                    style: CoverageStyle = CHAT_COVERAGE) -> str:
+    """'so far only press from Mexico' when one country's press alone tells the story."""
     if not coverage.one_sided or not coverage.by_country:
         return ""
     name = country_name(next(iter(coverage.by_country)), i18n.language_of(language))
-    return i18n.text(language, "story.one_sided", country=name)
+    return i18n.text(language, style.one_sided, country=name)
 
 
 def report_line(report: Report, language: str, tz: tzinfo | None) -> dict[str, str | None]:

@@ -24,10 +24,11 @@ from markupsafe import Markup
 
 from briefings import i18n
 from briefings.briefs.content import Story
-from briefings.model import Coverage, Report
+from briefings.model import Report
 from briefings.render.blocks import safe_href
 from briefings.render.charts import DAYS, DailySplit, split_has_history, too_little_text
 from briefings.render.countries import country_name, flag
+from briefings.render.lines import PAGE_COVERAGE, coverage_words, one_sided_words
 from briefings.stories.coverage import UNKNOWN_COUNTRY
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates" / "web"
@@ -105,8 +106,8 @@ class WebPages:
         return self._render(
             "story.html.j2", language, story=story, themes=page.themes,
             headline=story.headline_for(language), summary=story.summary_for(language),
-            coverage=coverage_line(story.coverage, language),
-            one_sided=one_sided_note(story.coverage, language),
+            coverage=coverage_words(story.coverage, language, PAGE_COVERAGE),
+            one_sided=one_sided_words(story.coverage, language, PAGE_COVERAGE),
             first_seen=_when(story.first_seen_at, language, tz),
             last_seen=_when(story.last_seen_at, language, tz),
             groups=report_groups(story.reports, language, tz),
@@ -115,7 +116,8 @@ class WebPages:
     def theme(self, page: ThemePage, *, language: str, tz: tzinfo) -> str:
         charted = split_has_history(page.split)
         entries = [dict(url=entry.url, headline=entry.story.headline_for(language),
-                        coverage=coverage_line(entry.story.coverage, language),
+                        coverage=coverage_words(entry.story.coverage, language,
+                                                PAGE_COVERAGE),
                         when=_when(entry.story.last_seen_at, language, tz))
                    for entry in page.stories]
         totals = [(flag(b.upper()) if b in ("mx", "us") else "",
@@ -145,22 +147,6 @@ def zone_name(tz: tzinfo, language: str) -> str:
 
 def _when(at: datetime, language: str, tz: tzinfo) -> dict[str, str]:
     return {"iso": at.isoformat(), "text": i18n.short_time(at.astimezone(tz), language)}
-
-
-def coverage_line(coverage: Coverage, language: str) -> str:
-    """'6 outlets · 🇲🇽 4 · 🇺🇸 2' (outlets of no known country: 'other 1')."""
-    parts = [i18n.plural(language, "page.outlets", coverage.outlets)]
-    for country, count in coverage.by_country.items():
-        mark = flag(country) or i18n.text(language, "page.country_unknown")
-        parts.append(f"{mark}\u00a0{count}")  # a flag never ends a line without its number
-    return " · ".join(parts) if coverage.by_country else parts[0]
-
-
-def one_sided_note(coverage: Coverage, language: str) -> str | None:
-    if not coverage.one_sided:
-        return None
-    country = next(iter(coverage.by_country))
-    return i18n.text(language, "page.one_sided", country=country_name(country, language))
 
 
 def _country_order(country: str, language: str) -> tuple[int, str]:

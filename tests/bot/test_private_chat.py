@@ -165,6 +165,18 @@ async def test_set_my_commands_and_descriptions_in_english_and_spanish(botapi, e
     assert set(descriptions) == {None, "es"} and "noticias" in descriptions["es"]
 
 
+async def test_the_menu_lists_headlines_and_why_in_english_and_spanish(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path):
+        await botapi.wait_for(lambda: len(botapi.calls_of("setMyCommands")) >= 2)
+    menus = {c.params.get("language_code"): {m["command"]: m["description"]
+                                             for m in c.params["commands"]}
+             for c in botapi.calls_of("setMyCommands")}
+    assert menus[None]["headlines"].startswith("Headlines in your language")
+    assert menus[None]["why"].startswith("Why a story reached you")
+    assert menus["es"]["headlines"].startswith("Titulares en tu idioma")
+    assert menus["es"]["why"].startswith("Por qué te llegó una noticia")
+
+
 async def test_spanish_user_gets_a_spanish_ui(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path) as bot:
         await bot.say(USER, "/start", language_code="es-MX")

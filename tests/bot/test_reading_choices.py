@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.flood import FloodLimiter
 from bot.state import bot_state
 from tests.bot.helpers import START, running_bot
@@ -122,3 +124,26 @@ async def test_the_sender_sends_a_part_with_its_buttons(engine, botapi):
     assert _markup(first) == {"inline_keyboard": [[{"text": "All 3 reports",
                                                      "callback_data": "rp:2"}]]}
     assert "reply_markup" not in second.params
+
+
+@pytest.mark.parametrize("public_url", [None, "https://news.example.org"])
+async def test_latest_and_brief_link_the_story_page_like_briefs_and_alerts(
+        botapi, engine, tmp_path, public_url):
+    """With pages (``BORDERBRIEF_PUBLIC_URL``) a story links to its full-coverage page, as a
+    delivered brief or alert does; without, it carries the "all reports" button."""
+    await _stories(engine)
+    async with running_bot(botapi, engine, tmp_path, public_url=public_url) as bot:
+        await bot.say(USER, "/start")
+        for command in ("/latest", "/brief"):
+            before = len(bot.api.calls)
+            await bot.say(USER, command)
+            [sent] = [c for c in bot.api.calls[before:] if c.method == "sendMessage"
+                      and "Mexico's Senate votes" in c.params["text"]]
+            buttons = [b for row in _markup(sent).get("inline_keyboard", []) for b in row]
+            if public_url is None:
+                assert [b.get("callback_data") for b in buttons] == ["rp:2"], command
+                assert "/s/" not in sent.params["text"]
+            else:
+                assert buttons == [], command
+                assert f'<a href="{public_url}/s/' in sent.params["text"], command
+                assert "Full coverage →" in sent.params["text"]

@@ -21,9 +21,15 @@ from briefings.render import (
     telegram_html_is_valid,
     utf16_len,
 )
-from briefings.render.lines import coverage_words, one_sided_words, shown_headlines
+from briefings.render.lines import (
+    PAGE_COVERAGE,
+    coverage_words,
+    one_sided_words,
+    shown_headlines,
+)
 from briefings.render.parts import story_of_action, telegram_markup
 from briefings.render.telegram import TelegramRenderer
+from briefings.render.web import StoryPage, WebPages
 from briefings.store.stories import StoryView
 from briefings.stories.facts import with_facts
 from briefings.text.clean import shorten as clean_shorten
@@ -124,6 +130,36 @@ def test_outlet_time_summary_and_coverage_in_the_reader_language_and_zone():
 def test_coverage_words(coverage, language, line, note):
     assert coverage_words(coverage, language) == line
     assert one_sided_words(coverage, language) == note
+
+
+@pytest.mark.parametrize(
+    ("coverage", "language", "line", "note"),
+    [
+        (Coverage(1, {"MX": 1}), "en", "1 outlet · 🇲🇽\u00a01", ""),
+        (Coverage(6, {"MX": 2, "US": 2, "GB": 1, "?": 1}), "en",
+         "6 outlets · 🇲🇽\u00a02 · 🇺🇸\u00a02 · 🇬🇧\u00a01 · Other\u00a01", ""),
+        (Coverage(5, {"US": 3, "MX": 2}), "es", "5 medios · 🇲🇽\u00a02 · 🇺🇸\u00a03", ""),
+        (Coverage(37, {"MX": 16, "US": 8, "RU": 2, "AR": 1, "BR": 1, "CA": 1, "?": 2}), "en",
+         "37 outlets · 🇲🇽\u00a016 · 🇺🇸\u00a08 · 🇷🇺\u00a02 · 🇦🇷\u00a01 · 🇧🇷\u00a01 · "
+         "🇨🇦\u00a01 · Other\u00a02", ""),
+        (Coverage(4, {"MX": 4}, one_sided=True), "en", "4 outlets · 🇲🇽\u00a04",
+         "So far only outlets from Mexico tell this story."),
+    ],
+)
+def test_the_pages_word_coverage_the_same_way_with_every_country(coverage, language, line,
+                                                                  note):
+    """One coverage line for both faces: a page names every country by its flag."""
+    assert coverage_words(coverage, language, PAGE_COVERAGE) == line
+    assert one_sided_words(coverage, language, PAGE_COVERAGE) == note
+
+
+def test_a_story_page_leads_its_coverage_with_mexico_and_the_us_like_a_brief():
+    us_first = story((REPORTS[1], report(4, "AP", "en", "US", EN_TITLE, "Mexico's Senate voted."),
+                      REPORTS[0]), sid=9)
+    (text,) = TelegramRenderer().brief(brief(us_first))
+    assert "3 outlets · 🇲🇽 1 · 🇺🇸 2" in text
+    page = WebPages().story(StoryPage(us_first), language="en", tz=UTC)
+    assert '<p class="coverage" id="coverage">3 outlets · 🇲🇽\u00a01 · 🇺🇸\u00a02</p>' in page
 
 
 def test_an_untitled_item_reads_its_lede_first_sentence_not_a_cut_title():
