@@ -1,7 +1,8 @@
 """Theme quality on hand-labelled items: rules alone vs rules + meaning, under cross-validation.
 
 Usage: python bench/match_quality.py [DEV.jsonl] [--themes config/themes.toml]
-           [--folds 5] [--repeats 4] [--check LABELLED.jsonl ...] [--errors]
+           [--folds 5] [--repeats 10] [--check LABELLED.jsonl ...] [--errors]
+           [--no-margins]
 
 Default data: ../shared/data/themes-dev.jsonl beside the checkout. Each line has ``title``,
 ``summary`` (or ``lede``), optionally ``lang``, ``themes`` (the right answer) and ``unsure``
@@ -23,6 +24,7 @@ import argparse
 import json
 import random
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +37,15 @@ sys.path.insert(0, str(ROOT))
 
 from briefings.model import ThemeMatch  # noqa: E402
 from briefings.themes import Matcher, load_themes  # noqa: E402
+from briefings.themes.examples import NO_MARGIN  # noqa: E402
 from briefings.themes.judge import Blocked  # noqa: E402
 from briefings.themes.semantic import VOTES, SemanticModel  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "themes-dev.jsonl"
 DEFAULT_THEMES = ROOT / "config" / "themes.toml"
 BETA = 0.5  # the signal is a backstop beside precise rules: tune it for precision
+# The margins tried per theme (NO_MARGIN: no margin check); see semantic.py.
+MARGINS = (NO_MARGIN, 0.0, 0.01, 0.02, 0.03, 0.05)
 
 
 @dataclass
@@ -133,7 +138,8 @@ def folds(items: list[dict[str, Any]], k: int, seed: int) -> list[list[int]]:
 
 
 class Tuner:
-    """Per item and theme: what the rules said, the model's probability and the example vote."""
+    """Per item and theme: what the rules said, the model's probability, the example vote and
+    the margin of the theme's nearest example over the nearest other sentence."""
 
     def __init__(self, matcher: Matcher, items: list[dict[str, Any]], vectors: Any) -> None:
         model = matcher.semantic
@@ -141,24 +147,41 @@ class Tuner:
         self.themes = model.themes
         self.probs = model.probabilities(vectors)
         self.passes_vote = model.votes(vectors) >= VOTES
+        self.gaps = model.gaps(vectors)
         outcomes = [matcher.rule_outcomes(*_fields(i)) for i in items]
         self.blocked = np.array([[isinstance(o.get(t), Blocked) for t in self.themes]
                                  for o in outcomes])  # fmt: skip
         self.want = np.array([[t in i["themes"] for t in self.themes] for i in items])
 
-    def threshold(self, j: int, rows: Sequence[int]) -> float:
+    def choose(self, j: int, rows: Sequence[int]) -> tuple[float, float]:
+        """Theme ``j``'s (threshold, margin) on ``rows``: each margin of MARGINS with its best
+        threshold run; the best F0.5, then the widest run, then the smallest margin."""
+        best: tuple[float, float, float, float] | None = None  # F0.5, width, -margin, cut
+        for margin in MARGINS:
+            score, width, cut = self._run(j, rows, margin)
+            if best is None or (score, width, -margin) > best[:3]:
+                best = (score, width, -margin, cut)
+        assert best is not None
+        return best[3], -best[2]
+
+    def threshold(self, j: int, rows: Sequence[int], margin: float = NO_MARGIN) -> float:
         """The middle of the widest run of thresholds with the best F0.5 on ``rows``."""
+        return self._run(j, rows, margin)[2]
+
+    def _run(self, j: int, rows: Sequence[int], margin: float) -> tuple[float, float, float]:
+        """(best F0.5, width of the widest run of thresholds reaching it, its middle)."""
         rows = [r for r in rows if not self.blocked[r, j]]
         values = sorted({float(self.probs[r, j]) for r in rows})
         mids = ((a + b) / 2 for a, b in zip(values, values[1:], strict=False))
         cuts = [c for c in mids if 0.05 <= c <= 0.95]
         if not cuts:
-            return 0.5
+            return 0.0, 0.0, 0.5
+        backed = self.passes_vote[:, j] & (self.gaps[:, j] >= margin)
         scores = []
         for cut in cuts:
             c = Counts()
             for r in rows:
-                joins = self.probs[r, j] >= cut and self.passes_vote[r, j]
+                joins = self.probs[r, j] >= cut and backed[r]
                 c.add(bool(joins), bool(self.want[r, j]))
             scores.append(c.fbeta(BETA))
         best = [i for i, s in enumerate(scores) if s >= max(scores) - 1e-9]
@@ -169,12 +192,15 @@ class Tuner:
             else:
                 runs.append([i])
         run = max(runs, key=lambda r: cuts[r[-1]] - cuts[r[0]])
-        return (cuts[run[0]] + cuts[run[-1]]) / 2
+        return max(scores), cuts[run[-1]] - cuts[run[0]], (cuts[run[0]] + cuts[run[-1]]) / 2
 
 
 def cross_validate(
-    matcher: Matcher, items: list[dict[str, Any]], vectors: Any, k: int, repeats: int
-) -> None:
+    matcher: Matcher, items: list[dict[str, Any]], vectors: Any, k: int, repeats: int,
+    errors: bool = False, margins: bool = True,
+) -> dict[str, Counts]:  # fmt: skip
+    """Pooled combined counts per theme; prints the table (and with ``errors`` every item
+    wrong in some fold, with how many of the repeats got it wrong)."""
     model = matcher.semantic
     assert model is not None
     tuner = Tuner(matcher, items, vectors)
@@ -182,35 +208,53 @@ def cross_validate(
     names = [t.name for t in matcher.themes]
     pooled = {m: {n: Counts() for n in names} for m in ("rules", "combined")}
     per_fold: dict[str, dict[str, list[float]]] = {m: {n: [] for n in names} for m in pooled}
-    chosen: dict[str, list[float]] = {n: [] for n in model.themes}
+    chosen: dict[str, list[tuple[float, float]]] = {n: [] for n in model.themes}
+    wrong: Counter[str] = Counter()
     for rep in range(repeats):
         parts = folds(items, k, seed=rep)
         for f, test in enumerate(parts):
             train = [i for g, part in enumerate(parts) if g != f for i in part]
-            thresholds = [tuner.threshold(j, train) for j in range(len(model.themes))]
-            for name, value in zip(model.themes, thresholds, strict=True):
-                chosen[name].append(value)
+            picks = [_pick(tuner, j, train, margins) for j in range(len(model.themes))]
+            for name, pick in zip(model.themes, picks, strict=True):
+                chosen[name].append(pick)
             fold = [items[i] for i in test]
-            tuned = Matcher(matcher.themes, model.with_thresholds(thresholds))
+            tuned = Matcher(matcher.themes, model.with_thresholds(*zip(*picks, strict=True)))
             for mode, m in (("rules", rules_only), ("combined", tuned)):
-                counts, _ = evaluate(m, fold, vectors[test])
+                counts, bad = evaluate(m, fold, vectors[test])
                 for n in names:
                     pooled[mode][n].merge(counts[n])
                     per_fold[mode][n].append(counts[n].f1)
+                if mode == "combined":
+                    wrong.update(bad)
     print(f"{k}-fold cross-validation x {repeats} on {len(items)} items "
-          "(thresholds chosen on the training folds)")  # fmt: skip
+          "(thresholds and margins chosen on the training folds)")  # fmt: skip
     print(f"{'theme':<12} {'rules F1':>8} {'combined F1':>11}   {'per-fold mean':>18}   "
-          "combined P / R     thresholds chosen")  # fmt: skip
+          "combined P / R     thresholds chosen   margins chosen")  # fmt: skip
     for n in names:
         r, c = pooled["rules"][n], pooled["combined"][n]
         mean_r, mean_c = np.mean(per_fold["rules"][n]), np.mean(per_fold["combined"][n])
-        th = chosen.get(n)
+        th = [t for t, _ in chosen.get(n, [])]
         span = f"{min(th):.2f}..{max(th):.2f}" if th else "rules only"
+        ms = Counter(_margin(m) for _, m in chosen.get(n, []))
         print(f"{n:<12} {r.f1:8.3f} {c.f1:11.3f}   {mean_r:8.3f} / {mean_c:6.3f}   "
-              f"{c.precision:.3f} / {c.recall:.3f}    {span}")  # fmt: skip
-    final = [tuner.threshold(j, range(len(items))) for j in range(len(model.themes))]
-    print("thresholds chosen on all items (for the examples file): "
-          + ", ".join(f"{n} {v:.3f}" for n, v in zip(model.themes, final, strict=True)))
+              f"{c.precision:.3f} / {c.recall:.3f}    {span:<18}  "
+              + " ".join(f"{m} x{count}" for m, count in sorted(ms.items())))  # fmt: skip
+    if errors:
+        for line, count in wrong.most_common():
+            print(f"    {count}/{repeats} {line}")
+    final = [_pick(tuner, j, range(len(items)), margins) for j in range(len(model.themes))]
+    print("chosen on all items (for the examples file): " + ", ".join(
+        f"{n} threshold {t:.3f} margin {_margin(m)}"
+        for n, (t, m) in zip(model.themes, final, strict=True)))  # fmt: skip
+    return pooled["combined"]
+
+
+def _pick(tuner: Tuner, j: int, rows: Sequence[int], margins: bool) -> tuple[float, float]:
+    return tuner.choose(j, rows) if margins else (tuner.threshold(j, rows), NO_MARGIN)
+
+
+def _margin(value: float) -> str:
+    return "off" if value == NO_MARGIN else f"{value:.2f}"
 
 
 def report(label: str, matcher: Matcher, items: list[dict[str, Any]], vectors: Any,
@@ -232,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--themes", type=Path, default=DEFAULT_THEMES)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--check", type=Path, nargs="*", default=[], help="more labelled files")
     parser.add_argument("--errors", action="store_true", help="list the items matched wrongly")
+    parser.add_argument("--no-margins", action="store_true",
+                        help="cross-validate thresholds alone (no margin check)")  # fmt: skip
     args = parser.parse_args(argv)
     for path in (args.data, *args.check):
         if not path.is_file():  # one line, not a traceback, in a clone without ../shared/data
@@ -249,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     items = read_labelled(args.data)
     vectors = embedder.encode([item_text(*_fields(i)[:2]) for i in items])
     if model is not None:
-        cross_validate(matcher, items, vectors, args.folds, args.repeats)
+        cross_validate(matcher, items, vectors, args.folds, args.repeats, args.errors,
+                       not args.no_margins)  # fmt: skip
         print()
     report(args.data.name, matcher, items, vectors, args.errors)
     for path in args.check:

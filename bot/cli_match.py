@@ -67,9 +67,11 @@ def _matcher(themes: ThemeSet, rules_only: bool) -> tuple[Matcher, Embed | None]
 
 
 class _FitWhenNeeded:
-    """The semantic model, fitted when the rules first leave an item undecided: input they
-    decide alone never loads the embedder (~0.7 s) nor embeds the examples (~0.4 s), and
-    `match` starts in a fraction of that. The Matcher reads only ``themes`` before deciding."""
+    """The semantic model, made when the rules first leave an item undecided: input they
+    decide alone never loads the embedder (~0.7 s). The fit itself (embedding the examples
+    and solving the models, 2-3 CPU-s) is read back from the on-disk cache when the examples
+    and encoder are unchanged (briefings.themes.cache). The Matcher reads only ``themes``
+    before deciding."""
 
     def __init__(self, examples: ThemeExamples) -> None:
         self.themes = examples.themes

@@ -27,6 +27,13 @@ from tests.pgdb import create_database, drop_database, truncate_all
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CHROMIUM = Path("/usr/bin/chromium")
 
+# The fitted theme model's disk cache (briefings.themes.cache) of this run, never the user's:
+# a folder of its own per run, kept for the run (subprocesses of the tests inherit it).
+if "BORDERBRIEF_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["BORDERBRIEF_CACHE_DIR"] = tempfile.mkdtemp(prefix="borderbrief-test-cache-")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "BORDERBRIEF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_THEME_KEYS = {"threshold", "examples", "counter"}
+_THEME_KEYS = {"threshold", "margin", "examples", "counter"}
+NO_MARGIN = float("-inf")
 
 
 class ExamplesError(Exception):
@@ -27,9 +28,15 @@ class ThemeExamples:
     labels: tuple[frozenset[str], ...]  # per sentence: the themes it is an example of
     themes: tuple[str, ...]  # the themes with examples, in file order
     thresholds: tuple[float, ...]  # per theme: the probability an undecided item needs
+    # per theme: how much nearer than every sentence not of the theme its nearest example must
+    # be (cosine similarity); -inf, or no margins at all: no such check
+    margins: tuple[float, ...] = ()
 
     def threshold(self, theme: str) -> float:
         return self.thresholds[self.themes.index(theme)]
+
+    def margin(self, theme: str) -> float:
+        return self.margins[self.themes.index(theme)] if self.margins else NO_MARGIN
 
 
 def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
@@ -51,14 +58,16 @@ def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
     labels: dict[str, set[str]] = {}  # sentence -> themes, in first-seen order
     themes: list[str] = []
     thresholds: list[float] = []
+    margins: list[float] = []
     negatives: list[str] = []
     for name, body in table.items():
-        positives, counter, threshold = _theme_table(name, body, known)
+        positives, counter, threshold, margin = _theme_table(name, body, known)
         for text in positives:
             labels.setdefault(text, set()).add(name)
         negatives += counter
         themes.append(name)
         thresholds.append(threshold)
+        margins.append(margin)
     background = data.get("background", {})
     if not isinstance(background, dict) or set(background) - {"examples"}:
         raise ExamplesError("[background] takes one key: examples = [...]")
@@ -72,13 +81,14 @@ def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
         labels=tuple(frozenset(found) for found in labels.values()),
         themes=tuple(themes),
         thresholds=tuple(thresholds),
+        margins=tuple(margins),
     )
 
 
 def _theme_table(
     name: str, body: Any, known: Collection[str]
-) -> tuple[list[str], list[str], float]:
-    """A [themes.NAME] table: its examples, its counter-examples and its threshold."""
+) -> tuple[list[str], list[str], float, float]:
+    """A [themes.NAME] table: its examples, counter-examples, threshold and margin."""
     where = f"theme {name!r}"
     if name not in known:
         raise ExamplesError(f"{where}: not a theme of the themes file")
@@ -91,6 +101,9 @@ def _theme_table(
         or not 0 < threshold < 1
     ):
         raise ExamplesError(f"{where}, key 'threshold': a probability between 0 and 1")
+    margin = body.get("margin", NO_MARGIN)
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not margin < 1:
+        raise ExamplesError(f"{where}, key 'margin': a similarity difference below 1")
     positives = _sentences(body.get("examples"), f"{where}, key 'examples'")
     if not positives:
         raise ExamplesError(f"{where}, key 'examples': give at least one sentence")
@@ -98,7 +111,7 @@ def _theme_table(
     both = set(positives) & set(counter)
     if both:
         raise ExamplesError(f"{where}: listed as example and counter: {sorted(both)[0]!r}")
-    return positives, counter, float(threshold)
+    return positives, counter, float(threshold), float(margin)
 
 
 def _sentences(value: Any, where: str) -> list[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from briefings.model import ThemeMatch
+from briefings.themes.examples import NO_MARGIN
 from briefings.themes.judge import Blocked
 from briefings.themes.matcher import Matcher
 
@@ -70,8 +71,15 @@ def _verdict(
     reasons: tuple[str, ...] = (
         f"no rule matched; meaning: probability {p:.2f} (needs {model.thresholds[j]:.2f})",
         f"{votes} of the {NEIGHBOURS} nearest examples are this theme's (needs {VOTES})",
-        f"nearest example ({near.similarity:.2f}): {near.sentence}",
     )
+    margin = float(model.margins[j])
+    if margin != NO_MARGIN:
+        gap = float(model.gaps(vector)[0, j])
+        reasons += (
+            f"its nearest example is {gap:+.2f} nearer than any other sentence "
+            f"(needs {margin:+.2f})",
+        )
+    reasons += (f"nearest example ({near.similarity:.2f}): {near.sentence}",)
     closest = model.neighbours(vector, 1)[0]
     if theme not in closest.themes:
         whose = ", ".join(sorted(closest.themes)) or "no theme"

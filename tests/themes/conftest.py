@@ -59,12 +59,13 @@ def demo_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
 
 @pytest.fixture(scope="session")
 def semantic_model(shipped: ThemeSet) -> SemanticModel:
-    """The shipped examples fitted with the story clusterer's embedder (about 1.5 s, once)."""
+    """The shipped examples fitted with the story clusterer's embedder (2-3 s, once; not
+    cached, so the tests never read a fit saved by an older checkout)."""
     from briefings.stories.embed import default_embedder
     from briefings.themes.semantic import SemanticModel
 
     assert shipped.semantic is not None
-    return SemanticModel.fit(shipped.semantic, default_embedder())
+    return SemanticModel.fit(shipped.semantic, default_embedder(), cache_dir=None)
 
 
 @pytest.fixture(scope="session")

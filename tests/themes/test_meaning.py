@@ -20,7 +20,6 @@ from tests.themes.conftest import HERE
 THEMES = ("sovereignty", "fentanyl", "tariffs")
 FILES = ("meaning.jsonl", "blind.jsonl")
 KNOWN_WRONG = {
-    "m05": "sovereignty by meaning: probability 0.47, under the threshold (0.51)",
     "n02": "tariffs by meaning: growing more food at home reads like import policy",
     "b39": "tariffs by meaning: remittances sit near trade between the two countries",
 }

@@ -251,3 +251,42 @@ def test_explain_without_a_vector(matcher: Matcher) -> None:
     assert (trade.matched, trade.signal) == (False, "none")
     assert trade.reasons == ("no rule matched; meaning not asked (no vector)",)
     assert crime.reasons == ("no rule matched",)
+
+
+# ── the margin over the nearest near miss ───────────────────────────────────────────────────
+
+# (text, margin, joins): the nearest example must beat the nearest other sentence by the margin
+MARGIN_CASES = [
+    ("duties on steel imports raised again", None, True),  # no margin: vote and probability
+    ("duties on steel imports raised again", 0.0, True),  # an example is nearest
+    ("duties on steel imports raised again", 0.9, False),  # ...but not by that much
+    ("import duties on cars rise", 0.0, True),
+    ("import duties on cars rise", 0.95, False),
+]
+
+
+@pytest.mark.parametrize(("text", "margin", "joins"), MARGIN_CASES)
+def test_margin_keeps_out_what_sits_nearest_a_near_miss(
+    themes: ThemeSet, text: str, margin: float | None, joins: bool
+) -> None:
+    assert themes.semantic is not None
+    model = SemanticModel.fit(themes.semantic, Words(), cache_dir=None)
+    model = model.with_thresholds([0.0001], [float("-inf") if margin is None else margin])
+    found = Matcher(themes.themes, model).match(text, "", "en", vec(text))
+    assert ("trade" in {m.theme for m in found}) == joins
+    why = " | ".join(explain(Matcher(themes.themes, model), text, "", "en", vec(text))[0].reasons)
+    assert ("nearer than any other sentence" in why) == (margin is not None)
+
+
+def test_margin_is_read_from_the_examples_file(tmp_path: Path) -> None:
+    (tmp_path / "examples.toml").write_text(
+        EXAMPLES.replace("threshold = 0.45", "threshold = 0.45\nmargin = 0.02"), encoding="utf-8"
+    )
+    (tmp_path / "themes.toml").write_text(THEMES, encoding="utf-8")
+    examples = load_themes(tmp_path / "themes.toml").semantic
+    assert examples is not None and examples.margin("trade") == pytest.approx(0.02)
+    (tmp_path / "examples.toml").write_text(
+        EXAMPLES.replace("threshold = 0.45", "threshold = 0.45\nmargin = 'big'"), encoding="utf-8"
+    )
+    with pytest.raises(ThemesError, match="key 'margin'"):
+        load_themes(tmp_path / "themes.toml")

@@ -36,6 +36,30 @@ CASES = [
     ("Venezuela denounces U.S. naval buildup in the Caribbean", "", "en", {"sovereignty"}),
     ("Estados Unidos sobrevuela con drones territorio mexicano", "", "es", {"sovereignty"}),
     ("Trump designa al Tren de Aragua como organización terrorista", "", "es", {"sovereignty"}),
+    # foreign agents and troops in Mexico, and the laws that limit them (issue 10)
+    ("Diputados aprueban limitar a agentes extranjeros en México", "", "es", {"sovereignty"}),
+    (
+        "Mexico's Congress curbs foreign agents",
+        "the reform limits DEA officers",
+        "en",
+        {"sovereignty"},
+    ),  # fmt: skip
+    (
+        "Sheinbaum: no habrá tropas extranjeras",
+        "ninguna operación en el país",
+        "es",
+        {"sovereignty"},
+    ),  # fmt: skip
+    (
+        "Senado prohíbe la entrada de militares extranjeros a territorio nacional",
+        "",
+        "es",
+        {"sovereignty"},
+    ),  # fmt: skip
+    # ... but not a foreign agents law elsewhere
+    ("Georgia passes foreign agents law", "protesters fill the streets of Tbilisi", "en", set()),
+    ("Parlamento de Georgia aprueba ley de agentes extranjeros", "", "es", set()),
+    ("Ex-congressman charged as unregistered foreign agent", "for China", "en", set()),
     # one word never adds up to a match by itself
     ("Las drogas en el arte", "", "es", set()),
     ("New levies on landlords", "", "en", set()),
