@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from briefings.fetch.delays import due_cutoff
 from briefings.jobs.fetching import FeedFetcher, fetch_and_parse, parse_pool_for
-from briefings.jobs.matching import build_matcher
 from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.jobs.writer import BatchWriter, Filer, ItemEmbedder, ThemeMatcher
 from briefings.settings import Settings
@@ -99,8 +98,9 @@ class PollJob:
         due = await self._due_sources(now)
         report.feeds = len(due)
         await self._queue_owed(check_first=True)
-        writer = BatchWriter(self.engine, self.interval, await self._matcher(due),
+        writer = BatchWriter(self.engine, self.interval, None,
                              self.new_filer() if self.new_filer else None, self.now_fn,
+                             build_matcher=self._matcher,
                              started=now, embedder=self.embedder,
                              owe_alerts=self.queue_alerts is not None,
                              on_owed=self._queue_owed)  # fmt: skip
@@ -117,8 +117,9 @@ class PollJob:
             return await self.select_due(conn, cutoff, ignore_schedule=self.ignore_schedule,
                                          force=self.force, limit=self.limit)  # fmt: skip
 
-    async def _matcher(self, due: list[SourceRow]) -> ThemeMatcher | None:
-        if self.build_matcher is None or not due:
+    async def _matcher(self) -> ThemeMatcher | None:
+        """The cycle's matcher, built when its first items are written (never for 304s)."""
+        if self.build_matcher is None:
             return None
         return await self.build_matcher(self.engine, self.themes)
 
@@ -187,7 +188,7 @@ def poll_job(
 ) -> PollJob:  # fmt: skip
     """The production poll: configured and chats' own themes, stories filed, alerts queued."""
     job = PollJob(engine, fetcher, interval=settings.poll_interval, themes=themes,
-                  build_matcher=build_matcher, new_filer=_FilerWhenNeeded,
+                  build_matcher=_build_matcher, new_filer=_FilerWhenNeeded,
                   embedder=_embedder, **options)  # fmt: skip
     if alerts:
         if renderer is None:
@@ -196,6 +197,12 @@ def poll_job(
             renderer = TELEGRAM
         job.queue_alerts = partial(_queue_owed_alerts, engine, settings.alerts_per_hour, renderer)
     return job
+
+
+async def _build_matcher(engine: AsyncEngine, themes: Iterable[Theme]) -> ThemeMatcher:
+    from briefings.jobs.matching import build_matcher
+
+    return await build_matcher(engine, themes)
 
 
 def _embedder() -> ItemEmbedder:

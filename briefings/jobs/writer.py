@@ -28,7 +28,6 @@ from briefings.fetch.errors import ErrorKind
 from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.model import StoredItem, ThemeMatch
 from briefings.parse import ParsedFeed
-from briefings.store import alerts as store_alerts
 from briefings.store import sources as store_sources
 from briefings.store.items import save_items
 from briefings.store.sources import SourceRow
@@ -113,6 +112,8 @@ class BatchWriter:
     # item is embedded once, for the matcher's meaning signal and the story filer alike.
     embedder: Callable[[], ItemEmbedder] | None = None
     owe_alerts: bool = False  # record the new stories' alerts as owed, with the stories
+    # Builds ``matcher`` when a batch first has items: a cycle of 304s never pays for it.
+    build_matcher: Callable[[], Awaitable[ThemeMatcher | None]] | None = None
     on_owed: Callable[[], Awaitable[None]] | None = None  # after a commit that owes alerts
     _news_since: float | None = None  # when the oldest waiting feed that may hold news came
 
@@ -188,13 +189,18 @@ class BatchWriter:
 
     async def _store(self, batch: list[_Fetched]) -> None:
         """Keep new, match, cluster and record a batch of fetched feeds in one transaction."""
+        if self.build_matcher is not None:  # before the transaction: it reads chats' themes
+            self.matcher = await self.build_matcher()
+            self.build_matcher = None
         try:
             async with self.engine.begin() as conn:
                 saved = {f.row.id: await save_items(conn, f.row.id, f.parsed.items, f.now)
                          for f in batch}  # fmt: skip
                 filed = await self._file(conn, batch, saved)
                 if self.owe_alerts:
-                    await store_alerts.owe(conn, filed.alert_stories, self.now_fn())
+                    from briefings.store.alerts import owe
+
+                    await owe(conn, filed.alert_stories, self.now_fn())
                 await self._record_fetched(conn, batch)
         except BaseException:
             discard = getattr(self.filer, "discard", None)
