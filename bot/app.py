@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeDefault,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -21,6 +27,13 @@ from briefings.themes import ThemeSet, load_themes
 
 log = logging.getLogger("borderbrief.bot")
 CONCURRENT_UPDATES = 32
+# Whose menu each scope is (bot.texts.AUDIENCES). The default scope is what private chats see;
+# in groups Telegram shows administrators their own scope's menu and everyone else the groups'.
+MENU_SCOPES: tuple[tuple[BotCommandScope, str], ...] = (
+    (BotCommandScopeDefault(), "private"),
+    (BotCommandScopeAllGroupChats(), "group"),
+    (BotCommandScopeAllChatAdministrators(), "admin"),
+)
 
 
 def file_url_for(api_url: str) -> str:
@@ -97,13 +110,15 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 async def set_bot_profile(application: Application) -> None:  # type: ignore[type-arg]
-    """The command menu and descriptions in every UI language (English is the default)."""
+    """The command menus (private chats, groups, group administrators) and descriptions in
+    every UI language (English is the default)."""
     bot = application.bot
     for lang in languages():
         code = None if lang == SOURCE else lang
-        commands = [BotCommand(command, about) for command, about in menu(lang)]
         try:
-            await bot.set_my_commands(commands, language_code=code)
+            for scope, audience in MENU_SCOPES:
+                commands = [BotCommand(command, about) for command, about in menu(lang, audience)]
+                await bot.set_my_commands(commands, scope=scope, language_code=code)
             await bot.set_my_description(t(lang, "bot.description"), language_code=code)
             await bot.set_my_short_description(t(lang, "bot.short_description"),
                                                language_code=code)

@@ -66,6 +66,19 @@ def _matcher(themes: ThemeSet, rules_only: bool) -> tuple[Matcher, Embed | None]
     return Matcher(themes.themes, cast("SemanticModel", lazy)), lazy.embed
 
 
+def _cache_dir() -> Path | None:
+    """Where the fit is cached: the cache_dir setting, so a .env file counts too (settings that
+    do not load leave the environment's choice; --themes needs no other setting)."""
+    from briefings.settings import SettingsError, load_settings
+    from briefings.themes import cache
+
+    try:
+        setting = load_settings().cache_dir
+    except SettingsError:
+        setting = None
+    return cache.default_dir(setting)
+
+
 class _FitWhenNeeded:
     """The semantic model, made when the rules first leave an item undecided: input they
     decide alone never loads the embedder (~0.7 s). The fit itself (embedding the examples
@@ -84,7 +97,8 @@ class _FitWhenNeeded:
             from briefings.themes.semantic import SemanticModel
 
             embedder = default_embedder()
-            self._fitted = SemanticModel.fit(self._examples, embedder), embedder
+            self._fitted = (SemanticModel.fit(self._examples, embedder, cache_dir=_cache_dir()),
+                            embedder)
         return self._fitted
 
     def embed(self, items: Sequence[Fields]) -> Any:

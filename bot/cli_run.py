@@ -135,7 +135,7 @@ async def _preview_text(settings: Settings) -> str:
                 stories = await latest(conn, themes=themes, now=now, limit=10)
                 if stories:
                     parts = text.stories(stories, language=language, tz=zone,
-                                         title=i18n.text(language, "list.latest"))
+                                         title=i18n.text(language, i18n.N_("list.latest")))
     finally:
         await engine.dispose()
     if not parts:

@@ -13,15 +13,22 @@ from typing import Any
 
 from babel.lists import format_list
 
-from briefings.i18n import SOURCE, catalogues, language_of, languages, text
+from briefings.i18n import N_, SOURCE, catalogues, language_of, languages, text
 
-__all__ = ["MENU", "SOURCE", "Html", "OneOf", "aliases", "bad_arg", "example", "language_of",
-           "languages", "menu", "t"]
+__all__ = ["ADMIN_MENU", "GROUP_MENU", "MENU", "SOURCE", "Html", "N_", "OneOf", "aliases",
+           "bad_arg", "example", "language_of", "languages", "menu", "t"]
 
 # The command menu (setMyCommands), in the order users see it; message command.<name> says
-# what each does.
-MENU = ("latest", "brief", "topic", "trend", "why", "themes", "track", "time", "timezone",
-        "alerts", "headlines", "settings", "language", "pause", "resume", "help", "stop")
+# what each does. A private chat's menu lists every user command (the owner's are not shown).
+MENU = ("latest", "brief", "topic", "trend", "why", "headlines", "themes", "subscribe",
+        "unsubscribe", "track", "untrack", "time", "timezone", "alerts", "quiet", "settings",
+        "language", "channel", "pause", "resume", "help", "start", "stop")
+# In groups anyone may read, look at the settings and ask for help…
+GROUP_MENU = ("latest", "brief", "topic", "trend", "why", "settings", "help")
+# …and administrators also change the group's themes and settings. /channel is set up in a
+# private chat only, so no group menu has it.
+ADMIN_MENU = tuple(command for command in MENU if command != "channel")
+AUDIENCES = {"private": MENU, "group": GROUP_MENU, "admin": ADMIN_MENU}
 
 
 class Html(str):
@@ -57,9 +64,10 @@ def example(lang: str, command: str) -> str:
     return t(lang, f"example.{command}")
 
 
-def menu(lang: str) -> list[tuple[str, str]]:
-    """The command menu in ``lang``: (command, what it does)."""
-    return [(command, t(lang, f"command.{command}")) for command in MENU]
+def menu(lang: str, audience: str = "private") -> list[tuple[str, str]]:
+    """The command menu in ``lang`` for an ``audience`` of :data:`AUDIENCES`: (command, what it
+    does). Telegram shows descriptions as they are: no HTML escaping."""
+    return [(command, text(lang, f"command.{command}")) for command in AUDIENCES[audience]]
 
 
 def aliases(command: str) -> list[str]:

@@ -135,6 +135,12 @@ def plural(language: str, msgid: str, n: int, **values: object) -> str:
     return translations(language).ngettext(msgid, msgid, n) % values
 
 
+def N_(msgid: str) -> str:
+    """``msgid`` as it is: marks an id chosen before it is looked up (``key = N_("on")``) so
+    that ``pybabel extract`` (babel.cfg) sees it, like gettext_noop."""
+    return msgid
+
+
 def words(msgid: str) -> frozenset[str]:
     """Every word of a word-list message (``words.on``...) in every language, lower-cased."""
     return frozenset(word.lower() for lang in languages()

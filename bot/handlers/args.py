@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.keyboards import MAX_CALLBACK_BYTES
-from bot.texts import OneOf
+from bot.texts import N_, OneOf
 from briefings import i18n
 from briefings.briefs.schedule import format_hhmm
 from briefings.briefs.when import is_half_of_day, parse_clock, parse_zone
@@ -26,18 +26,18 @@ _CHANNEL_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{5,20})$")
 
 
 def _true() -> frozenset[str]:
-    return i18n.words("words.on") | {"on", "1"}
+    return i18n.words(N_("words.on")) | {"on", "1"}
 
 
 def _false() -> frozenset[str]:
-    return i18n.words("words.off") | {"off", "0"}
+    return i18n.words(N_("words.off")) | {"off", "0"}
 
 
 def _language_names() -> dict[str, str]:
     """Every code and name of a UI language (message language.names) → its code."""
     names = {lang: lang for lang in i18n.languages()}
     for lang in i18n.languages():
-        names.update((word.lower(), lang) for word in i18n.text(lang, "language.names").split())
+        names.update((word.lower(), lang) for word in i18n.text(lang, N_("language.names")).split())
     return names
 
 
@@ -93,7 +93,7 @@ def resolve_themes(args: Sequence[str], themes: ThemeCatalogue | ThemeSet, comma
     text = " ".join(args).strip()
     if not text:
         raise ArgError("err_no_theme", command, valid=valid)
-    if text.lower() in i18n.words("words.all"):
+    if text.lower() in i18n.words(N_("words.all")):
         return [ref.key for ref in catalogue.shared]
     whole = catalogue.resolve(text, lang)
     if whole is not None and not whole.is_own:
@@ -164,7 +164,7 @@ def parse_quiet(args: Sequence[str]) -> tuple[str, str] | None:
     text = " ".join(args).strip()
     if text.lower() in _false():
         return None
-    until = "|".join(rf"\b{re.escape(word)}\b" for word in sorted(i18n.words("words.until")))
+    until = "|".join(rf"\b{re.escape(word)}\b" for word in sorted(i18n.words(N_("words.until"))))
     pieces = re.split(rf"\s*(?:-|–|—|{until}|\s)\s*", text) if text else []
     pieces = join_half_of_day([p for p in pieces if p])
     if len(pieces) != 2:

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.handlers.args import ArgError
 from bot.handlers.common import Context, changing
-from bot.texts import OneOf
+from bot.texts import N_, OneOf
 from briefings import i18n
 from briefings.briefs.content import BOTH, HEADLINES, READER
 from briefings.store import chats as store
@@ -16,11 +16,11 @@ from briefings.store import chats as store
 
 def _choices() -> dict[str, str]:
     """Every word a reader may type for a choice (any UI language's) → the stored choice."""
-    words = {word: READER for word in i18n.words("words.reader") | {READER}}
-    words.update((word, BOTH) for word in i18n.words("words.both") | {BOTH})
+    words = {word: READER for word in i18n.words(N_("words.reader")) | {READER}}
+    words.update((word, BOTH) for word in i18n.words(N_("words.both")) | {BOTH})
     for lang in i18n.languages():
         words[lang] = lang
-        words.update((name.lower(), lang) for name in i18n.text(lang, "language.names").split())
+        words.update((name.lower(), lang) for name in i18n.text(lang, N_("language.names")).split())
     return words
 
 

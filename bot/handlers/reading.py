@@ -61,7 +61,7 @@ async def topic_command(update: Update, context: Context) -> None:
         own = await store.list_chat_themes(conn, turn.chat_id)
     if not turn.args:
         await turn.say("topic_pick", keyboard=topic_picker(
-            turn.state.catalogue(t.ref for t in own), turn.lang))
+            turn.state.catalogue(theme.ref for theme in own), turn.lang))
         return
     try:
         text, count = split_topic(turn.args)

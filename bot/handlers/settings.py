@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.handlers import args as parse
 from bot.handlers import headlines
 from bot.handlers.common import Context, Turn, changing, in_place, no_args
-from bot.texts import Html, OneOf
+from bot.texts import N_, Html, OneOf
 from briefings import chats as chat_settings
 from briefings import i18n
 from briefings.store import chats as store
@@ -58,13 +58,13 @@ async def _set_schedule(turn: Turn, said: str, **change: str) -> None:
 async def time_command(update: Update, context: Context) -> None:
     if (got := await changing(update, context, _brief_time)) is not None:
         turn, brief_time = got
-        await _set_schedule(turn, "time_set", brief_time=brief_time)
+        await _set_schedule(turn, N_("time_set"), brief_time=brief_time)
 
 
 async def timezone_command(update: Update, context: Context) -> None:
     if (got := await changing(update, context, _timezone)) is not None:
         turn, tz = got
-        await _set_schedule(turn, "timezone_set", timezone=tz)
+        await _set_schedule(turn, N_("timezone_set"), timezone=tz)
 
 
 async def alerts_command(update: Update, context: Context) -> None:
@@ -172,13 +172,13 @@ async def settings_command(update: Update, context: Context) -> None:
     async with turn.state.engine.connect() as conn:
         subscribed = await store.subscribed_themes(conn, chat.id)
         own = await store.list_chat_themes(conn, chat.id)
-    brief_key = "settings_brief_paused" if chat.paused else "settings_brief_on"
+    brief_key = N_("settings_brief_paused") if chat.paused else N_("settings_brief_on")
     brief = turn.text(brief_key, time=chat.brief_time, next=await turn.when(chat))
     quiet = f"{chat.quiet[0]}–{chat.quiet[1]}" if chat.quiet else turn.text("none")
     await turn.say(
         "settings",
         themes=turn.theme_list(subscribed),
-        own=", ".join(t.name for t in own) or turn.text("none"),
+        own=", ".join(theme.name for theme in own) or turn.text("none"),
         brief=Html(brief),
         tz=chat.timezone,
         alerts=turn.text(_alerts_key(chat)),
@@ -189,5 +189,5 @@ async def settings_command(update: Update, context: Context) -> None:
 
 def _alerts_key(chat: Chat) -> str:
     if not chat.alerts:
-        return "off"
-    return "alerts_paused" if chat.paused else "on"
+        return N_("off")
+    return N_("alerts_paused") if chat.paused else N_("on")

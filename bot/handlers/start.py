@@ -8,7 +8,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.handlers.common import Context, Turn, in_place
 from bot.keyboards import theme_picker
 from bot.state import bot_state
-from bot.texts import language_of, t
+from bot.texts import N_, language_of, t
 from briefings import chats as chat_settings
 from briefings.store import chats as store
 
@@ -35,7 +35,7 @@ async def start(update: Update, context: Context) -> None:
         subscribed = await store.subscribed_themes(conn, chat.id)
     user = update.effective_user
     name = user.first_name if user and turn.is_private else (chat.title or "")
-    key = "welcome_back" if known else "welcome"
+    key = N_("welcome_back") if known else N_("welcome")
     await turn.say(key, name=name, time=chat.brief_time, tz=chat.timezone)
     await turn.say("picker_title",
                    keyboard=theme_picker(turn.state.catalogue(), subscribed, turn.lang))
@@ -70,7 +70,7 @@ async def stop_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     if query.data != STOP_YES:
-        kept = "stop_kept" if turn.chat is not None else "stop_unknown"
+        kept = N_("stop_kept") if turn.chat is not None else N_("stop_unknown")
         await in_place(query.edit_message_text(turn.text(kept)))
         return
     async with turn.state.engine.begin() as conn:

@@ -16,6 +16,7 @@ from bot.handlers.args import (
 from bot.handlers.common import Context, Turn, changing, in_place
 from bot.handlers.track_hints import track_hints
 from bot.keyboards import DONE, TOGGLE, theme_picker
+from bot.texts import N_
 from briefings import chats as chat_settings
 from briefings.store import chats as store
 from briefings.themes import ThemesError, parse_custom_theme
@@ -90,10 +91,10 @@ async def _change_subscriptions(update: Update, context: Context, *, subscribe: 
         changed = await change(conn, turn.chat_id, keys)
         now_subscribed = await store.subscribed_themes(conn, turn.chat_id)
     if changed:
-        key = "subscribed" if subscribe else "unsubscribed"
+        key = N_("subscribed") if subscribe else N_("unsubscribed")
         await turn.say(key, themes=turn.theme_list(changed), all=turn.theme_list(now_subscribed))
     else:
-        key = "already_subscribed" if subscribe else "not_subscribed"
+        key = N_("already_subscribed") if subscribe else N_("not_subscribed")
         await turn.say(key, themes=turn.theme_list(keys))
 
 

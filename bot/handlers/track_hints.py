@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.texts import N_
 from briefings import i18n
 from briefings.themes.termlang import normalize
 
@@ -33,7 +34,7 @@ class TrackHints:
 def track_hints(name: str, terms: str) -> TrackHints:
     """The surprises in ``/track name terms`` (falsy when there are none)."""
     tokens = _TOKEN.findall(terms.translate(_QUOTES))
-    common_words = i18n.words("words.common")
+    common_words = i18n.words(N_("words.common"))
     hints = TrackHints(common=[t for t in tokens if _is_common(t, common_words)])
     better: list[str] = []
     for run in _runs(tokens):

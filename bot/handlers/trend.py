@@ -60,7 +60,8 @@ async def _send_chart(turn: Turn, key: str, name: str, links: PageLinks | None) 
                         for bucket, count in split.bucket_totals().items() if count)]
     url = links.theme(key) if links else None
     if url:
-        lines.append(f'<a href="{html.escape(url)}">{turn.text("trend.page")}</a>')
+        page = turn.text("trend.page")
+        lines.append(f'<a href="{html.escape(url)}">{page}</a>')
     message = turn.update.effective_message
     if message is not None:
         await message.reply_photo(InputFile(png, filename="trend.png"), caption="\n".join(lines),

@@ -142,10 +142,12 @@ class CoverageStyle:
 # Telegram and the terminal: short, so a brief's story stays two lines.
 CHAT_COVERAGE = CoverageStyle(least_outlets=2, every_flag=False,
                               most_others=MAX_OTHER_COUNTRIES, gap=" ",
-                              other="story.country_other", one_sided="story.one_sided")
+                              other=i18n.N_("story.country_other"),
+                              one_sided=i18n.N_("story.one_sided"))
 # The web pages: every country, and a flag never ends a line without its count.
 PAGE_COVERAGE = CoverageStyle(least_outlets=1, every_flag=True, most_others=None, gap="\u00a0",
-                              other="page.country_unknown", one_sided="page.one_sided")
+                              other=i18n.N_("page.country_unknown"),
+                              one_sided=i18n.N_("page.one_sided"))
 
 
 def coverage_words(coverage: Coverage, language: str,

@@ -7,8 +7,10 @@ embedder and the fitting code, so it is saved under a key hashed from those: edi
 upgrade the encoder or change the fit, and the key changes and the next process refits.
 Thresholds and margins are not part of it: they are read from the examples file each time.
 
-Where: ``$BORDERBRIEF_CACHE_DIR`` if set (empty or ``off``: no cache), else
-``$XDG_CACHE_HOME/borderbrief``, else ``~/.cache/borderbrief``. Files are written to a
+Where: the ``cache_dir`` setting (``BORDERBRIEF_CACHE_DIR`` in the environment, a ``.env``
+file or the config file), which callers that have the settings pass; else
+``$BORDERBRIEF_CACHE_DIR``; empty or ``off``: no cache. Unset: ``$XDG_CACHE_HOME/borderbrief``,
+else ``~/.cache/borderbrief``. Files are written to a
 temporary name and renamed, so a reader never sees half a file; a missing, unreadable,
 corrupt or mismatched file is ignored and the model refitted (and saved again). Only an
 embedder that says what it is (``cache_id``, or the shipped sentence encoder) is cached.
@@ -44,9 +46,10 @@ class Default:
 DEFAULT = Default()
 
 
-def default_dir() -> Path | None:
-    """The cache folder from the environment; None when caching is switched off."""
-    chosen = os.environ.get(ENV)
+def default_dir(setting: str | None = None) -> Path | None:
+    """The cache folder: ``setting`` (``Settings.cache_dir``) when given, else the environment's;
+    None when caching is switched off."""
+    chosen = setting if setting is not None else os.environ.get(ENV)
     if chosen is not None:
         chosen = chosen.strip()
         return None if chosen.lower() in ("", "off", "none", "0") else Path(chosen).expanduser()

@@ -3,12 +3,16 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from telegram.ext import CommandHandler
 
+from bot.handlers import COMMANDS
+from bot.owner import COMMANDS as OWNER_COMMANDS
 from briefings.store import chats as store
 from briefings.store.tables import chats, subscriptions
 from tests.bot.helpers import running_bot
 
 USER = 501
+ALL_NAMES = {*COMMANDS, *OWNER_COMMANDS}
 
 
 async def test_start_registers_greets_and_shows_the_picker(botapi, engine, tmp_path):
@@ -150,31 +154,69 @@ async def test_track_is_capped_per_chat(botapi, engine, tmp_path):
     assert refused.startswith("⚠️") and "5" in refused and "/untrack" in refused
 
 
+# Registered command handlers deliberately left out of every menu, and why.
+HIDDEN = {
+    # The owner's commands (BORDERBRIEF_OWNER_IDS): other users must not be shown them.
+    "stats", "sources", "addsource", "removesource", "reload", "broadcast",
+}
+
+
+def menus_set(botapi) -> dict[tuple[str, str | None], dict[str, str]]:
+    """Each setMyCommands call's menu, by (scope type, language code): command → description."""
+    return {(c.params.get("scope", {"type": "default"})["type"], c.params.get("language_code")):
+            {m["command"]: m["description"] for m in c.params["commands"]}
+            for c in botapi.calls_of("setMyCommands")}
+
+
+def registered_commands(app) -> set[str]:
+    """The name of every command handler, not its other languages' spellings (a handler the
+    command tables do not know shows every name it answers to)."""
+    found: set[str] = set()
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler):
+                found |= (handler.commands & ALL_NAMES) or handler.commands
+    return found
+
+
 async def test_set_my_commands_and_descriptions_in_english_and_spanish(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path):
         await botapi.wait_for(lambda: len(botapi.calls_of("setMyShortDescription")) >= 2)
-    commands = {c.params.get("language_code"): c.params["commands"]
-                for c in botapi.calls_of("setMyCommands")}
-    assert set(commands) == {None, "es"}
-    english = {c["command"]: c["description"] for c in commands[None]}
-    spanish = {c["command"]: c["description"] for c in commands["es"]}
-    assert set(english) == set(spanish) >= {"latest", "topic", "themes", "time", "stop"}
-    assert english["latest"] != spanish["latest"]
+    menus = menus_set(botapi)
+    assert set(menus) == {(scope, lang) for scope in ("default", "all_group_chats",
+                                                      "all_chat_administrators")
+                          for lang in (None, "es")}
+    for scope in ("default", "all_group_chats", "all_chat_administrators"):
+        english, spanish = menus[scope, None], menus[scope, "es"]
+        assert list(english) == list(spanish), scope  # same commands, same order
+        assert english["latest"] != spanish["latest"]
+        assert all(3 <= len(about) <= 256 for about in [*english.values(), *spanish.values()])
     descriptions = {c.params.get("language_code"): c.params["description"]
                     for c in botapi.calls_of("setMyDescription")}
     assert set(descriptions) == {None, "es"} and "noticias" in descriptions["es"]
 
 
-async def test_the_menu_lists_headlines_and_why_in_english_and_spanish(botapi, engine, tmp_path):
-    async with running_bot(botapi, engine, tmp_path):
-        await botapi.wait_for(lambda: len(botapi.calls_of("setMyCommands")) >= 2)
-    menus = {c.params.get("language_code"): {m["command"]: m["description"]
-                                             for m in c.params["commands"]}
-             for c in botapi.calls_of("setMyCommands")}
-    assert menus[None]["headlines"].startswith("Headlines in your language")
-    assert menus[None]["why"].startswith("Why a story reached you")
-    assert menus["es"]["headlines"].startswith("Titulares en tu idioma")
-    assert menus["es"]["why"].startswith("Por qué te llegó una noticia")
+async def test_the_menu_lists_every_command_in_english_and_spanish(botapi, engine, tmp_path):
+    async with running_bot(botapi, engine, tmp_path) as bot:
+        await botapi.wait_for(lambda: len(botapi.calls_of("setMyCommands")) >= 6)
+        commands = registered_commands(bot.app)
+    menus = menus_set(botapi)
+    # A private chat's menu: every command a handler answers, but the deliberately hidden.
+    assert commands >= HIDDEN
+    for lang in (None, "es"):
+        assert set(menus["default", lang]) == commands - HIDDEN, lang
+    assert menus["default", None]["headlines"].startswith("Headlines in your language")
+    assert menus["default", None]["why"].startswith("Why a story reached you")
+    assert menus["default", "es"]["headlines"].startswith("Titulares en tu idioma")
+    assert menus["default", "es"]["why"].startswith("Por qué te llegó una noticia")
+    assert menus["default", "es"]["quiet"] == "Horas sin alertas"
+    for lang in (None, "es"):
+        group, admin = set(menus["all_group_chats", lang]), set(menus["all_chat_administrators",
+                                                                      lang])
+        # Anyone in a group reads; administrators also change the group's settings; /channel
+        # is set up in a private chat only.
+        assert {"latest", "brief", "topic", "trend", "why", "settings", "help"} == group
+        assert group < admin == commands - HIDDEN - {"channel"}
 
 
 async def test_spanish_user_gets_a_spanish_ui(botapi, engine, tmp_path):

@@ -1,0 +1,75 @@
+"""The cache folder comes from the settings too: BORDERBRIEF_CACHE_DIR in a .env file counts,
+not only in the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import cli_match
+from briefings.settings import load_settings
+from briefings.stories import embed
+from briefings.themes import cache, semantic
+from tests.themes.test_cache import EXAMPLES, Counting, saved
+
+VARIABLES = ("BORDERBRIEF_CACHE_DIR", "XDG_CACHE_HOME", "BORDERBRIEF_CONFIG")
+
+
+@pytest.fixture
+def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A working directory of its own (the .env file is read from it), a home folder of its
+    own, and no cache variable in the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(semantic, "_FITTED", {})
+    return tmp_path
+
+
+def test_a_setting_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("BORDERBRIEF_CACHE_DIR", str(tmp_path / "env"))
+    assert cache.default_dir(str(tmp_path / "set")) == tmp_path / "set"
+    assert cache.default_dir("off") is None and cache.default_dir(" ") is None
+    assert cache.default_dir(None) == tmp_path / "env"  # no setting: the environment's
+    assert cache.default_dir() == tmp_path / "env"
+
+
+def test_the_dotenv_file_sets_the_cache_folder(workdir: Path) -> None:
+    (workdir / ".env").write_text(f"BORDERBRIEF_CACHE_DIR={workdir / 'from-dotenv'}\n")
+    assert load_settings().cache_dir == str(workdir / "from-dotenv")
+    assert cache.default_dir() == workdir / "home" / ".cache" / "borderbrief"  # env alone
+    assert cli_match._cache_dir() == workdir / "from-dotenv"
+
+
+def test_the_dotenv_file_can_switch_the_cache_off(workdir: Path) -> None:
+    (workdir / ".env").write_text("BORDERBRIEF_CACHE_DIR=off\n")
+    assert cli_match._cache_dir() is None
+
+
+def test_the_environment_alone_still_counts(workdir: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("BORDERBRIEF_CACHE_DIR", str(workdir / "from-env"))
+    assert cli_match._cache_dir() == workdir / "from-env"
+    monkeypatch.delenv("BORDERBRIEF_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "xdg"))
+    assert cli_match._cache_dir() == workdir / "xdg" / "borderbrief"
+
+
+def test_unloadable_settings_leave_the_environment_s_choice(workdir: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    (workdir / ".env").write_text("BORDERBRIEF_NO_SUCH_SETTING=1\n")
+    monkeypatch.setenv("BORDERBRIEF_CACHE_DIR", str(workdir / "from-env"))
+    assert cli_match._cache_dir() == workdir / "from-env"
+
+
+def test_borderbrief_match_saves_its_fit_where_the_dotenv_file_says(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / ".env").write_text(f"BORDERBRIEF_CACHE_DIR={workdir / 'from-dotenv'}\n")
+    monkeypatch.setattr(embed, "default_embedder", Counting)
+    lazy = cli_match._FitWhenNeeded(EXAMPLES)
+    assert lazy.themes == ("trade",)
+    assert lazy.fitted is not None  # the first use fits the model (and saves it)
+    assert len(saved(workdir / "from-dotenv")) == 1
+    assert not (workdir / "home").exists()
