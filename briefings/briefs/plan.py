@@ -102,19 +102,25 @@ def variants(group: Sequence[DueChat], had: Mapping[int, set[int]]
     return dict(split)
 
 
-def by_local_date(members: Sequence[DueChat]) -> dict[str, list[int]]:
-    """Chat ids by the local date their brief was due on (the brief's dedupe day)."""
-    days: dict[str, list[int]] = defaultdict(list)
-    for chat in members:
-        days[local_date(chat.next_brief_at, chat.timezone).isoformat()].append(chat.id)
-    return dict(days)
+def brief_days(members: Sequence[DueChat]) -> dict[int, str]:
+    """Each chat's local date its brief was due on (the brief's dedupe day), by chat id."""
+    return {chat.id: local_date(chat.next_brief_at, chat.timezone).isoformat()
+            for chat in members}
 
 
 def next_briefs(due: Sequence[DueChat], now: datetime,
                 briefed_at: Mapping[int, datetime]) -> list[NextBrief]:
-    """Every picked chat's next brief is the next local brief time after ``now``."""
-    return [NextBrief(c.id, next_brief_at(c.brief_time, c.timezone, now),
-                      briefed_at.get(c.id, c.last_brief_at)) for c in due]
+    """Every picked chat's next brief is the next local brief time after ``now`` (worked out
+    once per brief time and zone: thousands of chats share a few)."""
+    known: dict[tuple[str, str], datetime] = {}
+    schedules = []
+    for chat in due:
+        at = known.get((chat.brief_time, chat.timezone))
+        if at is None:
+            at = known[(chat.brief_time, chat.timezone)] = next_brief_at(
+                chat.brief_time, chat.timezone, now)
+        schedules.append(NextBrief(chat.id, at, briefed_at.get(chat.id, chat.last_brief_at)))
+    return schedules
 
 
 def brief_label(key: BriefKey) -> str:

@@ -35,7 +35,7 @@ from briefings.themes.config import ThemeSet
 
 log = logging.getLogger(__name__)
 
-BATCH = 500  # chats per transaction
+BATCH = 2000  # chats per transaction
 
 
 class BriefContent(Protocol):
@@ -107,24 +107,43 @@ class BriefJob(Generic[C]):
     async def run_once(self, now: datetime) -> BriefRunReport:
         """Queue the brief of every chat whose time has come; advance each chat's next brief."""
         run = _Run(self, now)
+        after: tuple[datetime, int] | None = None
         while True:
             async with self.engine.begin() as conn:
-                due = [plan.sane(c) for c in await store.due_chats(conn, now, self.batch)]
+                due = [plan.sane(c) for c in await store.due_chats(conn, now, self.batch, after)]
                 if due:
                     await run.batch(conn, due)
             if len(due) < self.batch:
                 run.report.distinct = len(run.rendered)
                 return run.report
+            after = (due[-1].next_brief_at, due[-1].id)
+
+
+@dataclass(slots=True)
+class _Delivery:
+    """One rendered variant of a brief for the fresh chats of a batch that get it."""
+
+    variant: object  # the key of ``_Run.rendered``
+    rendered: _Rendered
+    chats: list[DueChat]
 
 
 class _Run(Generic[C]):
-    """One run: what was composed and rendered, shared by every batch of the run."""
+    """One run: what was composed, rendered and stored, shared by every batch of the run.
+
+    A batch costs a fixed number of statements whatever the number of distinct briefs in it:
+    one query each for the chats' themes, the stories they already have and the briefs they
+    already got today; one insert of every outbox row, one of every (chat, story) sent, one
+    update of every chat's schedule. A rendered part is stored as a body once per run and
+    shared by every batch (each batch commits before the next, and a failed batch ends the run).
+    """
 
     def __init__(self, job: BriefJob[C], now: datetime) -> None:
         self.job, self.now, self.report = job, now, BriefRunReport()
         self.composed: dict[plan.BriefKey, C] = {}
         # Keyed by the brief, or by (brief, stories left out) for a slimmer variant.
         self.rendered: dict[object, _Rendered] = {}
+        self.bodies: dict[object, list[int]] = {}  # variant → its parts' stored body ids
 
     async def batch(self, conn: AsyncConnection, due: list[DueChat]) -> None:
         report, now = self.report, self.now
@@ -136,31 +155,32 @@ class _Run(Generic[C]):
                      extra={"chat_id": chat.id, "due_at": chat.next_brief_at.isoformat()})
         report.skipped += len(grouping.skipped)
         report.empty += grouping.empty
-        briefed_at: dict[int, datetime] = {}
+        full: dict[plan.BriefKey, _Rendered] = {}
         for key, group in grouping.groups.items():
             label = plan.brief_label(key)
             report.chats_by_brief[label] = report.chats_by_brief.get(label, 0) + len(group)
-            for chat_id in await self._queue_group(conn, key, group):
-                briefed_at[chat_id] = now
-        await store.advance(conn, plan.next_briefs(due, now, briefed_at))
-
-    async def _queue_group(self, conn: AsyncConnection, key: plan.BriefKey,
-                           group: list[DueChat]) -> list[int]:
-        """Queue one brief's variants to its chats; returns the chats briefed."""
-        full = await self._full(conn, key)
+            full[key] = await self._full(conn, key)
+        grouped = [chat for group in grouping.groups.values() for chat in group]
         # A story a chat already received (as an alert) is left out of its brief.
-        had = await store.sent_among(conn, [c.id for c in group], full.story_ids)
-        briefed: list[int] = []
-        for excluded, members in plan.variants(group, had).items():
-            rendered = self._variant(key, excluded) if excluded else full
-            if not rendered.parts:
-                self.report.empty += len(members)
-                continue
-            chats = await self._enqueue(conn, members, rendered)
-            await store.remember_sent(conn, chats, rendered.story_ids, self.now)
-            self.report.enqueued += len(chats)
-            briefed.extend(chats)
-        return briefed
+        shown = sorted({story for rendered in full.values() for story in rendered.story_ids})
+        had = await store.sent_among(conn, [c.id for c in grouped], shown)
+        deliveries: list[_Delivery] = []
+        for key, group in grouping.groups.items():
+            in_brief = set(full[key].story_ids)
+            mine = {c.id: had[c.id] & in_brief for c in group if c.id in had}
+            for excluded, members in plan.variants(group, mine).items():
+                variant: object = (key, excluded) if excluded else key
+                rendered = self._variant(key, excluded) if excluded else full[key]
+                if not rendered.parts:
+                    report.empty += len(members)
+                    continue
+                deliveries.append(_Delivery(variant, rendered, members))
+        briefed = await self._enqueue(conn, deliveries, plan.brief_days(grouped))
+        await store.remember_sent_groups(
+            conn, [([c.id for c in d.chats if c.id in briefed], d.rendered.story_ids)
+                   for d in deliveries], now)
+        report.enqueued += len(briefed)
+        await store.advance(conn, plan.next_briefs(due, now, dict.fromkeys(briefed, now)))
 
     async def _full(self, conn: AsyncConnection, key: plan.BriefKey) -> _Rendered:
         if key not in self.rendered:
@@ -183,26 +203,44 @@ class _Run(Generic[C]):
         return _Rendered([p.text for p in parts], [self.job.markup(p.buttons) for p in parts],
                          brief.story_ids())
 
-    async def _enqueue(self, conn: AsyncConnection, members: list[DueChat],
-                       rendered: _Rendered) -> list[int]:
-        """One body per part for the whole group; at most one brief per chat and local date.
+    async def _enqueue(self, conn: AsyncConnection, deliveries: list[_Delivery],
+                       days: dict[int, str]) -> set[int]:
+        """Every delivery's rows in two inserts (bodies stored once per run); the chats briefed.
 
-        A chat that already has that day's brief (its time moved later the same day) is left
-        out whole: the per-part dedupe keys alone would let a longer second brief's extra
-        parts through.
+        The dedupe key ``brief:<local date>:<chat>:<part>`` keeps a chat to one brief a day. A
+        chat that already has that day's brief (its time moved later the same day) is left out
+        whole: its first part's key is taken, so the first insert (every chat's first part)
+        adds no row for it and the second (the other parts) skips it — the per-part keys alone
+        would let a longer second brief's extra parts through.
         """
-        threads = {c.id: c.thread_id for c in members if c.thread_id is not None}
-        briefed: list[int] = []
-        for day, ids in plan.by_local_date(members).items():
-            prefix = f"brief:{day}"
-            already = await store.briefed_on(conn, prefix, ids)
-            fresh = [chat_id for chat_id in ids if chat_id not in already]
-            if not fresh:
-                continue
-            self.report.messages += await outbox.enqueue(
-                conn, chat_ids=fresh, parts=rendered.parts, kind="brief", now=self.now,
-                dedupe_prefix=prefix, thread_ids=threads, parse_mode=self.job.parse_mode,
-                face=self.job.face, markups=rendered.markups)
-            briefed.extend(fresh)
+        created: dict[object, list[int]] = {}
+        first: list[outbox.Target] = []
+        rest: list[outbox.Target] = []
+        for delivery in deliveries:
+            body_ids = self.bodies.get(delivery.variant)
+            if body_ids is None:
+                rendered = delivery.rendered
+                body_ids = [
+                    await outbox.add_body(conn, text=text, now=self.now,
+                                          parse_mode=self.job.parse_mode, face=self.job.face,
+                                          markup=rendered.markups[n])
+                    for n, text in enumerate(rendered.parts)
+                ]
+                self.bodies[delivery.variant] = created[delivery.variant] = body_ids
+            for chat in delivery.chats:
+                prefix = f"brief:{days[chat.id]}:{chat.id}"
+                first.append(outbox.Target(chat.id, body_ids[0], 0, f"{prefix}:0",
+                                           chat.thread_id))
+                rest.extend(outbox.Target(chat.id, body_id, n, f"{prefix}:{n}", chat.thread_id)
+                            for n, body_id in enumerate(body_ids) if n)
+        briefed = set(await outbox.enqueue_rows(conn, first, kind="brief", now=self.now))
+        added = len(briefed) + len(await outbox.enqueue_rows(
+            conn, [t for t in rest if t.chat_id in briefed], kind="brief", now=self.now))
+        self.report.messages += added
+        # A body stored in this batch for chats that all had their brief already: none uses it.
+        unused = [variant for variant in created
+                  if not any(c.id in briefed for d in deliveries if d.variant == variant
+                             for c in d.chats)]
+        for variant in unused:
+            await outbox.drop_bodies(conn, self.bodies.pop(variant))
         return briefed
-

@@ -10,15 +10,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import ThemeRef
 from briefings.store.db import is_postgres
-from briefings.store.tables import UTCDateTime, chat_themes, chats, outbox, sent_stories
+from briefings.store.tables import UTCDateTime, chat_themes, chats, sent_stories
 from briefings.store.tables import subscriptions as subs
 
 T = TypeVar("T")
@@ -53,8 +53,14 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
         yield values[start:start + size]
 
 
-async def due_chats(conn: AsyncConnection, now: datetime, limit: int) -> list[DueChat]:
-    """Up to ``limit`` active, unpaused chats due by ``now``, earliest first (locked on PG)."""
+async def due_chats(conn: AsyncConnection, now: datetime, limit: int,
+                    after: tuple[datetime, int] | None = None) -> list[DueChat]:
+    """Up to ``limit`` active, unpaused chats due by ``now``, earliest first (locked on PG).
+
+    ``after`` (a previous batch's last ``(next_brief_at, id)``) continues from there, so a run
+    never walks again over the index entries of the chats it already advanced (on PostgreSQL
+    their dead versions would otherwise be skipped again by every later batch).
+    """
     stmt = (
         select(chats.c.id, chats.c.language, chats.c.timezone, chats.c.brief_time,
                chats.c.next_brief_at, chats.c.last_brief_at, chats.c.thread_id,
@@ -64,6 +70,10 @@ async def due_chats(conn: AsyncConnection, now: datetime, limit: int) -> list[Du
         .order_by(chats.c.next_brief_at, chats.c.id)
         .limit(limit)
     )
+    if after is not None:
+        at, chat_id = after
+        stmt = stmt.where(chats.c.next_brief_at >= at,
+                          or_(chats.c.next_brief_at > at, chats.c.id > chat_id))
     if is_postgres(conn):
         stmt = stmt.with_for_update(skip_locked=True)  # two bots on one store split the work
     return [DueChat(*row) for row in await conn.execute(stmt)]
@@ -103,30 +113,40 @@ async def sent_among(conn: AsyncConnection, chat_ids: Sequence[int],
     return had
 
 
-async def briefed_on(conn: AsyncConnection, prefix: str, chat_ids: Sequence[int]) -> set[int]:
-    """Chats whose brief with this dedupe prefix (one local day) was already queued."""
-    found: set[int] = set()
-    for chunk in chunks(chat_ids):
-        keys = {f"{prefix}:{chat_id}:0": chat_id for chat_id in chunk}
-        rows = await conn.execute(
-            select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(list(keys)))
-        )
-        found.update(keys[key] for (key,) in rows)
-    return found
-
-
 async def advance(conn: AsyncConnection, schedules: Sequence[NextBrief]) -> None:
-    """Store each chat's next brief time and last brief time."""
+    """Store each chat's next brief time and last brief time (one statement)."""
     if not schedules:
         return
-    rows = [{"cid": s.chat_id, "nba": s.next_brief_at, "lba": s.last_brief_at}
-            for s in schedules]
-    stmt = (
-        update(chats)
-        .where(chats.c.id == bindparam("cid"))
-        .values(next_brief_at=bindparam("nba"), last_brief_at=bindparam("lba"))
-    )
-    await conn.execute(stmt, rows)
+    if is_postgres(conn):  # the database makes the rows from three arrays
+        await conn.execute(_ADVANCE_PG, {
+            "ids": [s.chat_id for s in schedules],
+            "nba": [s.next_brief_at for s in schedules],
+            "lba": [s.last_brief_at for s in schedules],
+        })
+        return
+    # SQLite: the rows as one JSON array, times as SQLAlchemy stores them (naive UTC text).
+    await conn.execute(_ADVANCE_SQLITE, {"rows": json.dumps(
+        [[s.chat_id, _sqlite_time(s.next_brief_at), _sqlite_time(s.last_brief_at)]
+         for s in schedules])})
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """A time as ``UTCDateTime`` writes it on SQLite (naive UTC, microseconds always shown)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+_ADVANCE_SQLITE = text(
+    "UPDATE chats SET next_brief_at = json_extract(u.value, '$[1]'), "
+    "last_brief_at = json_extract(u.value, '$[2]') "
+    "FROM json_each(:rows) AS u WHERE chats.id = json_extract(u.value, '$[0]')"
+)
+_ADVANCE_PG = text(
+    "UPDATE chats SET next_brief_at = u.nba, last_brief_at = u.lba "
+    "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:nba AS TIMESTAMPTZ[]), "
+    "CAST(:lba AS TIMESTAMPTZ[])) AS u(id, nba, lba) WHERE chats.id = u.id"
+)
 
 
 async def remember_sent(conn: AsyncConnection, chat_ids: Sequence[int],
@@ -160,4 +180,49 @@ _SENT_PAIRS_SQLITE = text(
     "SELECT c.value, s.value, :now FROM json_each(:chats) AS c "
     "CROSS JOIN json_each(:stories) AS s WHERE true "
     "ON CONFLICT (chat_id, story_id) DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+async def remember_sent_groups(conn: AsyncConnection,
+                               groups: Sequence[tuple[Sequence[int], Sequence[int]]],
+                               now: datetime) -> None:
+    """``remember_sent`` for several (chat ids, story ids) groups in one statement.
+
+    Each chat is sent with its group's number and each group's stories once, and the database
+    pairs them: a batch of 500 chats in dozens of distinct briefs is one statement, not one
+    per brief.
+    """
+    groups = [(list(c), sorted(set(s))) for c, s in groups if c and s]
+    if not groups:
+        return
+    if is_postgres(conn):
+        await conn.execute(_SENT_GROUPS_PG, {
+            "chats": [chat for chat_ids, _ in groups for chat in chat_ids],
+            "chat_groups": [n for n, (chat_ids, _) in enumerate(groups) for _ in chat_ids],
+            "stories": [story for _, story_ids in groups for story in story_ids],
+            "story_groups": [n for n, (_, story_ids) in enumerate(groups) for _ in story_ids],
+            "now": now,
+        })
+    else:  # [[chat, group], ...] and each group's story list, as JSON
+        await conn.execute(_SENT_GROUPS_SQLITE, {
+            "chats": json.dumps([[chat, n] for n, (chat_ids, _) in enumerate(groups)
+                                 for chat in chat_ids]),
+            "stories": json.dumps([story_ids for _, story_ids in groups]),
+            "now": now,
+        })
+
+
+_SENT_GROUPS_PG = text(
+    "INSERT INTO sent_stories (chat_id, story_id, sent_at) "
+    "SELECT c.id, s.id, :now "
+    "FROM unnest(CAST(:chats AS BIGINT[]), CAST(:chat_groups AS INT[])) AS c(id, g) "
+    "JOIN unnest(CAST(:stories AS BIGINT[]), CAST(:story_groups AS INT[])) AS s(id, g) "
+    "ON s.g = c.g ORDER BY c.id, s.id "  # key order: the index is written in one sweep
+    "ON CONFLICT (chat_id, story_id) DO NOTHING"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_SENT_GROUPS_SQLITE = text(
+    "INSERT INTO sent_stories (chat_id, story_id, sent_at) "
+    "SELECT json_extract(c.value, '$[0]'), s.value, :now FROM json_each(:chats) AS c "
+    "JOIN json_each(:stories, '$[' || json_extract(c.value, '$[1]') || ']') AS s "
+    "WHERE true ORDER BY 1, 2 ON CONFLICT (chat_id, story_id) DO NOTHING"
 ).bindparams(bindparam("now", type_=UTCDateTime()))

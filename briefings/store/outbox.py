@@ -143,6 +143,86 @@ _ENQUEUE_SQLITE = text(
 ).bindparams(bindparam("not_before", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
 
 
+async def add_body(conn: AsyncConnection, *, text: str, now: datetime, parse_mode: str = "HTML",
+                   face: str = TELEGRAM, markup: str | None = None) -> int:
+    """Store one rendered body (for ``enqueue_rows``); returns its id."""
+    body_id: int = (
+        await conn.execute(
+            bodies.insert()
+            .values(text=text, parse_mode=parse_mode, face=face, markup=markup, created_at=now)
+            .returning(bodies.c.id)
+        )
+    ).scalar_one()
+    return body_id
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One outbox row to add: a stored body (``add_body``) as part ``part`` of a chat's message."""
+
+    chat_id: int
+    body_id: int
+    part: int
+    dedupe_key: str | None
+    thread_id: int | None = None
+
+
+async def enqueue_rows(conn: AsyncConnection, targets: Sequence[Target], *, kind: str,
+                       now: datetime, silent: bool = False,
+                       not_before: datetime | None = None) -> list[int]:
+    """Queue rows whose bodies are stored already, any mix of chats, bodies and dedupe keys, in
+    one statement; returns the chat id of each row added (a repeated dedupe key adds none).
+
+    Bodies shared by many chats (a brief's parts) are stored once and referenced here, so a
+    run that queues one brief to 100,000 chats in batches writes its text once, not per batch.
+    Which rows went in is told by the unique dedupe-key index itself (``ON CONFLICT``), not by
+    a lookup beforehand, whose plan could scan an outbox that grew since it was last analysed.
+    """
+    if not targets:
+        return []
+    params: dict[str, Any] = {"kind": kind, "silent": silent, "status": PENDING,
+                              "not_before": not_before or now, "now": now}
+    if is_postgres(conn):
+        params.update(chats=[t.chat_id for t in targets], bodies=[t.body_id for t in targets],
+                      parts=[t.part for t in targets], keys=[t.dedupe_key for t in targets],
+                      threads=[t.thread_id for t in targets])
+        result = await conn.execute(_ENQUEUE_ROWS_PG, params)
+    else:
+        params["targets"] = json.dumps([[t.chat_id, t.body_id, t.part, t.dedupe_key, t.thread_id]
+                                        for t in targets])
+        result = await conn.execute(_ENQUEUE_ROWS_SQLITE, params)
+    return [int(chat_id) for (chat_id,) in result]
+
+
+_ENQUEUE_ROWS_PG = text(
+    f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
+    "SELECT t.chat_id, t.body_id, :kind, t.part, t.thread_id, :silent, t.dedupe_key, :status, "
+    ":not_before, 0, :now "
+    "FROM unnest(CAST(:chats AS BIGINT[]), CAST(:bodies AS BIGINT[]), CAST(:parts AS INT[]), "
+    "CAST(:keys AS TEXT[]), CAST(:threads AS BIGINT[])) "
+    "WITH ORDINALITY AS t(chat_id, body_id, part, dedupe_key, thread_id, n) ORDER BY t.n "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING chat_id"
+).bindparams(
+    bindparam("kind", type_=String()), bindparam("silent", type_=Boolean()),
+    bindparam("status", type_=String()),
+    bindparam("not_before", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()),
+)
+_ENQUEUE_ROWS_SQLITE = text(
+    f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) "
+    "SELECT json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), :kind, "
+    "json_extract(t.value, '$[2]'), json_extract(t.value, '$[4]'), :silent, "
+    "json_extract(t.value, '$[3]'), :status, :not_before, 0, :now "
+    "FROM json_each(:targets) AS t WHERE true ORDER BY t.key "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING chat_id"
+).bindparams(bindparam("not_before", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
+
+
+async def drop_bodies(conn: AsyncConnection, body_ids: Sequence[int]) -> None:
+    """Delete bodies no row uses (a caller that knows)."""
+    if body_ids:
+        await conn.execute(delete(bodies).where(bodies.c.id.in_(list(body_ids))))
+
+
 def _claimable(now: datetime) -> Any:
     return and_(
         outbox.c.status == PENDING,

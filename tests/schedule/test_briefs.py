@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from briefings.briefs.content import Alert, Brief, Section
@@ -227,6 +227,29 @@ async def test_render_once_per_distinct_brief_across_batches(engine: AsyncEngine
     # Chats of one brief span several batches; it is still rendered once.
     assert sorted(render.calls) == sorted(expected)
     assert report.renders == report.distinct == 6
+
+
+async def body_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(bodies))).scalar_one())
+
+
+async def test_each_part_is_stored_once_per_run_across_batches(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await add_story(conn, 1, ["tariffs"])
+    await due_chats(engine, list(range(10, 35)))
+    report = await run_briefs(engine, now=NOW, grace=GRACE, render=CountingRender(), batch=7)
+    assert (report.enqueued, report.messages) == (25, 50)
+    assert await body_count(engine) == 2  # one body per part, shared by 25 chats in 4 batches
+    async with engine.begin() as conn:  # every chat due again the same local day
+        await conn.execute(update(chats).values(next_brief_at=NOW))
+    again = await run_briefs(engine, now=NOW + timedelta(minutes=5), grace=GRACE,
+                             render=CountingRender(), batch=7)
+    assert (again.due, again.enqueued, again.messages) == (25, 0, 0)
+    assert await body_count(engine) == 2  # the rerun kept no body nobody uses
+    async with engine.connect() as conn:
+        sent = (await conn.execute(select(func.count()).select_from(sent_stories))).scalar_one()
+    assert sent == 25
 
 
 async def test_render_exactly_once_per_distinct_brief_in_one_batch(engine: AsyncEngine) -> None:
