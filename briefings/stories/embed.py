@@ -55,8 +55,10 @@ class UseEmbedder:
 
     dim = DIM
 
-    def __init__(self, resources: Path | None = None) -> None:
+    def __init__(self, resources: Path | None = None, *, direct: bool = False) -> None:
+        """``direct``: the forward pass as shipped before Winograd (for benches)."""
         self._resources = resources
+        self._direct = direct
         self._lock = threading.Lock()
         self._pieces: object = None
         self._model: object = None
@@ -78,7 +80,7 @@ class UseEmbedder:
 
         where = self._resources or _wheel_resources()
         self._pieces = Pieces(str(where / "sp.model"))
-        self._model = UseModel(str(where / "weights.npz"))
+        self._model = UseModel(str(where / "weights.npz"), direct=self._direct)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit row per text; a text given twice (a wire copy) is encoded once."""

@@ -82,3 +82,24 @@ def test_the_embedder_loads_on_first_use_once_per_process() -> None:
     assert not fresh.loaded
     assert fresh.encode([]).shape == (0, 512) and not fresh.loaded  # nothing to embed: no load
     assert default_embedder() is default_embedder()
+
+
+def test_winograd_matches_the_direct_products(embedder: UseEmbedder) -> None:
+    direct = UseEmbedder(direct=True)
+    assert np.max(np.abs(embedder.encode(TEXTS) - direct.encode(TEXTS))) < 1e-5
+
+
+def test_winograd_tiles_compute_the_convolution() -> None:
+    from briefings.stories.use_model import _Direct, _Winograd
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 5):
+        kernel = rng.standard_normal((n * 256, 256)).astype(np.float32) / 16
+        fast, plain = _Winograd(kernel, n, 6), _Direct(kernel, n)
+        for rows in (1, 6, 7, 40):
+            h = rng.standard_normal((rows + n - 1, 256)).astype(np.float32)
+            tiled, windows = fast.buffer(rows), plain.buffer(rows)
+            tiled[: len(h)], windows[: len(h)] = h, h
+            got, want = fast.correlate(tiled, rows), plain.correlate(windows, rows)
+            assert got.shape == want.shape == (rows, 256)
+            assert np.max(np.abs(got - want)) < 1e-4 * np.max(np.abs(want))
