@@ -1,7 +1,7 @@
 """Story clustering quality on the labelled dev set: the semantic method and MinHash, same run.
 
     .venv/bin/python bench/story_quality.py [--data ../shared/data/stories-dev.jsonl]
-                                            [--folds 5] [--grid research|full]
+                                            [--folds 5] [--grid research|full] [--pairs]
 
 1. Both methods on the whole dev set, through ``briefings.stories.batch.cluster`` (the
    poller's ``StoryFiler``, an in-memory store; what ``borderbrief cluster`` runs), with the
@@ -10,6 +10,9 @@
    chain within the 3-day window), the parameters are tuned on the other folds (clustering
    only their items) and scored on the held-out fold. ``--grid research`` is the grid the
    method was first validated with; ``full`` adds the lexical weight.
+
+``--pairs`` prints, for the shipped defaults on the whole set (as dated and crowded), every
+pair of reports filed wrongly: a miss (one event, two stories) or a false merge.
 
 Scores are counted with ``score_clusters.py``'s own functions (loaded from its path).
 """
@@ -33,7 +36,7 @@ import numpy as np
 
 from briefings.stories import MinHashIndex, SemanticIndex
 from briefings.stories.batch import Entry, cluster, embed_entries, entry_from
-from briefings.stories.event import EventParams, Report
+from briefings.stories.event import EventParams, Report, corrections, pair_score
 from briefings.stories.index import Doc
 from briefings.stories.when import span_gap_days
 
@@ -172,6 +175,23 @@ class Tuner:
         return best
 
 
+def wrong_pairs(tuner: Tuner, rows: list[dict], params: EventParams, crowd: bool) -> None:
+    """Print the misses and false merges of the whole set, with each pair's score terms."""
+    reports = tuner.crowded if crowd else tuner.reports
+    assigned = SemanticIndex(params=params).assign_reports(reports)
+    print(f"wrong pairs, shipped defaults, whole set{', crowded' if crowd else ', as dated'}:")
+    for i, j in itertools.combinations(range(len(rows)), 2):
+        a, b = reports[i], reports[j]
+        same = tuner.gold[i] == tuner.gold[j]
+        if same == (assigned[a.id] == assigned[b.id]):
+            continue
+        cosine = float(a.vector.astype(np.float32) @ b.vector.astype(np.float32))
+        print(f"  {'miss ' if same else 'merge'} {rows[i]['id']} ~ {rows[j]['id']}: "
+              f"cosine {cosine:.2f}, days {span_gap_days(a.span, b.span):.0f}, "
+              f"pair {max(pair_score(a, b, params), -9):.2f}, "
+              f"corrections {corrections(a, b, params):+.2f}")  # fmt: skip
+
+
 def _reports(entries: Sequence[Entry], vectors: np.ndarray) -> list[Report]:
     """Reports whose ids follow the entries' ids (as ``batch.cluster`` numbers rows)."""
     rank = {i: n for n, i in enumerate(sorted(range(len(entries)), key=lambda i: entries[i].id))}
@@ -218,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DATA / "stories-dev.jsonl")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--grid", choices=[*GRIDS, "both"], default="both")
+    ap.add_argument("--pairs", action="store_true", help="print the wrongly filed pairs")
     args = ap.parse_args(argv)
     rows = [json.loads(s) for s in args.data.read_text(encoding="utf-8").splitlines() if s.strip()]
     entries = [entry_from(r) for r in rows]
@@ -235,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(line("semantic, crowded", scores(SC, gold, lang, dict(semantic))))
     print(line("minhash, crowded", scores(SC, gold, lang, dict(minhash))))
     tuner = Tuner(entries, vectors, rows)
+    if args.pairs:
+        for crowd in (False, True):
+            wrong_pairs(tuner, rows, EventParams(), crowd)
     for name in GRIDS if args.grid == "both" else [args.grid]:
         print(f"cross-validation, {args.folds} folds of whole episodes, grid {name!r}:")
         cross_validate(tuner, entries, args.folds, name)

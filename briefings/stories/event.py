@@ -18,6 +18,7 @@ from briefings.stories.fingerprint import shingles
 from briefings.stories.glossary import GLOSSARY, GLOSSARY_WORDS
 from briefings.stories.names import places, places_conflict, speakers, speakers_conflict
 from briefings.stories.quantities import (
+    HAPPENING_UNITS,
     Quantity,
     quantities,
     quantities_conflict,
@@ -143,17 +144,21 @@ def pair_score(a: Report, b: Report, params: EventParams) -> float:
 def corrections(a: Report, b: Report, params: EventParams) -> float:
     """What quantities, places and speakers add to a pair's score (``SemanticIndex`` works
     out the rest, the same way as ``pair_score``, for all open reports at once)."""
-    score = 0.0
+    score, counted = 0.0, False
     if a.quantities and b.quantities:
         if quantities_conflict(a.quantities, b.quantities):
             score -= params.quantity_conflict
         elif quantities_shared(a.quantities, b.quantities):
             score += params.quantity_shared
+            counted = quantities_shared(a.quantities, b.quantities, HAPPENING_UNITS)
     if a.places and b.places and places_conflict(a.places, b.places):
         score -= params.place_conflict
     if a.speakers and b.speakers and speakers_conflict(a.speakers, b.speakers):
         score -= params.speaker_conflict
-    if params.contrast and contrasted(a, b):
+    # A shared count or amount ('37 sent', '300 lb'), none in conflict, ties two reports to
+    # one happening more surely than their headline words set them apart. Not a shared rate:
+    # a 25% tariff is announced, paused and in force, three happenings.
+    if params.contrast and not counted and contrasted(a, b):
         score -= params.contrast
     return score
 

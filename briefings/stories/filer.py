@@ -176,11 +176,23 @@ class StoryFiler:
 async def _load_index(
     rows: StoryStore, index: StoryIndex, known: set[int], since: datetime, until: datetime | None
 ) -> None:
-    """Add to ``index`` the stories last seen in [since, until) that ``known`` lacks."""
+    """Add to ``index`` the stories last seen in [since, until) that ``known`` lacks.
+
+    Stories whose signature the index cannot read (saved by another method or an older
+    version: after an upgrade) are rebuilt from their stored items, so a new report of a
+    still-open story can join it.
+    """
     for story_id, signature, last_seen in await rows.recent_signatures(since, until):
         if story_id not in known:
             known.add(story_id)
             index.load(story_id, signature, last_seen)
+    unread = index.unread()
+    if unread:
+        items: dict[int, list[Doc]] = defaultdict(list)
+        for story_id, m in await rows.members(unread, exclude=set()):
+            items[story_id].append(Doc(m.item_id, m.source_id, m.language, m.title, m.summary,
+                                       m.at))  # fmt: skip
+        index.restore(items)
 
 
 def _doc(

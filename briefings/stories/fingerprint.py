@@ -29,6 +29,8 @@ DEFAULT_THRESHOLD = 0.13
 # this many words in common.
 MIN_SHARED_WORDS = 3
 
+WEEKDAY_TOKENS = frozenset({"d_mon", "d_tue", "d_wed", "d_thu", "d_fri", "d_sat", "d_sun"})
+
 BINS = 96
 ROWS = 2
 BANDS = BINS // ROWS
@@ -79,8 +81,12 @@ def fingerprint(title: str, summary: str, language: str) -> Fingerprint:
 
 
 def shingles(title: str, summary: str) -> frozenset[int]:
-    """An item's words and unordered adjacent word pairs, hashed, as one set (EN/ES glossed)."""
-    hashed = [_hash32(w) for w in tokens(title, summary)]
+    """An item's words and unordered adjacent word pairs, hashed, as one set (EN/ES glossed).
+
+    Weekdays are left out: the same-event decision weighs time on its own (``when``), and
+    every report of a Monday says "Monday".
+    """
+    hashed = [_hash32(w) for w in tokens(title, summary) if w not in WEEKDAY_TOKENS]
     return frozenset(hashed).union(map(operator.xor, hashed, hashed[1:]))
 
 

@@ -48,6 +48,13 @@ class StoryIndex(Protocol):
     def load(self, story_id: int, signature: object, last_seen: datetime) -> None:
         """Remember a stored story (its ``signature`` as saved; anything unreadable: time only)."""
 
+    def unread(self) -> list[int]:
+        """Loaded stories whose signature this method cannot read (another method's, an older
+        version's): the filer gives their stored items to ``restore``."""
+
+    def restore(self, items: Mapping[int, Sequence[Doc]]) -> None:
+        """Rebuild what ``unread`` stories lack from their items (story id -> its items)."""
+
     def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         """Doc id -> story id: an existing story seen within ``window`` of the doc, else a new
         one, numbered -1, -2, ... in filing order (earliest doc first, then lowest id)."""

@@ -38,6 +38,13 @@ class MinHashIndex:
         if not fps:
             self.lsh.touch(story_id, last_seen)
 
+    def unread(self) -> list[int]:
+        """None: a story without fingerprints still matches by time, as before (the baseline)."""
+        return []
+
+    def restore(self, items: Mapping[int, Sequence[Doc]]) -> None:
+        """Nothing to rebuild (``unread`` is empty)."""
+
     def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         return self.assign_fingerprints(
             [(d.id, fingerprint(d.title, d.summary, d.language), d.at) for d in docs],

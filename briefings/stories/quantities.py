@@ -147,10 +147,18 @@ def quantities_conflict(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
     return False
 
 
-def quantities_shared(a: frozenset[Quantity], b: frozenset[Quantity]) -> bool:
-    """True when the texts share a quantity (a unit-bearing one, or a count ≥ 10)."""
+# Counts and amounts belong to one happening (37 sent, 300 lb seized, US$1.5 billion); rates
+# and durations (a 25% tariff, a 90-day pause) to a measure, through all its stages.
+HAPPENING_UNITS = frozenset({"", "lb", "ton", "usd", "mxn", "pills"})
+
+
+def quantities_shared(
+    a: frozenset[Quantity], b: frozenset[Quantity], units: frozenset[str] | None = None
+) -> bool:
+    """True when the texts share a quantity (a unit-bearing one, or a count ≥ 10); only of
+    ``units`` when given."""
     for qa in a:
-        if not qa.unit and qa.value < 10:
+        if (not qa.unit and qa.value < 10) or (units is not None and qa.unit not in units):
             continue
         for qb in b:
             if qa.unit == qb.unit and _close(qa.value, qb.value):

@@ -15,15 +15,16 @@ scored exactly. Closed stories (their window passed) leave the search at once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
-from briefings.stories.embed import Embedder, Vectors, default_embedder, item_text
+from briefings.stories.embed import DIM, Embedder, Vectors, default_embedder, item_text
 from briefings.stories.event import EventParams, Report, report_from, story_score
 from briefings.stories.index import Doc
-from briefings.stories.open_stories import OpenStories, Story
+from briefings.stories.open_stories import MAX_MEMBERS, OpenStories, Story
 from briefings.stories.signature import dump_signature, load_signature
 from briefings.stories.when import Span
 
@@ -42,6 +43,7 @@ class SemanticIndex:
         # weekday may put a happening two days before its report.
         self.window = timedelta(days=self.params.max_gap_days + 2)
         self.open = OpenStories(self.params)
+        self._unread: list[int] = []  # loaded stories whose signature kept no members
 
     @property
     def embedder(self) -> Embedder:
@@ -51,8 +53,46 @@ class SemanticIndex:
 
     def load(self, story_id: int, signature: object, last_seen: datetime) -> None:
         story = self.open.story(story_id)
-        for report in load_signature(signature, story):
+        members = load_signature(signature, story)
+        if members is None:
+            self._unread.append(story_id)  # saved by another method or version: ``restore``
+            return
+        for report in members:
             self.open.add(story, report)
+
+    def unread(self) -> list[int]:
+        """Loaded stories whose signature keeps no members (saved by MinHash, or by an older
+        version): the filer gives their items to ``restore``."""
+        return list(self._unread)
+
+    def restore(self, items: Mapping[int, Sequence[Doc]]) -> None:
+        """Rebuild unread stories' members from their items (story id -> its items), as if
+        they had been filed here: in filing order, the first ``MAX_MEMBERS`` kept, embedded
+        in one batch; every item widens the story's window and counts."""
+        todo = [sid for sid in self._unread if items.get(sid)]
+        self._unread = []  # a story without items has nothing to rebuild
+        placeholder = np.zeros(DIM, dtype=np.float16)
+        ordered: dict[int, list[Report]] = {}
+        docs: dict[int, Doc] = {}
+        for sid in todo:
+            reports = []
+            for d in items[sid]:
+                docs[d.id] = d
+                reports.append(report_from(d.id, d.language, d.title, d.summary, _span(d),
+                                           placeholder))  # fmt: skip
+            ordered[sid] = sorted(reports, key=lambda r: (r.span.end, r.span.start, r.id))
+        kept = [r.id for rs in ordered.values() for r in rs[:MAX_MEMBERS]]
+        given = {d: docs[d].vector for d in kept if docs[d].vector is not None}
+        missing = [d for d in kept if d not in given]
+        for first in range(0, len(missing), CHUNK):
+            part = missing[first : first + CHUNK]
+            made = self.embedder.encode([item_text(docs[d].title, docs[d].summary) for d in part])
+            given.update(zip(part, made, strict=True))
+        for sid, reports in ordered.items():
+            story = self.open.story(sid)
+            for n, r in enumerate(reports):
+                vector = np.asarray(given[r.id], dtype=np.float16) if n < MAX_MEMBERS else None
+                self.open.add(story, r if vector is None else replace(r, vector=vector))
 
     def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         """Doc id -> story id (new stories -1, -2, ... in filing order); ``window`` is unused:

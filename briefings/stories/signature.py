@@ -3,6 +3,8 @@
 Plain JSON saved with the story: its kept members' vectors (float16, base64: 1.4 KB each)
 and the features the same-event decision reads, plus the story's window and member count.
 Nothing is re-embedded on a restart, and the decisions after it are the ones before it.
+A story saved by another method (MinHash) or an older version has no members here: the filer
+rebuilds them from the story's stored items (``SemanticIndex.restore``), once per filer.
 """
 
 from __future__ import annotations
@@ -35,21 +37,29 @@ def dump_signature(story: Story) -> dict[str, Any]:
     }
 
 
-def load_signature(signature: object, story: Story) -> list[Report]:
+def load_signature(signature: object, story: Story) -> list[Report] | None:
     """Fill ``story``'s window and count from a signature; its members, to be added.
 
-    Anything else (another method's signature, an older version) gives no members: the
-    story is then only a time, and no new report joins it.
+    ``None`` when the signature is not this method's (a MinHash one, an older version): the
+    story's members must then be rebuilt from its items (``SemanticIndex.restore``).
     """
-    if not isinstance(signature, dict) or signature.get("method") != METHOD:
-        return []
-    if signature.get("v") != VERSION:
-        return []
+    if not readable(signature):
+        return None
+    assert isinstance(signature, dict)
     members = [_report(m) for m in signature.get("members", ())]
     story.earliest_end = _parse(signature.get("lo"))
     story.latest_start = _parse(signature.get("hi"))
     story.count = int(signature.get("count", 0)) - len(members)  # ``add`` counts them again
     return members
+
+
+def readable(signature: object) -> bool:
+    """True when the signature keeps this method's members (vectors and features)."""
+    return (
+        isinstance(signature, dict)
+        and signature.get("method") == METHOD
+        and signature.get("v") == VERSION
+    )
 
 
 def member_vectors(signature: object) -> dict[int, npt.NDArray[np.float32]]:

@@ -84,25 +84,36 @@ _WEEKDAYS = {
 }  # fmt: skip
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 _YESTERDAY_RE = re.compile(r"\b(yesterday|ayer)\b")
+# A weekday named as a future date in its own clause ("takes effect on Friday", "entrará en
+# vigor el jueves", "will meet next Monday") is not the day of the happening reported.
+_FUTURE_RE = re.compile(
+    r"\b(will|effect|next|starting|vigor|entrar\w*|proxim\w*|a partir)\b[^.,;:!?]{0,30}$"
+)
 # How far back a weekday name may point: reports name the day of a happening of the last
 # couple of days; a weekday further back is usually a future date ("in force on Friday").
 MAX_WEEKDAY_LOOKBACK_DAYS = 2
+
+
+def _future(text: str, at: int) -> bool:
+    """True when the weekday at ``at`` follows a future marker in its own clause."""
+    return _FUTURE_RE.search(text, max(0, at - 60), at) is not None
 
 
 def happening_span(published: Span, text: str) -> Span:
     """Narrow the publication interval to the day the lede says the happening took place.
 
     "Sheinbaum rejected the report on Tuesday" published on Wednesday happened on Tuesday.
-    Only the first weekday (or 'yesterday') in the text counts, and only when it resolves
-    to a day at most two days before the latest possible publication day; otherwise
-    (a future day, or a month-wide date) the publication interval stands.
+    Only the first weekday (or 'yesterday') in the text counts, leaving out weekdays its
+    clause names as a future date ("in force on Thursday"), and only when it resolves to a
+    day at most two days before the latest possible publication day; otherwise (a future
+    day, or a month-wide date) the publication interval stands.
     """
     if published.days > 3 + 1e-9:
         return published
     folded = fold(text)
     first_day = published.start.replace(hour=0, minute=0, second=0, microsecond=0)
     last_day = (published.end - timedelta(seconds=1)).replace(hour=0, minute=0, second=0)
-    m = _WEEKDAY_RE.search(folded)
+    m = next((w for w in _WEEKDAY_RE.finditer(folded) if not _future(folded, w.start())), None)
     y = _YESTERDAY_RE.search(folded)
     if y and (m is None or y.start() < m.start()):
         if published.days <= 1 + 1e-9:

@@ -7,7 +7,16 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from briefings.stories.event import NEG, EventParams, pair_score, report_from
+from briefings.stories.event import (
+    CONTRAST,
+    NEG,
+    EventParams,
+    Report,
+    contrasted,
+    corrections,
+    pair_score,
+    report_from,
+)
 from briefings.stories.folding import fold, unaccent
 from briefings.stories.names import places, places_conflict, speakers
 from briefings.stories.quantities import Quantity, parse_number, quantities, quantities_conflict
@@ -74,6 +83,12 @@ def test_speakers_lead_the_lede() -> None:
     ("2025-11-04", "ayer la presidenta dijo", "2025-11-03", True),
     ("2025-11", "on Monday", "2025-11-01", False),  # a month-only date stays the month
     ("~2025-11-05", "on Tuesday", "2025-11-04", True),
+    # A weekday its clause names as a future date is not the happening's day ...
+    ("~2025-02-19", "la decisión, que entrará en vigor el jueves, tiene", "2025-02-18", False),
+    ("2025-08-01", "tariffs that are set to go into effect on Friday.", "2025-08-01", False),
+    # ... and the next weekday counts instead; another clause's future is no marker.
+    ("2025-08-01", "It will take effect on Friday. Trump said Thursday", "2025-07-31", True),
+    ("2025-11-04", "Sheinbaum, who will travel, said on Monday", "2025-11-03", True),
 ])  # fmt: skip
 def test_happening_span(published: str, text: str, day: str, stated: bool) -> None:
     span = happening_span(parse_published(published), text)
@@ -111,3 +126,27 @@ def test_pair_score_time_window_and_corrections() -> None:
     assert pair_score(a, far, params) == NEG  # type: ignore[arg-type]
     penalties = params.quantity_conflict + params.place_conflict
     assert pair_score(a, b, params) < same - penalties + 1e-9  # type: ignore[arg-type]
+
+
+def test_a_shared_count_outweighs_contrasting_headlines_a_shared_rate_does_not() -> None:
+    at = Span(datetime(2026, 1, 20, 15), datetime(2026, 1, 20, 15))
+    zero = np.zeros(512, dtype=np.float16)
+
+    def report(i: int, title: str, lede: str) -> Report:
+        return report_from(i, "en", title, lede, at, zero)
+
+    # One transfer of 37 prisoners, told with different headline words: one happening.
+    sent = report(1, "Security minister says Mexico has sent 37 more cartel members to the U.S.",
+                  "Mexico's security minister said Tuesday that it had sent another 37 members "
+                  "of drug cartels to the United States.")  # fmt: skip
+    transfer = report(2, "Mexico sends 37 alleged criminals to US in third major prisoner transfer",
+                      "The Mexican government on Tuesday sent 37 convicted and alleged criminals "
+                      "to the United States, the third large transfer.")  # fmt: skip
+    assert contrasted(sent, transfer)
+    assert corrections(sent, transfer, EventParams()) == pytest.approx(0.05)  # shared, no contrast
+    # A 25% tariff paused and the same tariff in force: two happenings of one measure.
+    pause = report(3, "Trump pauses 25% tariffs on Mexico for a month",
+                   "Trump agreed to pause the 25% tariffs on Mexican imports.")  # fmt: skip
+    effect = report(4, "Trump's 25% tariffs on Mexico take effect",
+                    "Sweeping 25% tariffs on imports from Mexico came into force.")  # fmt: skip
+    assert corrections(pause, effect, EventParams()) == pytest.approx(0.05 - CONTRAST)

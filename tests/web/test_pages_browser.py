@@ -145,10 +145,10 @@ async def test_a_title_from_a_real_feed_poll_is_shown_as_text(
     browser: Any, served_sqlite: Served, tmp_path: Path
 ) -> None:
     served = served_sqlite
-    title = 'Mexico & U.S. "close" a <steel> deal: tariffs < 5% <script>alert(1)</script>'
+    title = 'Mexico & U.S. "close" a <tomato> deal: tariffs < 5% <script>alert(1)</script>'
     item = (f"<item><guid>w1</guid><title><![CDATA[{title}]]></title>"
-            "<link>https://wire.example/steel</link><description>Mexico and the United States "
-            "agreed on steel tariffs below five percent on Monday, officials said.</description>"
+            "<link>https://wire.example/tomato</link><description>Mexico and the United States "
+            "agreed on tomato tariffs below five percent on Monday, growers said.</description>"
             "<pubDate>Fri, 04 Dec 2026 12:00:00 GMT</pubDate></item>")
     feed = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Wire'
             f"</title><link>https://wire.example/</link>{item}</channel></rss>")

@@ -1,0 +1,81 @@
+"""Stories filed before an upgrade, on the real store: their signature kept no member vectors
+(a MinHash one, or an older semantic version), yet a new report of a still-open story joins it.
+
+The filer rebuilds such stories' members from their stored items when it loads them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from briefings.store.tables import items, stories
+from briefings.stories import file_items, member_vectors
+from briefings.stories.filer import StoryFiler
+from briefings.stories.minhash import MinHashIndex
+from briefings.stories.signature import METHOD, VERSION
+from tests.stories.helpers import add_item, add_source, match
+
+CASES = {r["id"]: r for r in map(json.loads, (Path(__file__).parent / "cases.jsonl").open())}
+DECREE = ["en-tariff-decree-ap", "es-arancel-acero-decreto"]
+
+
+def _at(case_id: str) -> datetime:
+    return datetime.fromisoformat(CASES[case_id]["published"].replace("Z", "+00:00"))
+
+
+async def _add(conn, ids: list[str], sources: dict[str, int]):  # noqa: ANN001, ANN202
+    out = []
+    for case_id in ids:
+        case = CASES[case_id]
+        if case["source"] not in sources:
+            sources[case["source"]] = await add_source(conn, case["source"], language=case["lang"])
+        out.append(await add_item(conn, sources[case["source"]], title=case["title"],
+                                  summary=case["summary"], language=case["lang"],
+                                  at=_at(case_id), guid=case_id))  # fmt: skip
+    return out
+
+
+async def _old_story(conn, sources: dict[str, int], old: str) -> int:  # noqa: ANN001
+    """The steel decree filed before the upgrade: one story whose signature keeps no vectors."""
+    first = await _add(conn, DECREE, sources)
+    filer = StoryFiler(index=MinHashIndex)  # the method before
+    await filer(conn, first, {s.id: [match("tariffs")] for s in first}, _at(DECREE[-1]))
+    story_ids = (await conn.execute(select(items.c.story_id).where(
+        items.c.id.in_([s.id for s in first])))).scalars().all()  # fmt: skip
+    story_id = story_ids[0]
+    # One story, whatever MinHash made of the two languages: the store as it was upgraded.
+    await conn.execute(update(items).where(items.c.id.in_([s.id for s in first]))
+                       .values(story_id=story_id))  # fmt: skip
+    if old == "semantic-v0":  # an older version of this method's own signature
+        signature = {"method": METHOD, "v": VERSION - 1, "count": 2, "members": []}
+        await conn.execute(update(stories).where(stories.c.id == story_id)
+                           .values(signature=signature))  # fmt: skip
+    row = (await conn.execute(select(stories.c.signature).where(
+        stories.c.id == story_id))).scalar_one()  # fmt: skip
+    assert member_vectors(row) == {}  # nothing a semantic index can compare with
+    return int(story_id)
+
+
+@pytest.mark.parametrize("old", ["minhash", "semantic-v0"])
+async def test_a_report_of_a_story_filed_before_the_upgrade_joins_it(engine, old: str) -> None:  # noqa: ANN001
+    sources: dict[str, int] = {}
+    async with engine.begin() as conn:
+        story_id = await _old_story(conn, sources, old)
+        later = await _add(conn, ["en-tariff-decree-reuters", "en-tariff-raise-30"], sources)
+        result = await file_items(conn, later, {s.id: [match("tariffs")] for s in later},
+                                  _at("en-tariff-raise-30"))  # fmt: skip
+        story_of = dict((await conn.execute(select(items.c.guid, items.c.story_id))).all())
+        row = (await conn.execute(select(stories).where(
+            stories.c.id == story_id))).mappings().one()  # fmt: skip
+    assert story_of["en-tariff-decree-reuters"] == story_id  # the same decree joins
+    assert story_of["en-tariff-raise-30"] != story_id  # another happening (30%, two days on)
+    assert result.grown_story_ids == [story_id]
+    assert row["source_count"] == 3
+    # Grown, the story is saved in the current form: every member's vector is kept.
+    vectors = member_vectors(row["signature"])
+    assert len(vectors) == 3 and all(v.shape == (512,) for v in vectors.values())
