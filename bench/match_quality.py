@@ -2,7 +2,7 @@
 
 Usage: python bench/match_quality.py [DEV.jsonl] [--themes config/themes.toml]
            [--folds 5] [--repeats 10] [--check LABELLED.jsonl ...] [--errors]
-           [--no-margins]
+           [--no-margins] [--no-anchors]
 
 Default data: ../shared/data/themes-dev.jsonl beside the checkout. Each line has ``title``,
 ``summary`` (or ``lede``), optionally ``lang``, ``themes`` (the right answer) and ``unsure``
@@ -16,11 +16,17 @@ items the theme's rules do not veto or exclude), and the held-out fold is scored
 rules alone and rules + meaning, pooled over folds and repeats, and the mean of per-fold F1.
 The thresholds chosen on all items are printed to be written into the examples file; the
 ``--check`` files are scored with the file's thresholds (never tuned on).
+
+Meaning considers only items that name one of the examples file's ``[anchors]`` (the rest are
+left to the rules, as in the poller); thresholds are chosen on those items only. Each file's
+report says how many of its labelled themes sit on items without an anchor, and how many of
+those the rules miss (what the gate costs: it should be none). ``--no-anchors``: no gate.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
@@ -149,8 +155,11 @@ class Tuner:
         self.passes_vote = model.votes(vectors) >= VOTES
         self.gaps = model.gaps(vectors)
         outcomes = [matcher.rule_outcomes(*_fields(i)) for i in items]
-        self.blocked = np.array([[isinstance(o.get(t), Blocked) for t in self.themes]
-                                 for o in outcomes])  # fmt: skip
+        # kept from meaning: vetoed or excluded by the rules, or no anchor in the item
+        self.blocked = np.array([[isinstance(o.get(t), Blocked) or not anchored
+                                  for t in self.themes]
+                                 for o, anchored in zip(outcomes, _anchored(matcher, items),
+                                                        strict=True)])  # fmt: skip
         self.want = np.array([[t in i["themes"] for t in self.themes] for i in items])
 
     def choose(self, j: int, rows: Sequence[int]) -> tuple[float, float]:
@@ -257,11 +266,34 @@ def _margin(value: float) -> str:
     return "off" if value == NO_MARGIN else f"{value:.2f}"
 
 
+def _anchored(matcher: Matcher, items: list[dict[str, Any]]) -> list[bool]:
+    """Per item: whether it names an anchor (meaning may consider it)."""
+    return [matcher.anchored(*_fields(i)) for i in items]
+
+
+def gate_line(matcher: Matcher, items: list[dict[str, Any]]) -> str:
+    """How many items name an anchor, and the labelled themes the gate leaves to the rules."""
+    rules = Matcher(matcher.themes)
+    anchored = _anchored(matcher, items)
+    positives = sum(len(i.get("themes", [])) for i in items)
+    left = [(i, t) for i, ok in zip(items, anchored, strict=True) if not ok
+            for t in i.get("themes", [])]  # fmt: skip
+    lost = [f"{i.get('id')}:{t}" for i, t in left
+            if t not in {m.theme for m in rules.match(*_fields(i))}]  # fmt: skip
+    return (
+        f"  gate: {sum(anchored)}/{len(items)} items name an anchor; {len(left)} of "
+        f"{positives} labelled themes sit on items without one, {len(lost)} of them "
+        f"missed by the rules (lost to the gate){': ' + ', '.join(lost) if lost else ''}"
+    )
+
+
 def report(label: str, matcher: Matcher, items: list[dict[str, Any]], vectors: Any,
            errors: bool) -> None:  # fmt: skip
     rules, _ = evaluate(Matcher(matcher.themes), items)
     combined, wrong = evaluate(matcher, items, vectors)
     print(f"{label}: {len(items)} items, the examples file's thresholds")
+    if matcher.anchors:
+        print(gate_line(matcher, items))
     print(f"  {'theme':<12} {'rules P/R/F1':>20}   {'combined P/R/F1':>20}")
     for n, c in combined.items():
         r = rules[n]
@@ -281,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list the items matched wrongly")
     parser.add_argument("--no-margins", action="store_true",
                         help="cross-validate thresholds alone (no margin check)")  # fmt: skip
+    parser.add_argument("--no-anchors", action="store_true",
+                        help="no gate: meaning considers every item")  # fmt: skip
     args = parser.parse_args(argv)
     for path in (args.data, *args.check):
         if not path.is_file():  # one line, not a traceback, in a clone without ../shared/data
@@ -289,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     from briefings.stories.embed import default_embedder, item_text
 
     themes = load_themes(args.themes)
+    examples = themes.semantic
+    if examples is not None and args.no_anchors:
+        examples = dataclasses.replace(examples, anchors=())
     embedder = default_embedder()
-    model = SemanticModel.fit(themes.semantic, embedder) if themes.semantic else None
+    model = SemanticModel.fit(examples, embedder) if examples else None
     matcher = Matcher(themes.themes, model)
     items = read_labelled(args.data)
     vectors = embedder.encode([item_text(*_fields(i)[:2]) for i in items])

@@ -83,11 +83,12 @@ class _FitWhenNeeded:
     """The semantic model, made when the rules first leave an item undecided: input they
     decide alone never loads the embedder (~0.7 s). The fit itself (embedding the examples
     and solving the models, 2-3 CPU-s) is read back from the on-disk cache when the examples
-    and encoder are unchanged (briefings.themes.cache). The Matcher reads only ``themes``
-    before deciding."""
+    and encoder are unchanged (briefings.themes.cache). The Matcher reads only ``themes`` and
+    ``examples`` before deciding."""
 
     def __init__(self, examples: ThemeExamples) -> None:
         self.themes = examples.themes
+        self.examples = examples  # the Matcher reads its anchors (the gate) before deciding
         self._examples = examples
         self._fitted: tuple[SemanticModel, Embedder] | None = None
 

@@ -1,7 +1,9 @@
 """The themes' example sentences: the data the semantic signal is fitted on.
 
 ``themes.toml`` names the file (``semantic = "themes-semantic.toml"``); its format is
-documented at the top of the shipped ``config/themes-semantic.toml``.
+documented at the top of the shipped ``config/themes-semantic.toml``. Its ``[anchors]`` are
+the cheap gate in front of the signal: an item that names none of them is decided by the rules
+alone, and never embedded for meaning.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from briefings.themes.termlang import Term, TermError, parse_term
 
 _THEME_KEYS = {"threshold", "margin", "examples", "counter"}
 NO_MARGIN = float("-inf")
@@ -31,6 +35,9 @@ class ThemeExamples:
     # per theme: how much nearer than every sentence not of the theme its nearest example must
     # be (cosine similarity); -inf, or no margins at all: no such check
     margins: tuple[float, ...] = ()
+    # terms of the themes' area (places, actors, subjects): meaning considers only the items
+    # that name one of them; none: every item
+    anchors: tuple[Term, ...] = ()
 
     def threshold(self, theme: str) -> float:
         return self.thresholds[self.themes.index(theme)]
@@ -49,7 +56,7 @@ def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
         raise ExamplesError(f"not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExamplesError(f"invalid TOML: {exc}") from None
-    unknown = set(data) - {"themes", "background"}
+    unknown = set(data) - {"themes", "background", "anchors"}
     if unknown:
         raise ExamplesError(f"unknown top-level key(s) {sorted(unknown)}")
     table = data.get("themes")
@@ -82,7 +89,28 @@ def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
         themes=tuple(themes),
         thresholds=tuple(thresholds),
         margins=tuple(margins),
+        anchors=_anchors(data.get("anchors")),
     )
+
+
+def _anchors(value: Any) -> tuple[Term, ...]:
+    """The [anchors] table: ``terms = [...]`` in the themes' term language (any language)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or set(value) != {"terms"}:
+        raise ExamplesError("[anchors] takes one key: terms = [...] (the words of the themes' "
+                            "area that let meaning consider an item)")  # fmt: skip
+    terms = value["terms"]
+    if not isinstance(terms, list) or not terms:
+        raise ExamplesError("[anchors] terms: give a non-empty list of terms, or remove "
+                            "[anchors] to let meaning consider every item")  # fmt: skip
+    out = []
+    for n, raw in enumerate(terms, 1):
+        try:
+            out.append(parse_term(raw))
+        except TermError as exc:
+            raise ExamplesError(f"[anchors] terms, term {n}: {exc}") from None
+    return tuple(out)
 
 
 def _theme_table(

@@ -37,9 +37,11 @@ def explain(
     """A verdict per theme of ``matcher``, in its order; matched themes agree with ``match``."""
     outcomes = matcher.rule_outcomes(title, summary, language)
     found = {m.theme: m for m in matcher.match(title, summary, language, vector)}
+    anchored = matcher.anchored(title, summary, language)
+    seen = vector if anchored else None  # meaning does not consider an item without an anchor
     return [
-        _verdict(matcher, theme.name, outcomes.get(theme.name), found.get(theme.name), vector)
-        for theme in matcher.themes
+        _verdict(matcher, t.name, outcomes.get(t.name), found.get(t.name), seen, anchored)
+        for t in matcher.themes
     ]
 
 
@@ -49,6 +51,7 @@ def _verdict(
     rules: ThemeMatch | Blocked | None,
     matched: ThemeMatch | None,
     vector: npt.ArrayLike | None,
+    anchored: bool = True,
 ) -> Verdict:
     if isinstance(rules, ThemeMatch):
         hits = tuple(f"{h.term} → {h.field}" for h in rules.hits)
@@ -60,6 +63,12 @@ def _verdict(
     model = matcher.semantic
     if model is None or theme not in model.themes:
         return Verdict(theme, False, "none", ("no rule matched",))
+    if not anchored:
+        some = ", ".join(t.source for t in matcher.anchors[:3])
+        return Verdict(theme, False, "none", (
+            "no rule matched; meaning not asked: the item names none of the "
+            f"{len(matcher.anchors)} [anchors] of the examples file ({some}, …)",
+        ))  # fmt: skip
     if vector is None:
         return Verdict(theme, False, "none", ("no rule matched; meaning not asked (no vector)",))
     j = model.themes.index(theme)

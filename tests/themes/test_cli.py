@@ -103,11 +103,16 @@ def test_explain_says_which_signal_decided(
     code, out, _ = run(capsys, "explain", SPY_PLANE["title"], "--summary", SPY_PLANE["summary"])
     assert code == 0 and "Sovereignty (sovereignty)" in out and "│ meaning │" in out
     assert "probability 0." in out and "nearest example (0." in out
-    code, out, _ = run(capsys, "explain", "--all", "--lang", "es", "Suben las tarifas de luz",
+    code, out, _ = run(capsys, "explain", "--all", "--lang", "es",
+                       "Suben las tarifas de luz en Sonora",
                        "--summary", "La CFE aplicará el ajuste a los hogares.")  # fmt: skip
     assert out.startswith("No theme matches.")
     assert "Aranceles (tariffs)" in out and "excluded: tarifa de luz" in out  # the rules' no
     assert "Soberanía (sovereignty)" in out and "needs 0." in out  # meaning's no
+    code, out, _ = run(capsys, "explain", "--all", "--lang", "es", "Suben las tarifas de luz",
+                       "--summary", "La CFE aplicará el ajuste a los hogares.")  # fmt: skip
+    assert "excluded: tarifa de luz" in out and "needs 0." not in out
+    assert "meaning not asked: the item names none of the" in out  # no anchor: rules alone
 
 
 def test_explain_nothing_matches(capsys: pytest.CaptureFixture[str]) -> None:
