@@ -9,6 +9,7 @@ ticker around one ``PollJob``.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -37,6 +38,7 @@ from briefings.themes import Theme, ThemeSet
 if TYPE_CHECKING:  # alerts and rendering are imported when a job alerts: poll --once does not
     from briefings.render.face import Renderer
     from briefings.stories import StoryFiler
+    from briefings.themes.semantic import SemanticModel
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +190,8 @@ def poll_job(
 ) -> PollJob:  # fmt: skip
     """The production poll: configured and chats' own themes, stories filed, alerts queued."""
     job = PollJob(engine, fetcher, interval=settings.poll_interval, themes=themes,
-                  build_matcher=_build_matcher, new_filer=_FilerWhenNeeded,
+                  build_matcher=partial(_build_matcher, cache_dir=settings.cache_dir),
+                  new_filer=_FilerWhenNeeded,
                   embedder=_embedder, **options)  # fmt: skip
     if alerts:
         if renderer is None:
@@ -199,10 +202,36 @@ def poll_job(
     return job
 
 
-async def _build_matcher(engine: AsyncEngine, themes: Iterable[Theme]) -> ThemeMatcher:
+async def _build_matcher(engine: AsyncEngine, themes: Iterable[Theme], *,
+                         cache_dir: str | None = None) -> ThemeMatcher:  # fmt: skip
+    """The rules of ``themes`` and chats' own, and meaning where the themes file has examples."""
     from briefings.jobs.matching import build_matcher
 
-    return await build_matcher(engine, themes)
+    meaning = await asyncio.to_thread(_meaning, themes, cache_dir)
+    return await build_matcher(engine, themes, meaning)
+
+
+def _meaning(themes: Iterable[Theme], cache_dir: str | None) -> SemanticModel | None:
+    """The themes' meaning model, fitted once per process with the process's embedder (read
+    back from the disk cache when the examples and encoder are unchanged). Without it the poll
+    still matches by the rules: said once, not a failed cycle."""
+    examples = getattr(themes, "semantic", None)
+    if examples is None:
+        return None
+    try:
+        from briefings.stories.embed import default_embedder
+        from briefings.themes import cache
+        from briefings.themes.semantic import SemanticModel
+
+        return SemanticModel.fit(examples, default_embedder(), cache.default_dir(cache_dir))
+    except Exception:
+        if not _meaning_failed:
+            log.exception("the themes' meaning model could not be fitted: rules alone match")
+            _meaning_failed.append(True)
+        return None
+
+
+_meaning_failed: list[bool] = []
 
 
 def _embedder() -> ItemEmbedder:
