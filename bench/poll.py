@@ -15,8 +15,10 @@ Every run is a command in its own process, timed from outside, start-up included
   (every feed answers 304). It parses, matches the themes, files stories, stores.
 - baseline cold / warm: what a user would write instead (``--worker baseline``): httpx with the
   same concurrency (20 in flight, 4 per host), conditional GET, feedparser in a process pool
-  of the same size as borderbrief's, the same theme Matcher, one SQLite transaction per feed.
-  It does not cluster stories: borderbrief does that work on top.
+  of the same size as borderbrief's, the same theme matching (the rules, and meaning for the
+  items they leave to it, embedded one call per feed with the same model, made when the first
+  feed changes), one SQLite transaction per feed. It does not cluster stories: borderbrief does
+  that work on top.
 
 CPU-s is user + system time of the command and the processes it waited for (its parse
 workers): it hardly moves when other programs share the machine; wall time does. The load
@@ -88,7 +90,20 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
     from briefings.paths import default_config_file
     from briefings.themes import Matcher, load_themes
 
-    matcher = Matcher(load_themes(default_config_file("themes.toml")).themes)
+    themes = load_themes(default_config_file("themes.toml"))
+    made: list[tuple[Matcher, Any]] = []
+
+    def matching() -> tuple[Matcher, Any]:
+        """The same matching as borderbrief's: rules, and meaning where they leave it."""
+        if not made:
+            from briefings.stories.embed import default_embedder
+            from briefings.themes.semantic import SemanticModel
+
+            embedder = default_embedder()
+            meaning = SemanticModel.fit(themes.semantic, embedder) if themes.semantic else None
+            made.append((Matcher(themes.themes, meaning), embedder))
+        return made[0]
+
     conn = sqlite3.connect(db)
     conn.executescript(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -115,15 +130,20 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
             counts["failed"] += 1
             return
         entries = await loop.run_in_executor(pool, _parse, response.content)
+        matcher, embedder = matching()
         with conn:  # one transaction per feed
+            new = []
             for guid, title, summary, link in entries:
                 cur = conn.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
                                    (url, guid, title, summary, link))  # fmt: skip
                 if cur.rowcount:
-                    counts["items"] += 1
-                    conn.executemany("INSERT INTO item_themes VALUES (?, ?)",
-                                     [(cur.lastrowid, m.theme)
-                                      for m in matcher.match(title, summary)])  # fmt: skip
+                    new.append((cur.lastrowid, title, summary))
+            counts["items"] += len(new)
+            vectors = _vectors(matcher, embedder, new)
+            for item_id, title, summary in new:
+                found = matcher.match(title, summary, vector=vectors.get(item_id))
+                conn.executemany("INSERT INTO item_themes VALUES (?, ?)",
+                                 [(item_id, m.theme) for m in found])  # fmt: skip
             conn.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
                          (url, response.headers.get("etag"),
                           response.headers.get("last-modified")))  # fmt: skip
@@ -136,6 +156,17 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
             await asyncio.gather(*(one(client, pool, url) for url in urls))
     conn.close()
     return counts
+
+
+def _vectors(matcher: Any, embedder: Any, new: list[tuple[int, str, str]]) -> dict[int, Any]:
+    """The sentence vectors of the items the rules leave to meaning, in one call."""
+    from briefings.stories.embed import item_text
+
+    need = [(i, t, s) for i, t, s in new if matcher.needs_vector(t, s)]
+    if not need:
+        return {}
+    rows = embedder.encode([item_text(t, s) for _, t, s in need])
+    return {i: row for (i, _, _), row in zip(need, rows, strict=True)}
 
 
 # ── measured commands ─────────────────────────────────────────────────────────────────────
