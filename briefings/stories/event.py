@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from briefings.stories.fingerprint import shingles
+from briefings.stories.fingerprint import shingles_of
+from briefings.stories.folding import fold
 from briefings.stories.glossary import GLOSSARY, GLOSSARY_WORDS
 from briefings.stories.names import places, places_conflict, speakers, speakers_conflict
 from briefings.stories.quantities import (
@@ -25,7 +26,7 @@ from briefings.stories.quantities import (
     quantities_shared,
 )
 from briefings.stories.when import Span, happening_span, span_gap_days, stated_days_differ
-from briefings.stories.words import tokens
+from briefings.stories.words import token_parts, tokens
 
 LEDE_CHARS = 600  # of a summary: feeds' long descriptions go on about other things
 Vector = npt.NDArray[np.float16]  # unit length: what a story keeps of a member (1 KB)
@@ -83,16 +84,20 @@ def report_from(
     summary = summary[:LEDE_CHARS]  # the lede tells the happening (same-event rule 2)
     text = f"{title}. {summary}" if title else summary
     lede = summary or title  # ledes are sentence case; Title Case headlines fake proper names
+    folded = fold(text)
+    found, in_title, in_lede = token_parts(title, summary)
+    head, body = frozenset(in_title), frozenset(in_lede)
     return Report(
         id,
-        happening_span(published, text),
-        quantities(text, lang),
+        happening_span(published, text, folded),
+        quantities(text, lang, folded),
         places(lede),
         speakers(lede),
-        np.fromiter(sorted(shingles(title, summary)), dtype=np.uint32),
+        np.array(sorted(shingles_of(found)), dtype=np.uint32),
         vector,
         lang,
-        *subject_words(title, summary),
+        head & body,
+        head | body,
     )
 
 
@@ -153,7 +158,8 @@ def corrections(a: Report, b: Report, params: EventParams) -> float:
             counted = quantities_shared(a.quantities, b.quantities, HAPPENING_UNITS)
     if a.places and b.places and places_conflict(a.places, b.places):
         score -= params.place_conflict
-    if a.speakers and b.speakers and speakers_conflict(a.speakers, b.speakers):
+    if (params.speaker_conflict and a.speakers and b.speakers
+            and speakers_conflict(a.speakers, b.speakers)):  # fmt: skip
         score -= params.speaker_conflict
     # A shared count or amount ('37 sent', '300 lb'), none in conflict, ties two reports to
     # one happening more surely than their headline words set them apart. Not a shared rate:
@@ -164,19 +170,37 @@ def corrections(a: Report, b: Report, params: EventParams) -> float:
 
 
 def story_score(
-    report: Report, members: Sequence[Report], bases: Sequence[float], params: EventParams
+    report: Report,
+    members: Sequence[Report],
+    bases: Sequence[float],
+    params: EventParams,
+    *,
+    beat: float | None = None,
 ) -> float:
     """Mean of the report's k best pair scores with the members (``bases``: each pair's score
-    before ``corrections``, NEG when impossible); one impossible pair vetoes the story."""
-    scores = []
-    for member, base in zip(members, bases, strict=True):
-        if base <= NEG / 2:
-            return NEG  # another day's statement, or too far in time: never this story
-        scores.append(base + corrections(report, member, params))
-    if not scores:
-        return NEG
+    before ``corrections``, NEG when impossible); one impossible pair vetoes the story.
+
+    ``beat``: a score the caller needs; a story that cannot reach it, whatever the corrections
+    add (at most ``most_added``), gets NEG without them. The bound is exact in floating point:
+    rounding is monotonic, so the mean of the k best upper bounds is at least the score."""
+    if not bases or min(bases) <= NEG / 2:
+        return NEG  # another day's statement, or too far in time: never this story
+    if beat is not None:
+        added = most_added(params)
+        upper = sorted(base + added for base in bases)[-params.top_k :]
+        if sum(upper) / len(upper) < beat:
+            return NEG
+    scores = [base + corrections(report, member, params)
+              for member, base in zip(members, bases, strict=True)]  # fmt: skip
     best = sorted(scores)[-params.top_k :]
     return sum(best) / len(best)
+
+
+def most_added(params: EventParams) -> float:
+    """The most ``corrections`` can add to a pair's score."""
+    rewards = (params.quantity_shared, -params.quantity_conflict)
+    return (max(0.0, *rewards) + max(0.0, -params.place_conflict)
+            + max(0.0, -params.speaker_conflict) + max(0.0, -params.contrast))  # fmt: skip
 
 
 DATED_SPAN_DAYS = 3.0  # a vaguer date (a month) does not bound a story's window

@@ -86,7 +86,12 @@ def shingles(title: str, summary: str) -> frozenset[int]:
     Weekdays are left out: the same-event decision weighs time on its own (``when``), and
     every report of a Monday says "Monday".
     """
-    hashed = [_hash32(w) for w in tokens(title, summary) if w not in WEEKDAY_TOKENS]
+    return shingles_of(tokens(title, summary))
+
+
+def shingles_of(found: list[str]) -> frozenset[int]:
+    """``shingles`` of an item's tokens (``words.tokens``)."""
+    hashed = [_hash32(w) for w in found if w not in WEEKDAY_TOKENS]
     return frozenset(hashed).union(map(operator.xor, hashed, hashed[1:]))
 
 

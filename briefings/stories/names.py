@@ -100,12 +100,22 @@ def speakers(text: str) -> frozenset[str]:
     """
     head = unaccent(text[:300]).replace("’", "'")
     out: set[str] = set()
-    for m in _SPEAKER_BEFORE.finditer(head):
-        out.update(_name_words(m.group(1)))
-    for m in _SPEAKER_FROM.finditer(head.casefold()):
-        start, end = m.span(1)
-        out.update(_name_words(head[start:end]))
+    # Each pattern needs a word the text may lack (cheap to check first): a speech verb after
+    # a space and before a non-word character, so a whole run of lowercase letters; a cue.
+    if not _SPEECH_WORDS.isdisjoint(_LOWER_RUN.findall(head)):
+        for m in _SPEAKER_BEFORE.finditer(head):
+            out.update(_name_words(m.group(1)))
+    folded = head.casefold()
+    if any(cue in folded for cue in _FROM_CUES):
+        for m in _SPEAKER_FROM.finditer(folded):
+            start, end = m.span(1)
+            out.update(_name_words(head[start:end]))
     return frozenset(out)
+
+
+_SPEECH_WORDS = frozenset(_SPEECH.split("|"))
+_LOWER_RUN = re.compile(r"[a-z]+")
+_FROM_CUES = ("according to", "segun", "de acuerdo con", "citing")
 
 
 def _name_words(name: str) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from briefings.stories.folding import fold
@@ -84,11 +85,34 @@ def parse_number(token: str, lang: str = "en") -> float:
     return float(f"{head}.{tail}")
 
 
-def quantities(text: str, lang: str = "en") -> frozenset[Quantity]:
-    """The quantities a text states, in canonical units; years and calendar days left out."""
-    folded = fold(text)
-    found = (_quantity(m, folded, lang) for m in _QTY_RE.finditer(folded))
+def quantities(text: str, lang: str = "en", folded: str | None = None) -> frozenset[Quantity]:
+    """The quantities a text states, in canonical units; years and calendar days left out
+    (``folded``: ``fold(text)``, when the caller has it)."""
+    folded = fold(text) if folded is None else folded
+    found = (_quantity(m, folded, lang) for m in _matches(folded))
     return frozenset(q for q in found if q is not None)
+
+
+_DIGIT = re.compile(r"\d")
+_LEAD = 6  # most characters before a quantity's number: 'mxn $' and a space
+
+
+def _matches(folded: str) -> Iterator[re.Match[str]]:
+    """``_QTY_RE.finditer(folded)``, trying only where a number may start a few characters on
+    (every match has one): the regex's optional lead would otherwise be tried at every
+    character."""
+    pos = 0
+    digit = _DIGIT.search(folded)
+    while digit is not None:
+        at = digit.start()
+        for start in range(max(pos, at - _LEAD), at + 1):
+            if (m := _QTY_RE.match(folded, start)) is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = at + 1  # no match starts at or before this digit
+        digit = _DIGIT.search(folded, pos)
 
 
 def _quantity(m: re.Match[str], folded: str, lang: str) -> Quantity | None:

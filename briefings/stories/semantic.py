@@ -147,7 +147,9 @@ class SemanticIndex:
                 break  # sorted by bound: no later story can do better
             if not story.admits(report.span, params.max_gap_days):
                 continue
-            score = story_score(report, story.members, bases[story.rows].tolist(), params)
+            need = params.threshold if best is None else max(params.threshold, best[0])
+            score = story_score(report, story.members, bases[story.rows].tolist(), params,
+                                beat=need)  # fmt: skip
             if score < params.threshold:
                 continue
             if best is None or score > best[0] or (score == best[0] and story.seq < best[1]):

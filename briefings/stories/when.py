@@ -99,22 +99,26 @@ def _future(text: str, at: int) -> bool:
     return _FUTURE_RE.search(text, max(0, at - 60), at) is not None
 
 
-def happening_span(published: Span, text: str) -> Span:
+def happening_span(published: Span, text: str, folded: str | None = None) -> Span:
     """Narrow the publication interval to the day the lede says the happening took place.
 
     "Sheinbaum rejected the report on Tuesday" published on Wednesday happened on Tuesday.
     Only the first weekday (or 'yesterday') in the text counts, leaving out weekdays its
     clause names as a future date ("in force on Thursday"), and only when it resolves to a
     day at most two days before the latest possible publication day; otherwise (a future
-    day, or a month-wide date) the publication interval stands.
+    day, or a month-wide date) the publication interval stands. ``folded``: ``fold(text)``, when
+    the caller has it.
     """
     if published.days > 3 + 1e-9:
         return published
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     first_day = published.start.replace(hour=0, minute=0, second=0, microsecond=0)
     last_day = (published.end - timedelta(seconds=1)).replace(hour=0, minute=0, second=0)
-    m = next((w for w in _WEEKDAY_RE.finditer(folded) if not _future(folded, w.start())), None)
-    y = _YESTERDAY_RE.search(folded)
+    m = None
+    if any(name in folded for name in _WEEKDAYS):  # cheaper than the regex that finds none
+        m = next((w for w in _WEEKDAY_RE.finditer(folded) if not _future(folded, w.start())),
+                 None)  # fmt: skip
+    y = _YESTERDAY_RE.search(folded) if "yesterday" in folded or "ayer" in folded else None
     if y and (m is None or y.start() < m.start()):
         if published.days <= 1 + 1e-9:
             return Span(first_day - DAY, first_day, whole_days=True, stated=True)

@@ -32,21 +32,46 @@ def normalise(text: str) -> str:
     """Casefold and strip accents; a capitalised ``US`` becomes ``usa``."""
     if "US" in text:
         text = _US_UPPER.sub(" usa ", text)
-    text = text.casefold().translate(_FOLD)
+    text = text.casefold()
+    if text.isascii():
+        return text
+    if max(text) < _LIMIT_CHAR:  # one translate: the two steps below, character by character
+        return text.translate(_TABLE or _fill())
+    text = text.translate(_FOLD)
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return _decomposed(text)
     return text
+
+
+def _decomposed(text: str) -> str:
+    """Compatibility-decomposed, combining marks dropped: per character, as marks are all
+    dropped whatever order NFKD puts them in."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# ``normalise`` after casefolding, as a list by code point (a list reads faster than a dict).
+_TABLE: list[str] = []
+_LIMIT_CHAR = chr(0x2100)
+
+
+def _fill() -> list[str]:
+    _TABLE.extend(_decomposed(chr(i).translate(_FOLD)) for i in range(ord(_LIMIT_CHAR)))
+    return _TABLE
 
 
 def words(text: str) -> list[str]:
     """The words of a text, with spelled-apart names joined and numbers in one form."""
-    raw = _WORD.findall(normalise(text))
+    return _scan(_WORD.findall(normalise(text)))
+
+
+def _scan(raw: list[str]) -> list[str]:
+    """``words`` of a text's raw words (``_WORD`` matches in its normalised form)."""
     out: list[str] = []
     i, n = 0, len(raw)
     while i < n:
         word = raw[i]
-        if i + 1 < n and (word, raw[i + 1]) in JOIN:
+        if word in _JOIN_FIRST and i + 1 < n and (word, raw[i + 1]) in JOIN:
             word = JOIN[(word, raw[i + 1])]
             i += 1
         word = SAME.get(word, word)
@@ -62,6 +87,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+_JOIN_FIRST = frozenset(first for first, _ in JOIN)
 _word_cache: dict[str, str | None] = {}
 
 
@@ -89,9 +115,44 @@ def _canonical(word: str) -> str | None:
 def tokens(title: str, summary: str) -> list[str]:
     """The content tokens of a title and the first words of its summary, in reading order."""
     lede = " ".join(summary.split()[:LEDE_WORDS])
+    return _tokens(words(f"{title} . {lede}"))
+
+
+def _tokens(found: list[str]) -> list[str]:
     out: list[str] = []
-    for word in words(f"{title} . {lede}"):
-        token = _canonical(word)
-        if token is not None and (not out or out[-1] != token):
+    cache, last = _word_cache, None
+    for word in found:
+        token = cache.get(word, "")
+        if token == "":
+            token = _canonical(word)
+        if token is not None and token != last:
             out.append(token)
+            last = token
     return out
+
+
+def token_parts(title: str, summary: str) -> tuple[list[str], list[str], list[str]]:
+    """``tokens(title, summary)``, ``tokens(title, "")`` and ``tokens("", summary)``, with
+    each text normalised and split once. The words of ``title . lede`` are the title's then
+    the lede's unless the two meet in a joined name, a thousand or a percent sign (then the
+    whole is scanned again), and dropping a repeat is the same across the seam."""
+    lede = " ".join(summary.split()[:LEDE_WORDS])
+    # Normalising and splitting go character by character and word by word (no word spans
+    # the ' . ' between): the raw words of 'title . lede' are the title's then the lede's.
+    head, tail = _WORD.findall(normalise(title)), _WORD.findall(normalise(lede))
+    in_title, in_lede = _tokens(_scan(head)), _tokens(_scan(tail))
+    if head and tail and _seam(head[-1], tail):
+        return _tokens(_scan(head + tail)), in_title, in_lede
+    if in_title and in_lede and in_title[-1] == in_lede[0]:
+        return in_title + in_lede[1:], in_title, in_lede
+    return in_title + in_lede, in_title, in_lede
+
+
+def _seam(last: str, tail: list[str]) -> bool:
+    """True when scanning ``last`` then ``tail`` may differ from scanning them apart."""
+    first = tail[0]
+    if (last, first) in JOIN or first in THOUSAND:
+        return True
+    if len(tail) > 1:
+        first = JOIN.get((first, tail[1]), first)
+    return SAME.get(first, first) == "%"
