@@ -30,9 +30,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 # The fitted theme model's disk cache (briefings.themes.cache) of this run, never the user's:
 # a folder of its own per run, kept for the run (subprocesses of the tests inherit it).
 if "BORDERBRIEF_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["BORDERBRIEF_CACHE_DIR"] = tempfile.mkdtemp(prefix="borderbrief-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["BORDERBRIEF_CACHE_DIR"], ignore_errors=True)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BORDERBRIEF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
