@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,6 +41,7 @@ async def add_item(
     at: datetime,
     url: str | None = None,
     guid: str | None = None,
+    story_id: int | None = None,
 ) -> StoredItem:
     guid = guid or f"{source_id}:{title}"
     url = f"https://news.example/{abs(hash(guid)) % 10**9}" if url is None else url
@@ -62,6 +65,7 @@ async def add_item(
             language=language,
             published_at=at,
             fetched_at=at,
+            story_id=story_id,
         )
         .returning(items.c.id)
     )
@@ -104,3 +108,29 @@ async def add_chat(conn: AsyncConnection, chat_id: int, now: datetime) -> None:
 def match(theme: str, score: float = 1.0, *terms: str) -> ThemeMatch:
     """A ThemeMatch built by hand, as the matcher would give it."""
     return ThemeMatch(theme, score, tuple(Hit(term, "title") for term in terms))
+
+
+# The labelled English and Spanish reports written for these tests, by id.
+CASES: dict[str, dict[str, str]] = {
+    case["id"]: case for case in map(json.loads, (Path(__file__).parent / "cases.jsonl").open())
+}
+
+
+def case_time(case_id: str) -> datetime:
+    """When a case was published."""
+    return datetime.fromisoformat(CASES[case_id]["published"].replace("Z", "+00:00"))
+
+
+async def add_cases(
+    conn: AsyncConnection, ids: list[str], sources: dict[str, int]
+) -> list[StoredItem]:
+    """Store these cases as items (their outlets as sources, added to ``sources`` as needed)."""
+    out = []
+    for case_id in ids:
+        case = CASES[case_id]
+        if case["source"] not in sources:
+            sources[case["source"]] = await add_source(conn, case["source"], language=case["lang"])
+        out.append(await add_item(conn, sources[case["source"]], title=case["title"],
+                                  summary=case["summary"], language=case["lang"],
+                                  at=case_time(case_id), guid=case_id))  # fmt: skip
+    return out

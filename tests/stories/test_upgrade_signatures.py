@@ -6,10 +6,6 @@ The filer rebuilds such stories' members from their stored items when it loads t
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select, update
 
@@ -18,33 +14,16 @@ from briefings.stories import file_items, member_vectors
 from briefings.stories.filer import StoryFiler
 from briefings.stories.minhash import MinHashIndex
 from briefings.stories.signature import METHOD, VERSION
-from tests.stories.helpers import add_item, add_source, match
+from tests.stories.helpers import add_cases, case_time, match
 
-CASES = {r["id"]: r for r in map(json.loads, (Path(__file__).parent / "cases.jsonl").open())}
 DECREE = ["en-tariff-decree-ap", "es-arancel-acero-decreto"]
-
-
-def _at(case_id: str) -> datetime:
-    return datetime.fromisoformat(CASES[case_id]["published"].replace("Z", "+00:00"))
-
-
-async def _add(conn, ids: list[str], sources: dict[str, int]):  # noqa: ANN001, ANN202
-    out = []
-    for case_id in ids:
-        case = CASES[case_id]
-        if case["source"] not in sources:
-            sources[case["source"]] = await add_source(conn, case["source"], language=case["lang"])
-        out.append(await add_item(conn, sources[case["source"]], title=case["title"],
-                                  summary=case["summary"], language=case["lang"],
-                                  at=_at(case_id), guid=case_id))  # fmt: skip
-    return out
 
 
 async def _old_story(conn, sources: dict[str, int], old: str) -> int:  # noqa: ANN001
     """The steel decree filed before the upgrade: one story whose signature keeps no vectors."""
-    first = await _add(conn, DECREE, sources)
+    first = await add_cases(conn, DECREE, sources)
     filer = StoryFiler(index=MinHashIndex)  # the method before
-    await filer(conn, first, {s.id: [match("tariffs")] for s in first}, _at(DECREE[-1]))
+    await filer(conn, first, {s.id: [match("tariffs")] for s in first}, case_time(DECREE[-1]))
     story_ids = (await conn.execute(select(items.c.story_id).where(
         items.c.id.in_([s.id for s in first])))).scalars().all()  # fmt: skip
     story_id = story_ids[0]
@@ -66,9 +45,9 @@ async def test_a_report_of_a_story_filed_before_the_upgrade_joins_it(engine, old
     sources: dict[str, int] = {}
     async with engine.begin() as conn:
         story_id = await _old_story(conn, sources, old)
-        later = await _add(conn, ["en-tariff-decree-reuters", "en-tariff-raise-30"], sources)
+        later = await add_cases(conn, ["en-tariff-decree-reuters", "en-tariff-raise-30"], sources)
         result = await file_items(conn, later, {s.id: [match("tariffs")] for s in later},
-                                  _at("en-tariff-raise-30"))  # fmt: skip
+                                  case_time("en-tariff-raise-30"))  # fmt: skip
         story_of = dict((await conn.execute(select(items.c.guid, items.c.story_id))).all())
         row = (await conn.execute(select(stories).where(
             stories.c.id == story_id))).mappings().one()  # fmt: skip

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from briefings.model import Report, Source
 from briefings.store.sources import all_sources, sync_sources
 from briefings.store.stories import recent_stories, story_reports
-from briefings.store.tables import items, stories, story_themes
+from briefings.store.tables import stories, story_themes
 from briefings.stories.facts import with_facts
+from tests.stories.helpers import add_item
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 SOURCES = [
@@ -56,23 +57,9 @@ async def _item(
     language: str = "en",
     summary: str = "",
 ) -> int:
-    url = f"https://news.example/{abs(hash(title)) % 10**9}"
-    result = await conn.execute(
-        insert(items)
-        .values(
-            source_id=source_id,
-            guid=title,
-            url=url,
-            title=title,
-            summary=summary,
-            language=language,
-            published_at=at,
-            fetched_at=at,
-            story_id=story_id,
-        )
-        .returning(items.c.id)
-    )
-    return int(result.scalar_one())
+    stored = await add_item(conn, source_id, title=title, summary=summary, language=language,
+                            at=at, guid=title, story_id=story_id)  # fmt: skip
+    return stored.id
 
 
 async def test_story_reports_join_outlet_country_and_keep_time_order(engine: AsyncEngine) -> None:
