@@ -132,10 +132,11 @@ class _Run(Generic[C]):
     """One run: what was composed, rendered and stored, shared by every batch of the run.
 
     A batch costs a fixed number of statements whatever the number of distinct briefs in it:
-    one query each for the chats' themes, the stories they already have and the briefs they
-    already got today; one insert of every outbox row, one of every (chat, story) sent, one
-    update of every chat's schedule. A rendered part is stored as a body once per run and
-    shared by every batch (each batch commits before the next, and a failed batch ends the run).
+    one query each for the chats' themes and the stories they already have; two inserts of
+    the outbox rows (a brief already queued today is told by its first part's dedupe key), one
+    of every (chat, story) sent, one update of every chat's schedule. A rendered part is stored
+    as a body once per run and shared by every batch (each batch commits before the next, and
+    a failed batch ends the run).
     """
 
     def __init__(self, job: BriefJob[C], now: datetime) -> None:
@@ -238,9 +239,7 @@ class _Run(Generic[C]):
             conn, [t for t in rest if t.chat_id in briefed], kind="brief", now=self.now))
         self.report.messages += added
         # A body stored in this batch for chats that all had their brief already: none uses it.
-        unused = [variant for variant in created
-                  if not any(c.id in briefed for d in deliveries if d.variant == variant
-                             for c in d.chats)]
-        for variant in unused:
+        used = {d.variant for d in deliveries if any(c.id in briefed for c in d.chats)}
+        for variant in created.keys() - used:
             await outbox.drop_bodies(conn, self.bodies.pop(variant))
         return briefed
