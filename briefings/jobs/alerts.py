@@ -72,17 +72,17 @@ async def _queue_in(conn: AsyncConnection, story_ids: list[int], now: datetime, 
     weights = {sid: plan.importance(views[sid]) if sid in views else UNKNOWN
                for sid in story_ids}
     decided = plan.plan_alerts(story_ids, weights, targets, chats, had, used, per_hour)
-    queued = 0
+    had_alert: list[tuple[list[int], list[int]]] = []
     for story_id, chat_ids in decided.sends:
         to = [chats[c] for c in chat_ids]
         sent_to = await _story(conn, story_id, to, views.get(story_id), targets, now,
                                renderer, catalogue)
-        # Only chats that got an alert count as having the story; the others may still
-        # receive it in a brief.
-        await sent.remember_sent(conn, sent_to, [story_id], now)
-        queued += len(sent_to)
+        had_alert.append((sent_to, [story_id]))
+    # Only chats that got an alert count as having the story; the others may still receive
+    # it in a brief.
+    await sent.remember_sent_groups(conn, had_alert, now)
     await _tell_held(conn, decided.held, chats, now, renderer)
-    return queued
+    return sum(len(chat_ids) for chat_ids, _ in had_alert)
 
 
 async def _story(conn: AsyncConnection, story_id: int, to: list[AlertChat], view: Story | None,

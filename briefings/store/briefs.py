@@ -149,48 +149,16 @@ _ADVANCE_PG = text(
 )
 
 
-async def remember_sent(conn: AsyncConnection, chat_ids: Sequence[int],
-                        story_ids: Sequence[int], now: datetime) -> None:
-    """No story reaches a chat twice: record it as sent when it is queued.
-
-    Every (chat, story) pair is made by the database from two id lists (one statement, two
-    parameters) rather than sent as a parameter set per row: a brief to 500 chats showing 15
-    stories is 7,500 rows, and building and binding them was most of a due-briefs run.
-    """
-    if not chat_ids or not story_ids:
-        return
-    chat_list, story_list = list(chat_ids), sorted(set(story_ids))
-    if is_postgres(conn):
-        await conn.execute(_SENT_PAIRS_PG, {"chats": chat_list, "stories": story_list,
-                                            "now": now})
-    else:  # SQLite reads the lists as JSON arrays (json_each)
-        await conn.execute(_SENT_PAIRS_SQLITE, {"chats": json.dumps(chat_list),
-                                                "stories": json.dumps(story_list), "now": now})
-
-
-_SENT_PAIRS_PG = text(
-    "INSERT INTO sent_stories (chat_id, story_id, sent_at) "
-    "SELECT c.id, s.id, :now FROM unnest(CAST(:chats AS BIGINT[])) AS c(id) "
-    "CROSS JOIN unnest(CAST(:stories AS BIGINT[])) AS s(id) "
-    "ON CONFLICT (chat_id, story_id) DO NOTHING"
-).bindparams(bindparam("now", type_=UTCDateTime()))
-# "WHERE true" keeps SQLite from reading ON CONFLICT as part of the join.
-_SENT_PAIRS_SQLITE = text(
-    "INSERT INTO sent_stories (chat_id, story_id, sent_at) "
-    "SELECT c.value, s.value, :now FROM json_each(:chats) AS c "
-    "CROSS JOIN json_each(:stories) AS s WHERE true "
-    "ON CONFLICT (chat_id, story_id) DO NOTHING"
-).bindparams(bindparam("now", type_=UTCDateTime()))
-
-
 async def remember_sent_groups(conn: AsyncConnection,
                                groups: Sequence[tuple[Sequence[int], Sequence[int]]],
                                now: datetime) -> None:
-    """``remember_sent`` for several (chat ids, story ids) groups in one statement.
+    """No story reaches a chat twice: record each group's chats as sent its stories, when
+    they are queued, for several (chat ids, story ids) groups in one statement.
 
     Each chat is sent with its group's number and each group's stories once, and the database
-    pairs them: a batch of 500 chats in dozens of distinct briefs is one statement, not one
-    per brief.
+    pairs them, rather than SQLAlchemy binding a parameter set per (chat, story) row: a batch
+    of 2,000 chats in dozens of distinct briefs of 15 stories is one statement of a few
+    thousand values, not tens of thousands of rows built here.
     """
     groups = [(list(c), sorted(set(s))) for c, s in groups if c and s]
     if not groups:
