@@ -8,13 +8,12 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 
+from bot.cli_store import EMPTY, filled_store
 from briefings import i18n
 from briefings.briefs.compose import compose_brief
 from briefings.render.telegram import TelegramRenderer
 from briefings.render.text import TextRenderer
 from briefings.settings import load_settings
-from briefings.store.db import open_engine, upgrade
-from briefings.store.items import count_items
 from briefings.themes import Theme, ThemesError, ThemeSet, load_themes
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$", re.IGNORECASE)
@@ -82,28 +81,23 @@ def _brief(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
 
     async def go() -> list[str] | None:
-        engine = open_engine(settings.database_url)
-        try:
-            await upgrade(engine)  # a fresh machine has no schema yet
-            async with engine.connect() as conn:
-                if not await count_items(conn):
-                    return None
-                brief = await compose_brief(
-                    conn,
-                    themes=chosen,
-                    since=now - args.since,
-                    now=now,
-                    language=language,
-                    cap_per_theme=max(1, args.cap),
-                )
-            face = TelegramRenderer if args.html else TextRenderer
-            return face(show_terms=args.terms).brief(brief)
-        finally:
-            await engine.dispose()
+        async with filled_store(settings) as conn:
+            if conn is None:
+                return None
+            brief = await compose_brief(
+                conn,
+                themes=chosen,
+                since=now - args.since,
+                now=now,
+                language=language,
+                cap_per_theme=max(1, args.cap),
+            )
+        face = TelegramRenderer if args.html else TextRenderer
+        return face(show_terms=args.terms).brief(brief)
 
     parts = asyncio.run(go())
     if parts is None:
-        print("The store is empty: fetch the news first with `borderbrief poll --once`.")
+        print(EMPTY)
         return 0
     if not parts:
         names = ", ".join(t.display(language) for t in chosen)

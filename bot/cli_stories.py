@@ -50,6 +50,7 @@ def _fail(message: str) -> int:
 
 def _stories(args: argparse.Namespace) -> int:
     from bot.cli_brief import parse_duration, select_themes
+    from bot.cli_store import EMPTY
     from briefings.settings import load_settings
     from briefings.themes import load_themes
 
@@ -69,7 +70,7 @@ def _stories(args: argparse.Namespace) -> int:
     language = args.lang or settings.default_language
     found = asyncio.run(_load(settings, themes, datetime.now(UTC) - since, int(args.limit)))
     if found is None:
-        print("The store is empty: fetch the news first with `borderbrief poll --once`.")
+        print(EMPTY)
     elif args.json:
         for story in found:
             print(json.dumps(story_json(story, language), ensure_ascii=False))
@@ -84,20 +85,14 @@ async def _load(
     settings: Settings, themes: list[str], since: datetime, limit: int
 ) -> list[StoryView] | None:
     """The stories with their facts, newest first; None when the store has no items at all."""
-    from briefings.store.db import open_engine, upgrade
-    from briefings.store.items import count_items
+    from bot.cli_store import filled_store
     from briefings.store.stories import recent_stories
     from briefings.stories.facts import with_facts
 
-    engine = open_engine(settings.database_url)
-    try:
-        await upgrade(engine)  # a fresh machine has no schema yet
-        async with engine.connect() as conn:
-            if not await count_items(conn):
-                return None
-            views = await recent_stories(conn, themes=themes, since=since, limit=limit)
-    finally:
-        await engine.dispose()
+    async with filled_store(settings) as conn:
+        if conn is None:
+            return None
+        views = await recent_stories(conn, themes=themes, since=since, limit=limit)
     return with_facts(views)
 
 
