@@ -69,14 +69,14 @@ def _matcher(themes: ThemeSet, rules_only: bool) -> tuple[Matcher, Embed | None]
 def _cache_dir() -> Path | None:
     """Where the fit is cached: the cache_dir setting, so a .env file counts too (settings that
     do not load leave the environment's choice; --themes needs no other setting)."""
+    from briefings import paths
     from briefings.settings import SettingsError, load_settings
-    from briefings.themes import cache
 
     try:
         setting = load_settings().cache_dir
     except SettingsError:
         setting = None
-    return cache.default_dir(setting)
+    return paths.cache_dir(setting)
 
 
 class _FitWhenNeeded:
@@ -97,9 +97,9 @@ class _FitWhenNeeded:
             from briefings.stories.embed import default_embedder
             from briefings.themes.semantic import SemanticModel
 
-            embedder = default_embedder()
-            self._fitted = (SemanticModel.fit(self._examples, embedder, cache_dir=_cache_dir()),
-                            embedder)
+            folder, embedder = _cache_dir(), default_embedder()
+            embedder.cache_in(folder)
+            self._fitted = (SemanticModel.fit(self._examples, embedder, cache_dir=folder), embedder)
         return self._fitted
 
     def embed(self, items: Sequence[Fields]) -> Any:

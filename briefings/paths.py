@@ -1,9 +1,12 @@
-"""Where the shipped defaults live: a checkout, an installed wheel, or the container."""
+"""Where the shipped defaults live (a checkout, an installed wheel, or the container), and
+where computed files are cached."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+CACHE_ENV = "BORDERBRIEF_CACHE_DIR"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -23,3 +26,21 @@ def user_or_default(data_dir: Path, name: str) -> Path:
     """The user's copy in ``data_dir`` (``borderbrief init`` writes it), else the default."""
     mine = data_dir / name
     return mine if mine.is_file() else default_config_file(name)
+
+
+class Default:
+    """The type of ``DEFAULT``: "the user's cache folder", as a parameter's default."""
+
+
+DEFAULT = Default()
+
+
+def cache_dir(setting: str | None = None) -> Path | None:
+    """The cache folder: ``setting`` (``Settings.cache_dir``) when given, else the environment's;
+    None when caching is switched off."""
+    chosen = setting if setting is not None else os.environ.get(CACHE_ENV)
+    if chosen is not None:
+        chosen = chosen.strip()
+        return None if chosen.lower() in ("", "off", "none", "0") else Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "borderbrief"

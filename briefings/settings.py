@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     pages_secret: SecretStr | None = None
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
-    cache_dir: str | None = None  # fitted theme model cache: themes.cache.default_dir(cache_dir)
+    cache_dir: str | None = None  # theme fit, prepared encoder: paths.cache_dir(cache_dir)
     # Set by the image: there is no terminal to preview a brief in, so `run` needs a token.
     container: bool = False
 

@@ -219,11 +219,14 @@ def _meaning(themes: Iterable[Theme], cache_dir: str | None) -> SemanticModel | 
     if examples is None:
         return None
     try:
+        from briefings import paths
         from briefings.stories.embed import default_embedder
-        from briefings.themes import cache
         from briefings.themes.semantic import SemanticModel
 
-        return SemanticModel.fit(examples, default_embedder(), cache.default_dir(cache_dir))
+        folder = paths.cache_dir(cache_dir)
+        embedder = default_embedder()
+        embedder.cache_in(folder)
+        return SemanticModel.fit(examples, embedder, folder)
     except Exception:
         if not _meaning_failed:
             log.exception("the themes' meaning model could not be fitted: rules alone match")

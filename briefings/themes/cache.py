@@ -31,30 +31,11 @@ import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
-ENV = "BORDERBRIEF_CACHE_DIR"
 FORMAT = 1  # the file's layout
 KEEP = 8  # fitted models kept per folder (the oldest go first)
 PREFIX = "themes-"
 
 Arrays = tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
-
-
-class Default:
-    """The type of ``DEFAULT``: "the user's cache folder", as a parameter's default."""
-
-
-DEFAULT = Default()
-
-
-def default_dir(setting: str | None = None) -> Path | None:
-    """The cache folder: ``setting`` (``Settings.cache_dir``) when given, else the environment's;
-    None when caching is switched off."""
-    chosen = setting if setting is not None else os.environ.get(ENV)
-    if chosen is not None:
-        chosen = chosen.strip()
-        return None if chosen.lower() in ("", "off", "none", "0") else Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "borderbrief"
 
 
 def embedder_id(embedder: Any) -> str | None:

@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from briefings import paths
 from briefings.themes import cache
 from briefings.themes.examples import NO_MARGIN, ThemeExamples
 
@@ -93,10 +94,10 @@ class SemanticModel:
         cls,
         examples: ThemeExamples,
         embedder: Embedder,
-        cache_dir: Path | None | cache.Default = cache.DEFAULT,
+        cache_dir: Path | None | paths.Default = paths.DEFAULT,
     ) -> SemanticModel:
         """Embed the examples with ``embedder`` and fit the models — or read them back from
-        ``cache_dir`` (default: ``cache.default_dir()``; None: no cache), where a fit for the
+        ``cache_dir`` (default: ``paths.cache_dir()``; None: no cache), where a fit for the
         same examples and embedder was saved. Once per process for the same examples and
         embedder: the model is immutable, so callers share it."""
         return _fitted(examples, embedder, cache_dir)
@@ -193,9 +194,9 @@ _FITTING = threading.Lock()
 
 
 def _fitted(
-    examples: ThemeExamples, embedder: Embedder, cache_dir: Path | None | cache.Default
+    examples: ThemeExamples, embedder: Embedder, cache_dir: Path | None | paths.Default
 ) -> SemanticModel:
-    folder = cache.default_dir() if isinstance(cache_dir, cache.Default) else cache_dir
+    folder = paths.cache_dir() if isinstance(cache_dir, paths.Default) else cache_dir
     with _FITTING:  # the embedder is kept with its model, so its id() is never reused
         found = _FITTED.get((examples, id(embedder), folder))
         if found is None:

@@ -90,12 +90,12 @@ def test_winograd_matches_the_direct_products(embedder: UseEmbedder) -> None:
 
 
 def test_winograd_tiles_compute_the_convolution() -> None:
-    from briefings.stories.use_model import _Direct, _Winograd
+    from briefings.stories.use_model import _Direct, _Winograd, _winograd
 
     rng = np.random.default_rng(3)
     for n in (2, 3, 5):
         kernel = rng.standard_normal((n * 256, 256)).astype(np.float32) / 16
-        fast, plain = _Winograd(kernel, n, 6), _Direct(kernel, n)
+        fast, plain = _Winograd(*_winograd(kernel, n, 6)), _Direct(kernel, n)
         for rows in (1, 6, 7, 40):
             h = rng.standard_normal((rows + n - 1, 256)).astype(np.float32)
             tiled, windows = fast.buffer(rows), plain.buffer(rows)

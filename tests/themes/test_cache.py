@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from briefings import paths
 from briefings.themes import cache, semantic
 from briefings.themes.examples import ThemeExamples
 from briefings.themes.semantic import SemanticModel
@@ -34,6 +35,11 @@ class Counting:
         if cache_id is not None:
             self.cache_id = cache_id
         self.encoded = 0
+        self.folder: Path | None = None
+
+    def cache_in(self, folder: Path | None) -> None:
+        """Where its own prepared files would go (the sentence encoder keeps them there)."""
+        self.folder = folder
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         self.encoded += len(texts)
@@ -208,7 +214,7 @@ def test_where_the_cache_lives(
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    folder = cache.default_dir()
+    folder = paths.cache_dir()
     want = None if expected is None else Path(expected.replace("~", str(tmp_path)))
     assert folder == want
 

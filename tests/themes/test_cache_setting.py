@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot import cli_match
+from briefings import paths
 from briefings.settings import load_settings
 from briefings.stories import embed
-from briefings.themes import cache, semantic
+from briefings.themes import semantic
 from tests.themes.test_cache import EXAMPLES, Counting, saved
 
 VARIABLES = ("BORDERBRIEF_CACHE_DIR", "XDG_CACHE_HOME", "BORDERBRIEF_CONFIG")
@@ -30,16 +31,16 @@ def workdir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def test_a_setting_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("BORDERBRIEF_CACHE_DIR", str(tmp_path / "env"))
-    assert cache.default_dir(str(tmp_path / "set")) == tmp_path / "set"
-    assert cache.default_dir("off") is None and cache.default_dir(" ") is None
-    assert cache.default_dir(None) == tmp_path / "env"  # no setting: the environment's
-    assert cache.default_dir() == tmp_path / "env"
+    assert paths.cache_dir(str(tmp_path / "set")) == tmp_path / "set"
+    assert paths.cache_dir("off") is None and paths.cache_dir(" ") is None
+    assert paths.cache_dir(None) == tmp_path / "env"  # no setting: the environment's
+    assert paths.cache_dir() == tmp_path / "env"
 
 
 def test_the_dotenv_file_sets_the_cache_folder(workdir: Path) -> None:
     (workdir / ".env").write_text(f"BORDERBRIEF_CACHE_DIR={workdir / 'from-dotenv'}\n")
     assert load_settings().cache_dir == str(workdir / "from-dotenv")
-    assert cache.default_dir() == workdir / "home" / ".cache" / "borderbrief"  # env alone
+    assert paths.cache_dir() == workdir / "home" / ".cache" / "borderbrief"  # env alone
     assert cli_match._cache_dir() == workdir / "from-dotenv"
 
 
@@ -67,9 +68,11 @@ def test_borderbrief_match_saves_its_fit_where_the_dotenv_file_says(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (workdir / ".env").write_text(f"BORDERBRIEF_CACHE_DIR={workdir / 'from-dotenv'}\n")
-    monkeypatch.setattr(embed, "default_embedder", Counting)
+    counting = Counting()
+    monkeypatch.setattr(embed, "default_embedder", lambda: counting)
     lazy = cli_match._FitWhenNeeded(EXAMPLES)
     assert lazy.themes == ("trade",)
     assert lazy.fitted is not None  # the first use fits the model (and saves it)
     assert len(saved(workdir / "from-dotenv")) == 1
+    assert counting.folder == workdir / "from-dotenv"  # the encoder's prepared arrays too
     assert not (workdir / "home").exists()
