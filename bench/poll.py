@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,11 +140,11 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
                 if cur.rowcount:
                     new.append((cur.lastrowid, title, summary))
             counts["items"] += len(new)
-            vectors = _vectors(matcher, embedder, new)
-            for item_id, title, summary in new:
-                found = matcher.match(title, summary, vector=vectors.get(item_id))
+            found = matcher.match_many([(t, s, None) for _, t, s in new],
+                                       embed=partial(_vectors, embedder, new))  # fmt: skip
+            for (item_id, _, _), matches in zip(new, found, strict=True):
                 conn.executemany("INSERT INTO item_themes VALUES (?, ?)",
-                                 [(item_id, m.theme) for m in found])  # fmt: skip
+                                 [(item_id, m.theme) for m in matches])  # fmt: skip
             conn.execute("INSERT OR REPLACE INTO feeds VALUES (?, ?, ?)",
                          (url, response.headers.get("etag"),
                           response.headers.get("last-modified")))  # fmt: skip
@@ -158,15 +159,11 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
     return counts
 
 
-def _vectors(matcher: Any, embedder: Any, new: list[tuple[int, str, str]]) -> dict[int, Any]:
-    """The sentence vectors of the items the rules leave to meaning, in one call."""
+def _vectors(embedder: Any, new: list[tuple[int, str, str]], need: list[int]) -> Any:
+    """The sentence vectors of the items the rules leave to meaning (``need``), in one call."""
     from briefings.stories.embed import item_text
 
-    need = [(i, t, s) for i, t, s in new if matcher.needs_vector(t, s)]
-    if not need:
-        return {}
-    rows = embedder.encode([item_text(t, s) for _, t, s in need])
-    return {i: row for (i, _, _), row in zip(need, rows, strict=True)}
+    return embedder.encode([item_text(new[k][1], new[k][2]) for k in need])
 
 
 # ── measured commands ─────────────────────────────────────────────────────────────────────

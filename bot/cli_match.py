@@ -179,13 +179,9 @@ def _match_all(
     matcher: Matcher, items: list[Fields], embed: Embed | None
 ) -> list[list[ThemeMatch]]:
     """Rules for every item; meaning for those a theme's rules leave undecided."""
-    found = matcher.match_many(items)
-    need = [k for k, item in enumerate(items) if embed and matcher.needs_vector(*item)]
-    if need and embed is not None:
-        chosen = [items[k] for k in need]
-        for k, matches in zip(need, matcher.match_many(chosen, embed(chosen)), strict=True):
-            found[k] = matches
-    return found
+    if embed is None:
+        return matcher.match_many(items)
+    return matcher.match_many(items, embed=lambda need: embed([items[k] for k in need]))
 
 
 def _result(key: Any, found: list[ThemeMatch]) -> dict[str, Any]:

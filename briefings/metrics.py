@@ -152,13 +152,8 @@ class CountingMatcher:
         record_matches(getattr(m, "theme", str(m)) for m in found)
         return found
 
-    def needs_vector(self, title: str, summary: str, language: str | None = None) -> bool:
-        """Whether the inner matcher's meaning signal wants this item's vector (not counted)."""
-        needs = getattr(self.inner, "needs_vector", None)
-        return bool(needs and needs(title, summary, language))
-
-    def match_many(self, items: Any, vectors: Any = None) -> Any:
-        found = self.inner.match_many(items, vectors)
+    def match_many(self, items: Any, vectors: Any = None, *, embed: Any = None) -> Any:
+        found = self.inner.match_many(items, vectors, embed=embed)
         for matches in found:
             record_matches(getattr(m, "theme", str(m)) for m in matches)
         return found

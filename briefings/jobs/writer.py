@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,10 +27,12 @@ from briefings.fetch.delays import due_tolerance, next_due
 from briefings.fetch.errors import ErrorKind
 from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.model import StoredItem, ThemeMatch
-from briefings.parse import ParsedFeed
 from briefings.store import sources as store_sources
 from briefings.store.items import save_items
 from briefings.store.sources import SourceRow
+
+if TYPE_CHECKING:  # the parser is imported when a body comes: a cycle of 304s has none
+    from briefings.parse import ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,12 @@ NEWS_WAIT = 2.0
 
 
 class ThemeMatcher(Protocol):
-    def match(self, title: str, summary: str, language: str | None = None,
-              vector: Any = None) -> list[ThemeMatch]: ...  # fmt: skip
+    """``themes.Matcher``: (title, summary, language) items to their matches; ``embed(indexes)``
+    gives the sentence vectors of the items the rules leave to meaning (``match_many``)."""
+
+    def match_many(self, items: Sequence[tuple[str, str, str | None]], *,
+                   embed: Callable[[list[int]], Any] | None = None,
+                   ) -> list[list[ThemeMatch]]: ...  # fmt: skip
 
 
 class ItemEmbedder(Protocol):
@@ -239,38 +245,35 @@ class BatchWriter:
     def _match_and_embed(
         self, stored: list[StoredItem]
     ) -> tuple[dict[int, list[ThemeMatch]], dict[int, Any] | None]:
-        """Match the items, embedding each at most once (with an embedder): before matching,
-        those the matcher's rules leave to meaning (its ``needs_vector``); after, the matched
-        rest, which the story filer needs."""
+        """Match the items, scanning each once and embedding each at most once (with an
+        embedder): while matching, those the matcher's rules leave to meaning; after, the
+        matched rest, which the story filer needs."""
+        vectors: dict[int, Any] = {}
+
+        def embed(indexes: list[int]) -> Any:
+            rows = self._embed([stored[i] for i in indexes])
+            vectors.update(zip((stored[i].id for i in indexes), rows, strict=True))
+            return rows
+
+        if self.matcher is None:
+            matches: dict[int, list[ThemeMatch]] = {s.id: [] for s in stored}
+        else:
+            items = [(s.item.title, s.item.summary, s.item.language) for s in stored]
+            found = self.matcher.match_many(items, embed=embed if self.embedder else None)
+            matches = {s.id: m for s, m in zip(stored, found, strict=True)}
         if self.embedder is None:
-            return self._match(stored, {}), None
-        needs = getattr(self.matcher, "needs_vector", None)
-        first = [s for s in stored if needs and needs(s.item.title, s.item.summary,
-                                                      s.item.language)]  # fmt: skip
-        vectors = self._embed(first)
-        matches = self._match(stored, vectors)
-        vectors.update(self._embed([s for s in stored if matches[s.id] and s.id not in vectors]))
+            return matches, None
+        rest = [i for i, s in enumerate(stored) if matches[s.id] and s.id not in vectors]
+        if rest:
+            embed(rest)
         return matches, vectors
 
-    def _embed(self, stored: list[StoredItem]) -> dict[int, Any]:
-        """Each item's sentence vector, in one call of the embedder."""
-        if self.embedder is None or not stored:
-            return {}
+    def _embed(self, stored: list[StoredItem]) -> Any:
+        """The items' sentence vectors, one row each, in one call of the embedder."""
+        assert self.embedder is not None
         from briefings.stories.embed import item_text
 
-        rows = self.embedder().encode([item_text(s.item.title, s.item.summary) for s in stored])
-        return {s.id: row for s, row in zip(stored, rows, strict=True)}
-
-    def _match(
-        self, stored: list[StoredItem], vectors: Mapping[int, Any]
-    ) -> dict[int, list[ThemeMatch]]:
-        if self.matcher is None:
-            return {s.id: [] for s in stored}
-        match = self.matcher.match
-        return {s.id: match(s.item.title, s.item.summary, s.item.language)
-                if s.id not in vectors else
-                match(s.item.title, s.item.summary, s.item.language, vector=vectors[s.id])
-                for s in stored}  # fmt: skip
+        return self.embedder().encode([item_text(s.item.title, s.item.summary) for s in stored])
 
     async def _record_fetched(self, conn: AsyncConnection, batch: list[_Fetched]) -> None:
         """Feeds that moved follow their redirect one by one; the rest take one statement."""

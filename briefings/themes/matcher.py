@@ -23,7 +23,7 @@ for it is not used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -129,16 +129,34 @@ class Matcher:
         return self._decide([found], [blocked], [anchored], row)[0]
 
     def match_many(
-        self, items: Sequence[Item], vectors: npt.ArrayLike | None = None
+        self,
+        items: Sequence[Item],
+        vectors: npt.ArrayLike | None = None,
+        *,
+        embed: Callable[[list[int]], npt.ArrayLike] | None = None,
     ) -> list[list[ThemeMatch]]:
-        """``match`` for a batch; with ``vectors`` (one row per item) the semantic signal
-        decides every undecided (item, theme) pair in one matrix product."""
+        """``match`` for a batch, each item scanned once. The semantic signal decides every
+        undecided (item, theme) pair in one matrix product, over ``vectors`` (one row per
+        item) or, when ``embed`` is given instead, over the rows ``embed(indexes)`` gives for
+        just the items that need meaning (asked once, and only if some do)."""
         scanned = [self._scan(title, summary, language) for title, summary, language in items]
         results = [found for found, _, _ in scanned]
-        if vectors is None or self.semantic is None or not items:
+        if self.semantic is None or not items:
             return results
-        blocked = [kept_out for _, kept_out, _ in scanned]
-        return self._decide(results, blocked, [anchored for _, _, anchored in scanned], vectors)
+        if vectors is not None:
+            need = list(range(len(items)))
+        elif embed is not None:
+            need = [i for i, one in enumerate(scanned) if self._undecided(*one)]
+            if not need:
+                return results
+            vectors = embed(need)
+        else:
+            return results
+        decided = self._decide([results[i] for i in need], [scanned[i][1] for i in need],
+                               [scanned[i][2] for i in need], vectors)  # fmt: skip
+        for i, found in zip(need, decided, strict=True):
+            results[i] = found
+        return results
 
     def needs_vector(self, title: str, summary: str, language: str | None = None) -> bool:
         """Whether the item names an anchor (if the examples file lists any) and the rules

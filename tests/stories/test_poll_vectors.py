@@ -35,26 +35,30 @@ class CountingEmbedder:
         return default_embedder().encode(texts)
 
 
+Items = Sequence[tuple[str, str, str | None]]
+
+
 class VectorMatcher:
     """Matches every item; asks for the vector of every item but the weather."""
 
     def __init__(self) -> None:
         self.vectors: dict[str, Any] = {}
+        self.asked = 0
 
-    def needs_vector(self, title: str, summary: str, language: str | None = None) -> bool:
-        return "Sunny" not in title
-
-    def match(self, title: str, summary: str, language: str | None = None,
-              vector: Any = None) -> list[ThemeMatch]:  # fmt: skip
-        self.vectors[title] = vector
-        return [ThemeMatch("any", 1.0, ())]
+    def match_many(self, items: Items, *, embed: Any = None) -> list[list[ThemeMatch]]:
+        self.asked += 1
+        need = [i for i, (title, _, _) in enumerate(items) if "Sunny" not in title]
+        rows = embed(need)
+        self.vectors = {title: None for title, _, _ in items}
+        self.vectors.update((items[i][0], row) for i, row in zip(need, rows, strict=True))
+        return [[ThemeMatch("any", 1.0, ())] for _ in items]
 
 
 class RulesMatcher:
     """Matches the seizure by its words; never asks for vectors."""
 
-    def match(self, title: str, summary: str, language: str | None = None) -> list[ThemeMatch]:
-        return [ThemeMatch("fentanyl", 1.0, ())] if "fentanyl" in title else []
+    def match_many(self, items: Items, *, embed: Any = None) -> list[list[ThemeMatch]]:
+        return [[ThemeMatch("fentanyl", 1.0, ())] if "fentanyl" in t else [] for t, _, _ in items]
 
 
 class RecordingFiler(StoryFiler):
@@ -82,7 +86,7 @@ async def _poll(engine: AsyncEngine, matcher: Any, filer: StoryFiler, embedder: 
 async def test_each_new_item_is_embedded_once_for_matcher_and_filer(engine: AsyncEngine) -> None:
     embedder, matcher, filer = CountingEmbedder(), VectorMatcher(), RecordingFiler()
     report = await _poll(engine, matcher, filer, embedder)
-    assert report.new_items == 3
+    assert report.new_items == 3 and matcher.asked == 1  # one batch, one scan
     assert sorted(embedder.texts) == sorted(f"{t}. {s}" for _, t, s in ITEMS)  # once each
     assert matcher.vectors["Sunny weekend ahead in San Diego"] is None  # the rules decided it
     assert sum(v is not None for v in matcher.vectors.values()) == 2

@@ -90,6 +90,15 @@ def test_batch_agrees_with_one_at_a_time(gated: Matcher) -> None:
     vectors = np.stack([vec(f"{t} {s}") for t, s, _ in items])
     one_by_one = [gated.match(t, s, lang, vectors[k]) for k, (t, s, lang) in enumerate(items)]
     assert gated.match_many(items, vectors) == one_by_one
+    asked: list[list[int]] = []
+
+    def embed(indexes: list[int]) -> np.ndarray:
+        asked.append(indexes)
+        return vectors[indexes]
+
+    assert gated.match_many(items, embed=embed) == one_by_one  # only the gated-in are embedded
+    need = [k for k, item in enumerate(items) if gated.needs_vector(*item)]
+    assert asked == [need] and 0 < len(need) < len(items)
 
 
 def test_rules_still_decide_items_without_an_anchor(gated: Matcher) -> None:

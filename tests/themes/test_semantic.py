@@ -199,6 +199,18 @@ def test_batch_agrees_with_one_at_a_time(matcher: Matcher) -> None:
     one_by_one = [matcher.match(t, s, lang, vectors[k]) for k, (t, s, lang) in enumerate(items)]
     assert matcher.match_many(items, vectors) == one_by_one
     assert matcher.match_many(items) == [matcher.match(t, s, lang) for t, s, lang in items]
+    asked: list[list[int]] = []
+
+    def embed(indexes: list[int]) -> np.ndarray:
+        asked.append(indexes)
+        return vectors[indexes]
+
+    assert matcher.match_many(items, embed=embed) == one_by_one  # each item scanned once
+    assert asked == [[k for k, item in enumerate(items) if matcher.needs_vector(*item)]]
+    decided = [item for item in items if not matcher.needs_vector(*item)]
+    assert decided
+    assert matcher.match_many(decided, embed=embed) == [matcher.match(*i) for i in decided]
+    assert len(asked) == 1  # nothing left to meaning: never asked
 
 
 def test_themes_without_examples_are_rules_only(matcher: Matcher) -> None:
