@@ -8,38 +8,47 @@ The baseline, ``minhash``: ``words`` + ``glossary`` tokens, ``fingerprint``, ``l
 files matched items through the index into storage (``storage.StoryStore``, which
 ``briefings.store.story_rows`` implements); ``filer.METHOD`` picks the method.
 
-The filer is imported when first asked for: it brings the store (SQLAlchemy, 0.5 s), which
-``borderbrief match`` and ``cluster`` never need.
+Each name below is imported from its module when first asked for: importing one module of the
+package (``embed`` for ``borderbrief match``) does not import the others, and the filer brings
+the store (SQLAlchemy, 0.5 s).
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from briefings.stories.embed import Embedder, default_embedder, item_text
-from briefings.stories.fingerprint import (
-    DEFAULT_THRESHOLD,
-    Fingerprint,
-    fingerprint,
-    similarity,
-)
-from briefings.stories.index import Doc, StoryIndex
-from briefings.stories.minhash import MinHashIndex
-from briefings.stories.semantic import SemanticIndex
-from briefings.stories.signature import member_vectors
-from briefings.stories.storage import StoryStore
-from briefings.stories.words import normalise, tokens
-
 if TYPE_CHECKING:
+    from briefings.stories.embed import Embedder, default_embedder, item_text
     from briefings.stories.filer import FileResult, StoryFiler, file_items
+    from briefings.stories.fingerprint import DEFAULT_THRESHOLD, Fingerprint, similarity
+    from briefings.stories.index import Doc, StoryIndex
+    from briefings.stories.minhash import MinHashIndex
+    from briefings.stories.semantic import SemanticIndex
+    from briefings.stories.signature import member_vectors
+    from briefings.stories.storage import StoryStore
+    from briefings.stories.words import normalise, tokens
 
-_LAZY = {"FileResult", "StoryFiler", "file_items"}
+_MODULES = {
+    "embed": ("Embedder", "default_embedder", "item_text"),
+    "filer": ("FileResult", "StoryFiler", "file_items"),
+    # not ``fingerprint()``: the module of that name would hide it once imported
+    "fingerprint": ("DEFAULT_THRESHOLD", "Fingerprint", "similarity"),
+    "index": ("Doc", "StoryIndex"),
+    "minhash": ("MinHashIndex",),
+    "semantic": ("SemanticIndex",),
+    "signature": ("member_vectors",),
+    "storage": ("StoryStore",),
+    "words": ("normalise", "tokens"),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from briefings.stories import filer
-
-        return getattr(filer, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # asked once
+    return value
 
 
 __all__ = [
@@ -55,7 +64,6 @@ __all__ = [
     "StoryStore",
     "default_embedder",
     "file_items",
-    "fingerprint",
     "item_text",
     "member_vectors",
     "normalise",

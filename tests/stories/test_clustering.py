@@ -9,14 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from briefings.stories import (
-    DEFAULT_THRESHOLD,
-    Fingerprint,
-    fingerprint,
-    normalise,
-    similarity,
-    tokens,
-)
+from briefings.stories import DEFAULT_THRESHOLD, Fingerprint, normalise, similarity, tokens
+from briefings.stories.fingerprint import fingerprint
 from briefings.stories.lsh import LshIndex as StoryIndex
 from tests.stories.clustering import cluster
 from tests.stories.headlines import REPORTS
