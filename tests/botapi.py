@@ -599,6 +599,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:  # the client died mid-request (a kill -9): Telegram never saw it
+            self.close_connection = True
+            return
         path = self.path.split("?", 1)[0]
         parts = path.strip("/").split("/")
         if len(parts) != 2 or not parts[0].startswith("bot"):

@@ -62,3 +62,20 @@ async def test_updates_and_chat_members(bot, botapi):
     plain = await bot.get_chat_member(-100, 10)
     assert (admin.status, plain.status) == ("administrator", "member")
     assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
+
+
+async def test_a_request_cut_off_mid_body_is_never_delivered(bot, botapi):
+    """A sender killed mid-request (kill -9) leaves half a body: Telegram never sees it."""
+    import asyncio
+
+    body = b"chat_id=7&text=" + b"x" * 80
+    reader, writer = await asyncio.open_connection("127.0.0.1", botapi.port)
+    writer.write(f"POST /bot{botapi.token}/sendMessage HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Type: application/x-www-form-urlencoded\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:12])
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+    await bot.send_message(8, "whole")  # served after the cut-off one
+    assert [c.chat_id for c in botapi.sent()] == [8]
+    assert all(c.chat_id != 7 and c.chat_id is not None for c in botapi.sent())
