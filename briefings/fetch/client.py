@@ -17,7 +17,7 @@ import httpx
 from briefings.fetch.body import TooLarge, drain, megabytes, read_body
 from briefings.fetch.config import FetchConfig
 from briefings.fetch.errors import ErrorKind, describe, http_kind
-from briefings.fetch.guard import GuardedTransport, check_url
+from briefings.fetch.guard import GuardedTransport, PublicHosts, check_url
 from briefings.fetch.headers import (
     ACCEPT,
     conditional_headers,
@@ -51,6 +51,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._overall = asyncio.Semaphore(config.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._public = PublicHosts()  # hosts check_url found public lately
 
     async def __aenter__(self) -> Fetcher:
         config = self.config
@@ -128,7 +129,7 @@ class Fetcher:
         all_permanent = True
         for hop in range(MAX_REDIRECTS + 1):
             if not self.config.allow_private:
-                await check_url(current)
+                await check_url(current, self._public)
             request = self._client.build_request("GET", current, headers=headers)
             response = await self._client.send(request, stream=True)
             try:

@@ -3,7 +3,8 @@
 Two checks, both on every request and redirect hop the Fetcher makes:
 
 * ``check_url`` before the request: scheme http/https, host resolved, every address public.
-  It gives the readable "refused: ..." error early.
+  It gives the readable "refused: ..." error early. A host found public is not resolved again
+  for a minute (``PublicHosts``): the check below still sees every connection.
 * ``GuardedBackend`` on connect: the address the socket actually connected to is checked after
   DNS and before a byte is sent. This is the check that counts, because DNS may answer
   differently a second time (rebinding).
@@ -15,7 +16,9 @@ import asyncio
 import ipaddress
 import socket
 import ssl
+import time
 import typing
+from collections.abc import Callable
 
 import httpcore
 import httpx
@@ -93,8 +96,29 @@ def _parse_ip(text: str) -> IPAddress | None:
         return None
 
 
-async def check_url(url: str) -> None:
-    """Raise BlockedAddress for a non-http(s) URL or a host resolving to a non-public address.
+class PublicHosts:
+    """Hosts (and ports) whose every address ``check_url`` found public, for ``ttl`` seconds.
+
+    A poll of many feeds on one host resolves it once, not once a feed (a thread hop and a
+    DNS query each). Only a public verdict is kept, and only briefly: GuardedBackend checks
+    the peer of every connection anyway, so a host that turns private meanwhile is refused.
+    """
+
+    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self._clock = ttl, clock
+        self._until: dict[tuple[str, int], float] = {}
+
+    def __contains__(self, host_port: tuple[str, int]) -> bool:
+        until = self._until.get(host_port)
+        return until is not None and self._clock() < until
+
+    def add(self, host_port: tuple[str, int]) -> None:
+        self._until[host_port] = self._clock() + self.ttl
+
+
+async def check_url(url: str, public: PublicHosts | None = None) -> None:
+    """Raise BlockedAddress for a non-http(s) URL or a host resolving to a non-public address;
+    a host in ``public`` is not resolved again (a public one is added to it).
 
     DNS failures raise ``OSError`` (socket.gaierror) as they are: they are not a policy refusal.
     """
@@ -112,6 +136,8 @@ async def check_url(url: str) -> None:
         check_ip(literal)
         return
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if public is not None and (host, port) in public:
+        return
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     for _family, _type, _proto, _name, sockaddr in infos:
@@ -122,6 +148,8 @@ async def check_url(url: str) -> None:
             check_ip(address)
         except BlockedAddress as exc:
             raise NonPublicAddress(f"{host} resolves to a non-public address: {exc}") from None
+    if public is not None:
+        public.add((host, port))
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from briefings.fetch import FetchResult
 from briefings.fetch.errors import ErrorKind
 from briefings.jobs.memory import trim_heap
-from briefings.parse import ParsedFeed, parse_feed
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parser is imported when a body comes: a cycle of 304s has none
+    from briefings.parse import ParsedFeed
     from briefings.store.sources import SourceRow
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ POOL_MIN_FEEDS = 100
 # and an allocator seldom gives that back (a kept pool worker, or this process, stays big).
 LARGE_BODY = 4 * 1024 * 1024
 
-Ready = tuple["SourceRow", FetchResult, ParsedFeed | None]
+Ready = tuple["SourceRow", FetchResult, "ParsedFeed | None"]
 
 
 class FeedFetcher(Protocol):
@@ -121,6 +121,8 @@ async def _fetch_one(
 
 
 async def _parse(body: bytes, options: dict[str, Any], pool: Executor | None) -> ParsedFeed:
+    from briefings.parse import parse_feed
+
     parse = partial(parse_feed, body, **options)
     if pool is None:
         return parse()
@@ -141,6 +143,8 @@ def _spool(body: bytes) -> str:
 
 
 async def _parse_in_own_process(path: str, size: int, options: dict[str, Any]) -> ParsedFeed:
+    from briefings.parse import ParsedFeed
+
     one_off = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
     try:
         loop = asyncio.get_running_loop()
@@ -155,6 +159,8 @@ async def _parse_in_own_process(path: str, size: int, options: dict[str, Any]) -
 
 def parse_file(path: str, **options: Any) -> ParsedFeed:
     """``parse_feed`` of a file's bytes (runs in a one-off process)."""
+    from briefings.parse import parse_feed
+
     with open(path, "rb") as file:
         return parse_feed(file.read(), **options)
 

@@ -8,7 +8,13 @@ import httpx
 import pytest
 
 from briefings.fetch import ErrorKind, FetchConfig, Fetcher
-from briefings.fetch.guard import BlockedAddress, GuardedTransport, check_ip, check_url
+from briefings.fetch.guard import (
+    BlockedAddress,
+    GuardedTransport,
+    PublicHosts,
+    check_ip,
+    check_url,
+)
 from tests.feedserver import FeedServer
 
 REFUSED = [
@@ -143,3 +149,56 @@ async def test_a_refused_scheme_does_not_suggest_the_private_switch() -> None:
         result = await fetcher.fetch("ftp://example.com/feed.xml")
     assert result.kind is ErrorKind.BLOCKED or result.kind is ErrorKind.INVALID_URL
     assert result.error is not None and "ALLOW_PRIVATE" not in result.error
+
+
+@pytest.mark.parametrize(
+    ("ask_at", "known"),
+    [(0.0, True), (59.9, True), (60.0, False), (500.0, False)],
+)
+def test_public_hosts_forget_after_ttl(ask_at: float, known: bool) -> None:
+    now = [100.0]
+    public = PublicHosts(ttl=60.0, clock=lambda: now[0])
+    public.add(("feeds.example", 443))
+    now[0] += ask_at
+    assert (("feeds.example", 443) in public) is known
+    assert ("feeds.example", 80) not in public  # another port is another check
+
+
+async def test_a_host_remembered_public_is_not_resolved_but_still_checked_on_connect(
+    feed_server: FeedServer,
+) -> None:
+    # localhost resolves to loopback: only a remembered verdict lets check_url pass it...
+    feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    port = feed_server.port
+    public = PublicHosts()
+    public.add(("localhost", port))
+    assert await check_url(f"http://localhost:{port}/feed.xml", public) is None
+    with pytest.raises(BlockedAddress, match="non-public"):  # another port: resolved, refused
+        await check_url(f"http://localhost:{port + 1}/feed.xml", public)
+    # ...and the connection is refused all the same: the check that counts sees every peer.
+    transport = GuardedTransport(limits=httpx.Limits(max_connections=2))
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(BlockedAddress, match="loopback address"):
+            await client.get(f"http://localhost:{port}/feed.xml")
+    assert feed_server.requests["/feed.xml"] == 0
+
+
+async def test_check_url_keeps_no_refusal() -> None:
+    public = PublicHosts()
+    for _ in range(2):  # refused each time, and never remembered as public
+        with pytest.raises(BlockedAddress, match="localhost resolves to a non-public address"):
+            await check_url("http://localhost:8080/feed.xml", public)
+    assert ("localhost", 8080) not in public
+    public.add(("127.0.0.1", 80))  # a literal is checked as itself, whatever is remembered
+    with pytest.raises(BlockedAddress, match="loopback"):
+        await check_url("http://127.0.0.1/feed.xml", public)
+
+
+async def test_fetcher_refuses_a_private_host_every_time(feed_server: FeedServer) -> None:
+    # Every poll of a refused host is refused: only public verdicts are kept.
+    url = f"http://localhost:{feed_server.port}/feed.xml"
+    feed_server.add_file("/feed.xml", "rss2_borderwire.xml")
+    async with Fetcher(FetchConfig(timeout=2)) as fetcher:
+        results = [await fetcher.fetch(url) for _ in range(3)]
+    assert [r.kind for r in results] == [ErrorKind.BLOCKED] * 3
+    assert feed_server.requests["/feed.xml"] == 0
