@@ -4,6 +4,7 @@ where computed files are cached."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 CACHE_ENV = "BORDERBRIEF_CACHE_DIR"
@@ -44,3 +45,15 @@ def cache_dir(setting: str | None = None) -> Path | None:
         return None if chosen.lower() in ("", "off", "none", "0") else Path(chosen).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(base) if base else Path.home() / ".cache") / "borderbrief"
+
+
+def beyond_newest(entries: Iterable[Path], keep: int) -> list[Path]:
+    """The entries of a cache folder older than its ``keep`` newest (by modification time),
+    to remove; one that vanished meanwhile is left out."""
+    found = []
+    for entry in entries:
+        try:
+            found.append((entry.stat().st_mtime_ns, entry))
+        except OSError:
+            continue
+    return [entry for _, entry in sorted(found, reverse=True)[keep:]]

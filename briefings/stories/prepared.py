@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from briefings import paths
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # the folder's layout
@@ -88,11 +90,5 @@ def _write(folder: Path, where: Path, digest: str, arrays: Mapping[str, Any]) ->
 
 def _prune(folder: Path) -> None:
     """Keep the KEEP newest prepared encoders (older wheels or code go)."""
-    found = []
-    for entry in folder.glob(f"{PREFIX}*"):
-        try:
-            found.append((entry.stat().st_mtime_ns, entry))
-        except OSError:
-            continue
-    for _, entry in sorted(found, reverse=True)[KEEP:]:
+    for entry in paths.beyond_newest(folder.glob(f"{PREFIX}*"), KEEP):
         shutil.rmtree(entry, ignore_errors=True)

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from briefings import paths
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1  # the file's layout
@@ -112,11 +114,5 @@ def save(folder: Path, digest: str, vectors: Any, weights: Any, bias: Any) -> No
 
 def _prune(folder: Path) -> None:
     """Keep the KEEP newest fits (other themes files, older examples go)."""
-    found = []
-    for entry in folder.glob(f"{PREFIX}*.npz"):
-        try:
-            found.append((entry.stat().st_mtime_ns, entry))
-        except OSError:
-            continue
-    for _, entry in sorted(found, reverse=True)[KEEP:]:
+    for entry in paths.beyond_newest(folder.glob(f"{PREFIX}*.npz"), KEEP):
         entry.unlink(missing_ok=True)
