@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes
 from bot.delivery import Sender
 from bot.logs import log_event
 from briefings import metrics
+from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.fetch import FetchConfig, Fetcher
 from briefings.fetch.delays import due_tolerance, seconds_until
 from briefings.jobs.brief import BriefJob
@@ -31,7 +32,8 @@ from briefings.store.sources import soonest_fetch_at
 
 log = logging.getLogger(__name__)
 
-BRIEFS_EVERY = 60.0  # seconds
+BRIEFS_EVERY = 60.0  # seconds, from just after a whole minute (seconds_to_next_minute)
+STARTUP_BRIEFS = 2.0  # seconds after start: the briefs missed while the bot was down
 SEND_EVERY = 1.0
 _JOB_KWARGS = {"coalesce": True, "max_instances": 1}
 
@@ -53,7 +55,12 @@ def schedule_jobs(
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
-    queue.run_repeating(jobs.due_briefs, interval=BRIEFS_EVERY, first=2.0, name="due-briefs",
+    queue.run_once(jobs.due_briefs, when=STARTUP_BRIEFS, name="due-briefs-start",
+                   job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
+    first = seconds_to_next_minute(datetime.now(UTC))
+    if first < STARTUP_BRIEFS + 3:  # not on top of the start-up pass
+        first += BRIEFS_EVERY
+    queue.run_repeating(jobs.due_briefs, interval=BRIEFS_EVERY, first=first, name="due-briefs",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
     queue.run_repeating(jobs.send, interval=SEND_EVERY, first=1.0, name="sender",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 60})

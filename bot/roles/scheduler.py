@@ -1,4 +1,4 @@
-"""The ``scheduler`` role: queue due briefs every minute and purge the outbox daily.
+"""The ``scheduler`` role: queue due briefs just after every minute and purge the outbox daily.
 
 Any number may run: due chats are claimed (``FOR UPDATE SKIP LOCKED``) and briefs carry dedupe
 keys, so no chat gets a brief twice.
@@ -17,6 +17,7 @@ from bot.logs import log_event
 from bot.roles.ticking import sleep_unless_stopped, utcnow
 from briefings import metrics
 from briefings.briefs.content import Brief
+from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.jobs.brief import BriefJob, BriefRunReport
 from briefings.jobs.housekeeping import OutboxPurger
 from briefings.render.telegram import telegram_face
@@ -25,18 +26,18 @@ from briefings.themes import ThemesError, ThemeSet, load_themes
 
 log = logging.getLogger("bot.roles")
 
-BRIEF_TICK = 60.0  # seconds
 
 RunOnce = Callable[[BriefJob[Brief], datetime], Awaitable[BriefRunReport]]
 
 
 async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asyncio.Event,
-                        once: bool = False, tick: float = BRIEF_TICK,
+                        once: bool = False, tick: float | None = None,
                         run_once: RunOnce = BriefJob.run_once,
                         clock: Callable[[], datetime] = utcnow) -> int:
-    """Queue due briefs every ``tick`` and purge the outbox daily; returns the briefs queued.
+    """Queue due briefs just after every whole minute (brief times are whole minutes; ``tick``:
+    every that many seconds instead) and purge the outbox daily; returns the briefs queued.
 
-    A failing pass is logged and retried after ``tick`` (``once``: raised). ``run_once(job,
+    A failing pass is logged and retried at the next tick (``once``: raised). ``run_once(job,
     now)`` stands in for ``BriefJob.run_once`` (tests inject a failure through it).
     """
     purger = OutboxPurger(engine)
@@ -60,10 +61,10 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
         except Exception:
             if once:
                 raise
-            log.exception("scheduler pass failed; retrying in %s s", tick)
+            log.exception("scheduler pass failed; retrying at the next tick")
         if once:
             break
-        await sleep_unless_stopped(stop, tick)
+        await sleep_unless_stopped(stop, seconds_to_next_minute(utcnow()) if tick is None else tick)
     return queued
 
 

@@ -188,3 +188,17 @@ def valid_timezone(tz: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+# Brief times are whole minutes: a due-briefs pass just after each minute starts queues a
+# brief within about a second of its time, where a pass every 60 s from an arbitrary start
+# queued it up to a minute late (~48 s measured). The offset keeps clocks a little apart safe.
+MINUTE_OFFSET = 0.5  # seconds after the minute
+
+
+def seconds_to_next_minute(now: datetime, offset: float = MINUTE_OFFSET) -> float:
+    """Seconds from ``now`` to ``offset`` seconds past the next whole minute (never 0: at
+    exactly that instant, the one after)."""
+    into = now.second + now.microsecond / 1e6
+    wait = 60.0 - into + offset
+    return wait - 60.0 if wait > 60.0 else wait

@@ -6,13 +6,15 @@
 from __future__ import annotations
 
 import zlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.jobs import STARTUP_BRIEFS
 from briefings import chats as chat_settings
+from briefings.briefs.schedule import MINUTE_OFFSET
 from briefings.store import chats as store
 from tests.bot.helpers import START, FakeClock, running_bot
 from tests.feedserver import RSS, FeedServer
@@ -41,9 +43,11 @@ async def _run(bot, name: str) -> None:
 
 
 async def test_jobs_are_coalescing_tickers(botapi, engine, tmp_path: Path) -> None:
+    started = datetime.now(UTC)
     async with running_bot(botapi, engine, tmp_path, jobs=True) as bot:
         jobs = {name: bot.app.job_queue.get_jobs_by_name(name)
                 for name in ("poll", "due-briefs", "sender")}
+        start_jobs = bot.app.job_queue.get_jobs_by_name("due-briefs-start")
         from bot.state import bot_state
 
         poll_interval = bot_state(bot.app).settings.poll_interval
@@ -55,6 +59,12 @@ async def test_jobs_are_coalescing_tickers(botapi, engine, tmp_path: Path) -> No
         assert isinstance(scheduled.trigger, IntervalTrigger)
     assert jobs["due-briefs"][0].job.trigger.interval == timedelta(seconds=60)
     assert jobs["poll"][0].job.trigger.interval == timedelta(seconds=poll_interval)
+    # Due briefs are queued just after each whole minute (brief times are whole minutes),
+    # and once soon after start for the briefs missed while the bot was down.
+    ticks = jobs["due-briefs"][0].job.trigger.start_date
+    assert (ticks.second, round(ticks.microsecond / 1e6, 3)) == (0, MINUTE_OFFSET)
+    assert ticks - started >= timedelta(seconds=STARTUP_BRIEFS + 3)
+    assert [j.name for j in start_jobs] == ["due-briefs-start"]
 
 
 async def test_new_story_alerts_subscribers_once_and_silently_in_quiet_hours(

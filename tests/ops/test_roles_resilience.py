@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +102,25 @@ async def test_sender_survives_a_failing_drain(botapi, engine, tmp_path):  # noq
                                       .where(outbox.c.status == "pending"))).scalar_one()
     assert flaky.seen == 2 and sent == 1 and pending == 0
     assert [c.params["text"] for c in botapi.sent(7)] == ["after the failure"]
+
+
+async def test_scheduler_passes_come_just_after_each_minute(engine, tmp_path, monkeypatch):
+    """Brief times are whole minutes: without a fixed tick, the role sleeps until just after
+    the next one, so a brief is queued within about a second of its time."""
+    from bot.roles import scheduler
+    from briefings.briefs.schedule import MINUTE_OFFSET
+
+    stop, slept = asyncio.Event(), []
+
+    async def sleep(_stop: asyncio.Event, seconds: float) -> None:
+        woke = datetime.now(UTC) + timedelta(seconds=seconds)
+        slept.append((seconds, woke.second, round(woke.microsecond / 1e6, 1)))
+        if len(slept) == 2:
+            stop.set()
+
+    monkeypatch.setattr(scheduler, "sleep_unless_stopped", sleep)
+    await asyncio.wait_for(run_scheduler(_settings(tmp_path), engine, stop=stop), timeout=10)
+    assert len(slept) == 2
+    for seconds, second, fraction in slept:
+        assert 0 < seconds <= 60 + MINUTE_OFFSET
+        assert (second, fraction) == (0, MINUTE_OFFSET)

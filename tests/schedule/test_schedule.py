@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from briefings.briefs.schedule import (
+    MINUTE_OFFSET,
     brief_decision,
     in_quiet_hours,
     local_date,
     next_brief_at,
     parse_hhmm,
     parse_timezone,
+    seconds_to_next_minute,
 )
 
 
@@ -157,3 +160,23 @@ def test_brief_decision(late: timedelta, grace: timedelta, expected: str) -> Non
 )
 def test_in_quiet_hours(now, tz, start, end, expected) -> None:
     assert in_quiet_hours(now, tz, start, end) is expected
+
+
+# (now, seconds to the next due-briefs pass, 0.5 s past the next whole minute)
+NEXT_MINUTE = [
+    (datetime(2026, 3, 8, 7, 59, 30, tzinfo=UTC), 30.5),
+    (datetime(2026, 3, 8, 7, 59, 59, 900_000, tzinfo=UTC), 0.6),
+    (datetime(2026, 3, 8, 8, 0, 0, tzinfo=UTC), 0.5),  # the minute just began: its pass
+    (datetime(2026, 3, 8, 8, 0, 0, 400_000, tzinfo=UTC), 0.1),
+    (datetime(2026, 3, 8, 8, 0, 0, 500_000, tzinfo=UTC), 60.0),  # this one: the next
+    (datetime(2026, 3, 8, 8, 0, 0, 600_000, tzinfo=UTC), 59.9),
+    (datetime(2026, 11, 1, 1, 59, 59, tzinfo=ZoneInfo("America/New_York")), 1.5),  # any zone
+]
+
+
+@pytest.mark.parametrize(("now", "expected"), NEXT_MINUTE)
+def test_seconds_to_next_minute(now: datetime, expected: float) -> None:
+    wait = seconds_to_next_minute(now)
+    assert wait == pytest.approx(expected)
+    at = now + timedelta(seconds=wait)
+    assert (at.second, round(at.microsecond / 1e6, 3)) == (0, MINUTE_OFFSET)
