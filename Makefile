@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/fanout.py --chats 1000 --rate 30 --max-in-flight 1
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/brief_timing.py
 
 lint: install
 	$(BIN)/ruff check bot briefings tests bench

@@ -26,6 +26,7 @@ import html
 import itertools
 import json
 import re
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -239,7 +240,7 @@ class BotApiStandIn:
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> BotApiStandIn:
         handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
@@ -582,6 +583,15 @@ class _ApiError(Exception):
     def __init__(self, code: int, description: str) -> None:
         super().__init__(description)
         self.code, self.description = code, description
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone mid-answer (a bot stopped or killed while it long-polls) is how
+        clients go: not worth a traceback. Anything else still prints one."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
