@@ -38,6 +38,7 @@ from briefings.themes import Theme, ThemeSet
 if TYPE_CHECKING:  # alerts and rendering are imported when a job alerts: poll --once does not
     from briefings.render.face import Renderer
     from briefings.stories import StoryFiler
+    from briefings.stories.embed import UseEmbedder
     from briefings.themes.semantic import SemanticModel
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def poll_job(
     job = PollJob(engine, fetcher, interval=settings.poll_interval, themes=themes,
                   build_matcher=partial(_build_matcher, cache_dir=settings.cache_dir),
                   new_filer=_FilerWhenNeeded,
-                  embedder=_embedder, **options)  # fmt: skip
+                  embedder=partial(_embedder, settings.cache_dir), **options)  # fmt: skip
     if alerts:
         if renderer is None:
             from briefings.render.telegram import TELEGRAM
@@ -220,13 +221,9 @@ def _meaning(themes: Iterable[Theme], cache_dir: str | None) -> SemanticModel | 
         return None
     try:
         from briefings import paths
-        from briefings.stories.embed import default_embedder
         from briefings.themes.semantic import SemanticModel
 
-        folder = paths.cache_dir(cache_dir)
-        embedder = default_embedder()
-        embedder.cache_in(folder)
-        return SemanticModel.fit(examples, embedder, folder)
+        return SemanticModel.fit(examples, _embedder(cache_dir), paths.cache_dir(cache_dir))
     except Exception:
         if not _meaning_failed:
             log.exception("the themes' meaning model could not be fitted: rules alone match")
@@ -237,11 +234,17 @@ def _meaning(themes: Iterable[Theme], cache_dir: str | None) -> SemanticModel | 
 _meaning_failed: list[bool] = []
 
 
-def _embedder() -> ItemEmbedder:
-    """The process's sentence embedder: imported, and loaded, when a cycle first embeds."""
+def _embedder(cache_dir: str | None) -> UseEmbedder:
+    """The process's sentence embedder: imported, and loaded, when a cycle first embeds, its
+    prepared arrays kept where the ``cache_dir`` setting says (whichever of the matcher and
+    the filer asks first)."""
+    from briefings import paths
     from briefings.stories.embed import default_embedder
 
-    return default_embedder()
+    embedder = default_embedder()
+    if not embedder.loaded:
+        embedder.cache_in(paths.cache_dir(cache_dir))
+    return embedder
 
 
 class _FilerWhenNeeded:

@@ -76,3 +76,22 @@ def test_borderbrief_match_saves_its_fit_where_the_dotenv_file_says(
     assert len(saved(workdir / "from-dotenv")) == 1
     assert counting.folder == workdir / "from-dotenv"  # the encoder's prepared arrays too
     assert not (workdir / "home").exists()
+
+
+def test_the_poll_keeps_the_prepared_encoder_where_the_setting_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The story filer asks for the encoder even when the themes have no examples (no meaning
+    model is fitted): the cache_dir setting must reach it then too."""
+    from briefings.jobs import poll
+    from briefings.stories import prepared
+
+    fresh = embed.UseEmbedder()
+    monkeypatch.setattr(embed, "default_embedder", lambda: fresh)
+    assert poll._meaning([], str(tmp_path / "set")) is None  # no examples: nothing fitted
+    assert poll._embedder(str(tmp_path / "set")) is fresh
+    fresh.encode(["a report"])
+    assert [p.name[: len(prepared.PREFIX)] for p in (tmp_path / "set").iterdir()] == [
+        prepared.PREFIX
+    ]
+    assert poll._embedder("off") is fresh and fresh.loaded  # loaded: the setting came first
