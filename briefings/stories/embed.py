@@ -88,7 +88,7 @@ class UseEmbedder:
             except OSError:
                 return None
             parts.append(f"{name} {stat.st_size} {stat.st_mtime_ns}")
-        for name in ("use_model.py", "pieces.py", "prepared.py"):
+        for name in ("embed.py", "use_model.py", "pieces.py", "prepared.py"):
             try:
                 code = (Path(__file__).parent / name).read_bytes()
             except OSError:

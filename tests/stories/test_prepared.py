@@ -121,3 +121,28 @@ def test_another_identity_prepares_anew_and_only_the_newest_are_kept(tmp_path: P
     newest = Preparing()
     prepared.load_or_prepare(tmp_path, f"encoder v{prepared.KEEP + 1}", newest)
     assert newest.calls == 0
+
+
+def test_a_folder_another_process_saved_meanwhile_is_kept(tmp_path: Path) -> None:
+    prepared.load_or_prepare(tmp_path, IDENTITY, Preparing())
+    (theirs,) = saved(tmp_path)
+    marker = theirs / "theirs"
+    marker.write_text("")  # it was read as missing, then the other process renamed first
+    digest = (theirs / "key").read_text()
+    prepared._write(tmp_path, theirs, digest, Preparing()(), damaged=False)  # noqa: SLF001
+    assert marker.exists() and saved(tmp_path) == [theirs]
+    assert [p.name for p in tmp_path.iterdir()] == [theirs.name]  # our copy went
+
+
+def test_what_a_killed_writer_left_goes_after_an_hour(tmp_path: Path) -> None:
+    import os
+    import time
+
+    old, recent = tmp_path / f".{prepared.PREFIX}old.tmp", tmp_path / f".{prepared.PREFIX}new.tmp"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "a.npy").write_bytes(b"half")
+    hours_ago = time.time() - prepared.STALE - 60
+    os.utime(old, (hours_ago, hours_ago))
+    prepared.load_or_prepare(tmp_path, IDENTITY, Preparing())
+    assert not old.exists() and recent.exists()  # recent: perhaps a writer still at work
