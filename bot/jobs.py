@@ -55,11 +55,13 @@ def schedule_jobs(
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
-    queue.run_once(jobs.due_briefs, when=STARTUP_BRIEFS, name="due-briefs-start",
-                   job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
-    first = seconds_to_next_minute(datetime.now(UTC))
-    if first < STARTUP_BRIEFS + 3:  # not on top of the start-up pass
-        first += BRIEFS_EVERY
+    now = datetime.now(UTC)
+    first = now + timedelta(seconds=seconds_to_next_minute(now))
+    # The briefs missed while the bot was down, unless the first minute's pass comes soon
+    # anyway (two passes at once would be safe: briefs carry dedupe keys; one is enough).
+    if first - now > timedelta(seconds=STARTUP_BRIEFS + 3):
+        queue.run_once(jobs.due_briefs, when=STARTUP_BRIEFS, name="due-briefs-start",
+                       job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
     queue.run_repeating(jobs.due_briefs, interval=BRIEFS_EVERY, first=first, name="due-briefs",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
     queue.run_repeating(jobs.send, interval=SEND_EVERY, first=1.0, name="sender",

@@ -64,6 +64,7 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
             log.exception("scheduler pass failed; retrying at the next tick")
         if once:
             break
+        # Sleeping goes by the real clock even when tests pass their own ``clock``.
         await sleep_unless_stopped(stop, seconds_to_next_minute(utcnow()) if tick is None else tick)
     return queued
 

@@ -62,9 +62,13 @@ async def test_jobs_are_coalescing_tickers(botapi, engine, tmp_path: Path) -> No
     # Due briefs are queued just after each whole minute (brief times are whole minutes),
     # and once soon after start for the briefs missed while the bot was down.
     ticks = jobs["due-briefs"][0].job.trigger.start_date
-    assert (ticks.second, round(ticks.microsecond / 1e6, 3)) == (0, MINUTE_OFFSET)
-    assert ticks - started >= timedelta(seconds=STARTUP_BRIEFS + 3)
-    assert [j.name for j in start_jobs] == ["due-briefs-start"]
+    assert (ticks.second, ticks.microsecond) == (0, MINUTE_OFFSET * 1e6)
+    assert timedelta(0) < ticks - started <= timedelta(seconds=75)
+    if start_jobs:  # a pass soon after start, unless the first minute's comes soon anyway
+        (start,) = start_jobs
+        assert ticks - start.job.trigger.run_date > timedelta(seconds=3)
+    else:
+        assert ticks - started <= timedelta(seconds=STARTUP_BRIEFS + 3 + 10)
 
 
 async def test_new_story_alerts_subscribers_once_and_silently_in_quiet_hours(
