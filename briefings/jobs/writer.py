@@ -28,7 +28,7 @@ from briefings.fetch.errors import ErrorKind
 from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.model import StoredItem, ThemeMatch
 from briefings.store import sources as store_sources
-from briefings.store.items import save_items
+from briefings.store.items import save_feeds
 from briefings.store.sources import SourceRow
 
 if TYPE_CHECKING:  # the parser is imported when a body comes: a cycle of 304s has none
@@ -200,8 +200,7 @@ class BatchWriter:
             self.build_matcher = None
         try:
             async with self.engine.begin() as conn:
-                saved = {f.row.id: await save_items(conn, f.row.id, f.parsed.items, f.now)
-                         for f in batch}  # fmt: skip
+                saved = await save_feeds(conn, [(f.row.id, f.parsed.items, f.now) for f in batch])
                 filed = await self._file(conn, batch, saved)
                 if self.owe_alerts:
                     from briefings.store.alerts import owe

@@ -26,19 +26,32 @@ async def save_items(
     conn: AsyncConnection, source_id: int, items: Sequence[Item], fetched_at: datetime
 ) -> list[StoredItem]:
     """Insert the items this source does not have yet; return those, with their row ids."""
-    fresh = _first_of_each(items)
-    if not fresh:
-        return []
-    known = await _known_hashes(conn, source_id, [i.content_hash for i in fresh if i.content_hash])
-    fresh = [i for i in fresh if not i.content_hash or i.content_hash not in known]
-    saved: list[StoredItem] = []
-    stmt = insert_ignore(conn, t, ["source_id", "guid"]).returning(t.c.id, t.c.guid)
-    for start in range(0, len(fresh), _CHUNK):
-        chunk = fresh[start : start + _CHUNK]
-        rows = [_values(source_id, item, fetched_at) for item in chunk]
-        result = await conn.execute(stmt, rows)
-        ids = {guid: row_id for row_id, guid in result}
-        saved.extend(StoredItem(ids[i.guid], source_id, i) for i in chunk if i.guid in ids)
+    return (await save_feeds(conn, [(source_id, items, fetched_at)]))[source_id]
+
+
+async def save_feeds(
+    conn: AsyncConnection, feeds: Sequence[tuple[int, Sequence[Item], datetime]]
+) -> dict[int, list[StoredItem]]:
+    """``save_items`` for several sources (source id, items, fetched at) at once: a poll's
+    batch of feeds takes a few statements in all, not two per feed."""
+    fresh = {source_id: _first_of_each(items) for source_id, items, _ in feeds}
+    when = {source_id: fetched_at for source_id, _, fetched_at in feeds}
+    known = await _known_hashes(conn, [(source_id, i.content_hash)
+                                       for source_id, items in fresh.items()
+                                       for i in items if i.content_hash])  # fmt: skip
+    new = [(source_id, i) for source_id, items in fresh.items() for i in items
+           if not i.content_hash or (source_id, i.content_hash) not in known]  # fmt: skip
+    stmt = insert_ignore(conn, t, ["source_id", "guid"]).returning(t.c.id, t.c.source_id, t.c.guid)
+    ids: dict[tuple[int, str], int] = {}
+    for start in range(0, len(new), _CHUNK):
+        chunk = new[start : start + _CHUNK]
+        result = await conn.execute(stmt, [_values(sid, i, when[sid]) for sid, i in chunk])
+        ids.update(((source_id, guid), row_id) for row_id, source_id, guid in result)
+    saved: dict[int, list[StoredItem]] = {source_id: [] for source_id in fresh}
+    for source_id, i in new:
+        row_id = ids.get((source_id, i.guid))
+        if row_id is not None:  # not a GUID the source already had
+            saved[source_id].append(StoredItem(row_id, source_id, i))
     return saved
 
 
@@ -57,15 +70,21 @@ def _first_of_each(items: Iterable[Item]) -> list[Item]:
     return kept
 
 
-async def _known_hashes(conn: AsyncConnection, source_id: int, hashes: list[str]) -> set[str]:
-    known: set[str] = set()
-    for start in range(0, len(hashes), _CHUNK):
+async def _known_hashes(
+    conn: AsyncConnection, pairs: Sequence[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    """Which (source id, content hash) pairs are stored already."""
+    known: set[tuple[int, str]] = set()
+    for start in range(0, len(pairs), _CHUNK):
+        chunk = pairs[start : start + _CHUNK]
         result = await conn.execute(
-            select(t.c.content_hash).where(
-                t.c.source_id == source_id, t.c.content_hash.in_(hashes[start : start + _CHUNK])
+            select(t.c.source_id, t.c.content_hash).where(
+                t.c.source_id.in_(sorted({source_id for source_id, _ in chunk})),
+                t.c.content_hash.in_(sorted({h for _, h in chunk})),
             )
-        )
-        known.update(result.scalars())
+        )  # the rows of every pair, and perhaps a few more (another source's hash): kept out
+        wanted = set(chunk)
+        known.update(pair for pair in map(tuple, result) if pair in wanted)
     return known
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.model import Item, Source
-from briefings.store.items import count_items, items_by_ids, save_items
+from briefings.store.items import count_items, items_by_ids, save_feeds, save_items
 from briefings.store.sources import all_sources, sync_sources
 from briefings.text import content_hash
 
@@ -88,3 +88,32 @@ async def test_large_batch_is_chunked(engine: AsyncEngine) -> None:
         more = await save_items(conn, ids["Feed A"], batch + [item("g-new", "Fresh")], NOW)
         assert [s.item.guid for s in more] == ["g-new"]
         assert await count_items(conn) == 1201
+
+
+async def test_feeds_saved_together_are_saved_as_one_by_one(engine: AsyncEngine) -> None:
+    """A poll's batch of feeds is saved in a few statements: each source keeps its own GUIDs
+    and content hashes, exactly as when it is saved alone."""
+    ids = await _source_ids(engine, "Feed A", "Feed B", "Feed C")
+    a, b, c = ids["Feed A"], ids["Feed B"], ids["Feed C"]
+    async with engine.begin() as conn:
+        await save_items(conn, a, [item("a-old", "Aranceles al acero")], NOW)
+        await save_items(conn, b, [item("b-old", "Remesas récord", source="Feed B")], NOW)
+    later = NOW + timedelta(minutes=5)
+    feeds = [
+        # a renamed GUID with known content, a known GUID, a repeat, and two new items
+        (a, [item("a-new", "Aranceles al acero"), item("a-old", "Cambiado"),
+             item("a-1", "Uno"), item("a-1", "Uno bis"), item("a-2", "Dos")], later),
+        # B's content known in A only, A's GUIDs: new here
+        (b, [item("a-old", "Aranceles al acero", source="Feed B"),
+             item("a-1", "Remesas récord", source="Feed B")], later),
+        (c, [], later),
+    ]  # fmt: skip
+    async with engine.begin() as conn:
+        saved = await save_feeds(conn, feeds)
+        assert {k: [s.item.guid for s in v] for k, v in saved.items()} == {
+            a: ["a-1", "a-2"], b: ["a-old"], c: []}
+        assert all(s.source_id == k for k, v in saved.items() for s in v)
+        stored = await items_by_ids(conn, [s.id for v in saved.values() for s in v])
+        assert [(s.source_id, s.item.guid, s.item.title) for s in stored] == [
+            (a, "a-1", "Uno"), (a, "a-2", "Dos"), (b, "a-old", "Aranceles al acero")]
+        assert await count_items(conn) == 5
