@@ -47,6 +47,11 @@ def cache_dir(setting: str | None = None) -> Path | None:
     return (Path(base) if base else Path.home() / ".cache") / "borderbrief"
 
 
+def chosen_cache_dir(folder: Path | None | Default) -> Path | None:
+    """A cache-folder parameter as given, or ``cache_dir()`` for ``DEFAULT``."""
+    return cache_dir() if isinstance(folder, Default) else folder
+
+
 def beyond_newest(entries: Iterable[Path], keep: int) -> list[Path]:
     """The entries of a cache folder older than its ``keep`` newest (by modification time),
     to remove; one that vanished meanwhile is left out."""

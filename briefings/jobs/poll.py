@@ -242,8 +242,7 @@ def _embedder(cache_dir: str | None) -> UseEmbedder:
     from briefings.stories.embed import default_embedder
 
     embedder = default_embedder()
-    if not embedder.loaded:
-        embedder.cache_in(paths.cache_dir(cache_dir))
+    embedder.cache_in(paths.cache_dir(cache_dir))  # counts if this call is the first to load
     return embedder
 
 

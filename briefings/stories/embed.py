@@ -98,7 +98,8 @@ class UseEmbedder:
         return "\n".join(parts)
 
     def cache_in(self, folder: Path | None) -> None:
-        """Keep the prepared arrays in ``folder`` (a ``cache_dir`` setting): before loading."""
+        """Keep the prepared arrays in ``folder`` (a ``cache_dir`` setting) when it loads; once
+        loaded, this changes nothing."""
         self._cache_dir = folder
 
     @property
@@ -124,10 +125,8 @@ class UseEmbedder:
             return {**{f"m_{k}": v for k, v in model.items()},
                     **{f"p_{k}": v for k, v in tokens.items()}}  # fmt: skip
 
-        folder = self._cache_dir
-        if isinstance(folder, paths.Default):
-            folder = paths.cache_dir()
-        arrays = prepared.load_or_prepare(None if self._direct else folder, self.cache_id, prepare)
+        folder = None if self._direct else paths.chosen_cache_dir(self._cache_dir)
+        arrays = prepared.load_or_prepare(folder, self.cache_id, prepare)
         self._pieces = pieces.Pieces(_part(arrays, "p_"))
         self._model = use_model.UseModel(_part(arrays, "m_"))
 

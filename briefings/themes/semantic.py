@@ -196,7 +196,7 @@ _FITTING = threading.Lock()
 def _fitted(
     examples: ThemeExamples, embedder: Embedder, cache_dir: Path | None | paths.Default
 ) -> SemanticModel:
-    folder = paths.cache_dir() if isinstance(cache_dir, paths.Default) else cache_dir
+    folder = paths.chosen_cache_dir(cache_dir)
     with _FITTING:  # the embedder is kept with its model, so its id() is never reused
         found = _FITTED.get((examples, id(embedder), folder))
         if found is None:
