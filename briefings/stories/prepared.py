@@ -106,7 +106,7 @@ def _prune(folder: Path) -> None:
     writer killed mid-way left (a temporary folder over an hour old)."""
     for entry in paths.beyond_newest(folder.glob(f"{PREFIX}*"), KEEP):
         shutil.rmtree(entry, ignore_errors=True)
-    for entry in paths.beyond_newest(folder.glob(f".{PREFIX}*.tmp"), 0):
-        with contextlib.suppress(OSError):
+    for entry in folder.glob(f".{PREFIX}*.tmp"):
+        with contextlib.suppress(OSError):  # gone meanwhile: its writer finished
             if time.time() - entry.stat().st_mtime > STALE:
                 shutil.rmtree(entry, ignore_errors=True)
