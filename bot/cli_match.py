@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 # never needs the store or rich; --rules-only never needs the embedder): see bench/startup.py.
 if TYPE_CHECKING:
     from briefings.model import ThemeMatch
+    from briefings.settings import Settings
     from briefings.stories.embed import Embedder
     from briefings.themes import Matcher, ThemeCatalogue, ThemeExamples, ThemeSet
     from briefings.themes.explain import Verdict
@@ -49,31 +50,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     explain.set_defaults(func=_explain)
 
 
-def _load(path: Path | None) -> ThemeSet:
+def _load(path: Path | None) -> tuple[ThemeSet, Settings | None]:
+    """The themes, and the settings when they were read to find them (--themes needs none)."""
     from briefings.settings import load_settings
     from briefings.themes import load_themes
 
-    return load_themes(path or load_settings().themes)
+    if path is not None:
+        return load_themes(path), None
+    settings = load_settings()
+    return load_themes(settings.themes), settings
 
 
-def _matcher(themes: ThemeSet, rules_only: bool) -> tuple[Matcher, Embed | None]:
+def _matcher(
+    themes: ThemeSet, rules_only: bool, settings: Settings | None = None
+) -> tuple[Matcher, Embed | None]:
     """The matcher, with the semantic model and an embedder when the themes have examples."""
     from briefings.themes import Matcher
 
     if rules_only or themes.semantic is None:
         return Matcher(themes.themes), None
-    lazy = _FitWhenNeeded(themes.semantic)
+    lazy = _FitWhenNeeded(themes.semantic, settings)
     return Matcher(themes.themes, cast("SemanticModel", lazy)), lazy.embed
 
 
-def _cache_dir() -> Path | None:
+def _cache_dir(settings: Settings | None = None) -> Path | None:
     """Where the fit is cached: the cache_dir setting, so a .env file counts too (settings that
-    do not load leave the environment's choice; --themes needs no other setting)."""
+    do not load leave the environment's choice; --themes needs no other setting). Settings
+    already read are not read again."""
     from briefings import paths
     from briefings.settings import SettingsError, load_settings
 
     try:
-        setting = load_settings().cache_dir
+        setting = (settings or load_settings()).cache_dir
     except SettingsError:
         setting = None
     return paths.cache_dir(setting)
@@ -86,10 +94,11 @@ class _FitWhenNeeded:
     and encoder are unchanged (briefings.themes.cache). The Matcher reads only ``themes`` and
     ``examples`` before deciding."""
 
-    def __init__(self, examples: ThemeExamples) -> None:
+    def __init__(self, examples: ThemeExamples, settings: Settings | None = None) -> None:
         self.themes = examples.themes
         self.examples = examples  # the Matcher reads its anchors (the gate) before deciding
         self._examples = examples
+        self._settings = settings
         self._fitted: tuple[SemanticModel, Embedder] | None = None
 
     def _model(self) -> tuple[SemanticModel, Embedder]:
@@ -97,7 +106,7 @@ class _FitWhenNeeded:
             from briefings.stories.embed import default_embedder
             from briefings.themes.semantic import SemanticModel
 
-            folder, embedder = _cache_dir(), default_embedder()
+            folder, embedder = _cache_dir(self._settings), default_embedder()
             embedder.cache_in(folder)
             self._fitted = (SemanticModel.fit(self._examples, embedder, cache_dir=folder), embedder)
         return self._fitted
@@ -118,11 +127,11 @@ def _match(args: argparse.Namespace) -> int:
     from briefings.themes import ThemesError
 
     try:
-        themes = _load(args.themes)
+        themes, settings = _load(args.themes)
     except ThemesError as exc:
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
-    matcher, embed = _matcher(themes, args.rules_only)
+    matcher, embed = _matcher(themes, args.rules_only, settings)
     if args.file is None:
         return match_lines(matcher, sys.stdin, sys.stdout, sys.stderr, embed)
     try:
@@ -226,11 +235,11 @@ def _explain(args: argparse.Namespace) -> int:
         print("borderbrief: give a headline to explain, or --url URL", file=sys.stderr)
         return 2
     try:
-        themes = _load(args.themes)
+        themes, settings = _load(args.themes)
     except ThemesError as exc:
         print(f"borderbrief: {exc}", file=sys.stderr)
         return 2
-    matcher, embed = _matcher(themes, args.rules_only)
+    matcher, embed = _matcher(themes, args.rules_only, settings)
     item = (title, summary, lang)
     vector = embed([item])[0] if embed and matcher.needs_vector(*item) else None
     verdicts = explain(matcher, title, summary, lang, vector)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.lists import format_list
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -28,7 +27,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from briefings.i18n import languages
 from briefings.paths import default_config_file, user_or_default
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -163,7 +161,15 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _language(cls, value: str) -> str:
-        if value not in languages():  # the catalogues present
+        if value == "en":  # the language of every message, so always there
+            return value
+        # Another language is checked against the catalogues present, read now: a command that
+        # keeps the default (borderbrief match) never imports babel nor reads a catalogue.
+        from babel.lists import format_list
+
+        from briefings.i18n import languages
+
+        if value not in languages():
             raise ValueError(f"must be {format_list(list(languages()), style='or', locale='en')}")
         return value
 

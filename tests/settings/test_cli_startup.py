@@ -1,5 +1,6 @@
 """`borderbrief` imports only the module of the command it runs: `--help` and `match` start
-without the database, pydantic or rich, and every help line is the one its module registers."""
+without the database, pydantic or rich (nor babel: the settings keep the UI's default language,
+English, without reading a catalogue), and every help line is the one its module registers."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from bot import cli
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("sqlalchemy", "alembic", "pydantic", "rich", "httpx", "feedparser", "numpy")
+HEAVY = ("sqlalchemy", "alembic", "pydantic", "rich", "httpx", "feedparser", "numpy", "babel")
 
 
 def _help_lines(parser: argparse.ArgumentParser) -> list[tuple[str, str | None]]:

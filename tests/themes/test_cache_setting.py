@@ -95,3 +95,28 @@ def test_the_poll_keeps_the_prepared_encoder_where_the_setting_says(
         prepared.PREFIX
     ]
     assert poll._embedder("off") is fresh and fresh.loaded  # loaded: the setting came first
+
+
+def test_borderbrief_match_reads_the_settings_once(workdir: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The themes file's name and the cache folder come from one reading of the settings."""
+    from briefings import settings as settings_module
+
+    (workdir / ".env").write_text(f"BORDERBRIEF_CACHE_DIR={workdir / 'from-dotenv'}\n")
+    reads: list[object] = []
+
+    def counted() -> settings_module.Settings:
+        reads.append(None)
+        return load_settings()
+
+    monkeypatch.setattr(settings_module, "load_settings", counted)
+    counting = Counting()
+    monkeypatch.setattr(embed, "default_embedder", lambda: counting)
+    items = workdir / "items.jsonl"
+    items.write_text('{"id": 1, "lang": "en", "title": "Border crossing closed after floods"}\n')
+    from bot.cli import main
+
+    assert main(["match", str(items)]) == 0
+    assert counting.encoded > 0  # the rules left the item to meaning: the model was made
+    assert counting.folder == workdir / "from-dotenv"
+    assert len(reads) == 1
