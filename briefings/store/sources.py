@@ -99,13 +99,14 @@ async def sync_sources(conn: AsyncConnection, configured: Sequence[Source], now:
         if leaving.name not in wanted and leaving.source.enabled:
             await conn.execute(update(t).where(t.c.id == leaving.id).values(enabled=False))
 
+    new: list[dict[str, object]] = []
     for source in configured:
         row = rows.get(source.name)
         if row is None and source.url in by_url and by_url[source.url].name not in wanted:
             row = by_url[source.url]  # renamed in the config: keep its history
         if row is None:
-            await conn.execute(t.insert().values(**_config_values(source), created_at=now,
-                                                 error_count=0, seeded=False))  # fmt: skip
+            new.append(_config_values(source) | {"created_at": now, "error_count": 0,
+                                                 "seeded": False})  # fmt: skip
             continue
         values = _config_values(source)
         if source.enabled and not row.source.enabled:
@@ -123,6 +124,8 @@ async def sync_sources(conn: AsyncConnection, configured: Sequence[Source], now:
                 await conn.execute(update(t).where(t.c.id == clash.id)
                                    .values(url=f"{clash.url}#replaced-{clash.id}"))  # fmt: skip
         await conn.execute(update(t).where(t.c.id == row.id).values(**values))
+    if new:  # after the updates, which may free a URL a new source takes; one statement
+        await conn.execute(t.insert(), new)
 
 
 def _config_values(source: Source) -> dict[str, object]:

@@ -55,6 +55,24 @@ async def test_sync_inserts_updates_and_disables(engine: AsyncEngine) -> None:
     assert third["Feed A"].id == first["Feed A"].id
 
 
+async def test_a_new_source_takes_the_url_another_leaves_in_the_same_sync(
+    engine: AsyncEngine,
+) -> None:
+    first = await sync(engine, A)
+    moved = Source("Feed A", "https://a.example/new-rss", "en")
+    taker = Source("Feed C", A.url, "en")  # new sources are inserted after the updates
+    second = await sync(engine, taker, moved)
+    assert second["Feed A"].id == first["Feed A"].id and second["Feed A"].url == moved.url
+    assert second["Feed C"].url == A.url and second["Feed C"].id != first["Feed A"].id
+
+
+async def test_many_new_sources_are_added_in_one_sync(engine: AsyncEngine) -> None:
+    many = [Source(f"Feed {n}", f"https://{n}.example/rss", "en") for n in range(250)]
+    stored = await sync(engine, *many)
+    assert [stored[s.name].source for s in many] == many
+    assert len({row.id for row in stored.values()}) == 250
+
+
 async def test_renamed_source_keeps_its_row(engine: AsyncEngine) -> None:
     first = await sync(engine, A)
     renamed = Source("Feed A (renamed)", A.url, "en")
