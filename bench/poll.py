@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import os
 import re
@@ -201,6 +202,13 @@ def sources_toml(urls: list[str]) -> str:
                    for n, url in enumerate(urls))  # fmt: skip
 
 
+def compile_project() -> None:
+    """Compile the project's modules to bytecode now, as pip does when it installs a copy, so
+    that no timed run pays for it (nor loses it, where PYTHONDONTWRITEBYTECODE is set)."""
+    for package in ("briefings", "bot"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -233,6 +241,8 @@ def main() -> None:
         env = {**os.environ, "BORDERBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bb.db",
                "BORDERBRIEF_SOURCES": str(folder / "sources.toml"),
                "BORDERBRIEF_ALLOW_PRIVATE_SOURCES": "true", "BORDERBRIEF_LOG_LEVEL": "WARNING"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # from bytecode, as an installed copy loads
+        compile_project()
         print(f"{args.feeds} feeds from {len(templates)} real files ({size / 1e6:.1f} MB) on "
               f"{server.base_url}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
         results = {f"borderbrief {mode}": run(_borderbrief(args, mode), env)
