@@ -66,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Without ``argv`` it runs this process's own command line, and the process ends after it.
     """
+    # numpy's BLAS on one thread, chosen before numpy loads: a pool of BLAS threads only spins
+    # beside the sentence encoder's small products (which limits it too, once loaded; see
+    # briefings/stories/embed.py) and takes a core from the parse workers. Set one to change it.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     if argv is not None:
         return _command(argv)
     try:

@@ -33,8 +33,9 @@ class Pieces:
         self._sorted = arrays["sorted"]  # the pieces' UTF-8 bytes, sorted ('S<width>')
         self._width = self._sorted.dtype.itemsize
         self._ids = arrays["ids"]  # the id of each, in that order
-        self._scores = array("f", np.asarray(arrays["scores"], dtype=np.float32).tobytes())
-        self._unk_score = min(self._scores) - 10.0
+        scores = np.asarray(arrays["scores"], dtype=np.float32)
+        self._scores = array("f", scores.tobytes())  # Viterbi reads one at a time: no numpy scalars
+        self._unk_score = float(scores.min()) - 10.0
         self._max_len = int(arrays["max_len"])
         charsmap = bytes(np.asarray(arrays["charsmap"]))
         self._normalizer = _Normalizer(charsmap if arrays["has_charsmap"] else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,14 @@ def test_match_by_the_rules_needs_neither_the_store_nor_rich(tmp_path: Path) -> 
     items.write_text('{"id": 1, "lang": "en", "title": "Border crossing closed"}\n')
     code = f"from bot.cli import main\nmain(['match', '--rules-only', {str(items)!r}])"
     assert _imported_after(code) == ["pydantic"]  # the settings, for the themes file's name
+
+
+def test_blas_runs_on_one_thread_unless_the_user_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "3"  # a value already set is the user's
