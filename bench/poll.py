@@ -89,6 +89,7 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
 
     import httpx
 
+    from briefings.jobs.fetching import parse_workers
     from briefings.paths import default_config_file
     from briefings.themes import Matcher, load_themes
 
@@ -151,7 +152,7 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
                           response.headers.get("last-modified")))  # fmt: skip
         counts["fetched"] += 1
 
-    workers = max(1, (os.cpu_count() or 1) - 1)
+    workers = parse_workers()  # as many parsers as borderbrief starts
     limits = httpx.Limits(max_connections=CONCURRENCY)
     with ProcessPoolExecutor(workers) as pool:
         async with httpx.AsyncClient(timeout=15, limits=limits) as client:

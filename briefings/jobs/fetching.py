@@ -35,6 +35,10 @@ POOL_MIN_FEEDS = 100
 # A body this large is parsed in a one-off process: parsing it costs several times its size,
 # and an allocator seldom gives that back (a kept pool worker, or this process, stays big).
 LARGE_BODY = 4 * 1024 * 1024
+# A large machine does not start a parser a core for one poll: each costs ~0.3 s of start-up
+# and ~50 MB, and this one process's fetching and storing would soon be the limit (not measured
+# beyond 2 cores).
+MAX_PARSE_WORKERS = 4
 
 Ready = tuple["SourceRow", FetchResult, "ParsedFeed | None"]
 
@@ -165,15 +169,25 @@ def parse_file(path: str, **options: Any) -> ParsedFeed:
         return parse_feed(file.read(), **options)
 
 
+def parse_workers() -> int:
+    """How many processes parse: one a core, at most MAX_PARSE_WORKERS.
+
+    Not one fewer than the cores, as before: this process waits on the parsers most of a
+    cold poll (between its batches it fetched ~350 feeds a second with one parser on 2 cores,
+    ~500 with two), and the system shares the cores out. ``bench/poll.py``'s baseline gets as
+    many.
+    """
+    return max(1, min(os.cpu_count() or 1, MAX_PARSE_WORKERS))
+
+
 @contextmanager
 def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor | None]:
     """A process pool for parsing when there are enough feeds to pay for it, else None.
 
     Parsing (feedparser) is CPU-bound and holds the GIL, so threads would not help; processes
-    put the other cores to work while this one stores, matches and clusters.
+    put the other cores to work while this one fetches, stores, matches and clusters.
     """
-    # One core stays with this process: it stores, matches and clusters while others parse.
-    workers = workers or (os.cpu_count() or 1) - 1
+    workers = workers or parse_workers()
     if feeds < POOL_MIN_FEEDS or workers < 1:
         yield None
         return
