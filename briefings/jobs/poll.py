@@ -132,15 +132,18 @@ class PollJob:
         done = 0
         with _long_lived_frozen():
             feeds = fetch_and_parse(self.fetcher, due, self.now_fn, self.parse_pool, lull=LULL)
-            async with aclosing(feeds) as ready:
-                async for feed in ready:
-                    if feed is None:  # a lull: what waits may be news
-                        await writer.lull()
-                        continue
-                    await writer.handle(*feed)
-                    done += 1
-                    self._progress(done, len(due))
-            await writer.flush()
+            try:
+                async with aclosing(feeds) as ready:
+                    async for feed in ready:
+                        if feed is None:  # a lull: what waits may be news
+                            await writer.lull()
+                            continue
+                        await writer.handle(*feed)
+                        done += 1
+                        self._progress(done, len(due))
+                await writer.flush()
+            finally:
+                await writer.settle()  # a batch being written ends with the cycle, whatever came
 
     async def _mark_polled(self, started: datetime) -> None:
         async with self.engine.begin() as conn:
