@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -20,6 +20,8 @@ from briefings.sources.errors import SourcesError
 _USERINFO = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*$")
 # WHATWG: a host whose last label is a number is an IPv4 address, in any of its old spellings.
 _NUMERIC_LABEL = re.compile(r"^(?:0[xX][0-9A-Fa-f]*|[0-9]+)$")
+# Whitespace (str.isspace's, as \s is for str patterns) and the C0 controls and DEL.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def check_feed_url(url: str, where: str = "source") -> None:
@@ -35,15 +37,15 @@ def _problem(url: str) -> str | None:
         return "url must be an http:// or https:// address"
     if "\\" in url:
         return "url has a backslash, which browsers read as / and httpx does not; use /"
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         return "url has a space or a control character in it; percent-encode it (%20)"
     userinfo, at, _host = parts.netloc.rpartition("@")
     if at and not _USERINFO.match(userinfo):
         return "url has an ambiguous user name or password part (an extra @ or odd characters)"
-    return _host_problem(url, parts.hostname or "")
+    return _host_problem(url, parts.hostname or "", parts)
 
 
-def _host_problem(url: str, host: str) -> str | None:
+def _host_problem(url: str, host: str, parts: SplitResult) -> str | None:
     if not host:
         return "url has no host"
     if "%" in host:
@@ -56,7 +58,7 @@ def _host_problem(url: str, host: str) -> str | None:
             except ValueError:
                 return "url host is an IPv4 address in a shorthand form; write it as a.b.c.d"
     try:
-        urlsplit(url).port  # noqa: B018 - reading it checks it (ValueError when out of range)
+        parts.port  # noqa: B018 - reading it checks it (ValueError when out of range)
     except ValueError:
         return "url port is not a number from 1 to 65535"
     try:
