@@ -149,10 +149,11 @@ def pair_score(a: Report, b: Report, params: EventParams) -> float:
 def corrections(a: Report, b: Report, params: EventParams) -> float:
     """What quantities, places and speakers add to a pair's score (``SemanticIndex`` works
     out the rest, the same way as ``pair_score``, for all open reports at once)."""
-    score, counted = 0.0, False
+    score, counted, conflict = 0.0, False, False
     if a.quantities and b.quantities:
         if quantities_conflict(a.quantities, b.quantities):
             score -= params.quantity_conflict
+            conflict = True
         elif quantities_shared(a.quantities, b.quantities):
             score += params.quantity_shared
             counted = quantities_shared(a.quantities, b.quantities, HAPPENING_UNITS)
@@ -165,6 +166,10 @@ def corrections(a: Report, b: Report, params: EventParams) -> float:
     # one happening more surely than their headline words set them apart. Not a shared rate:
     # a 25% tariff is announced, paused and in force, three happenings.
     if params.contrast and not counted and contrasted(a, b):
+        if conflict:
+            # Other numbers and other subjects: two happenings, however alike the wording
+            # ('5% on steel' and '10% on tomatoes' in one agency's template).
+            return NEG
         score -= params.contrast
     return score
 

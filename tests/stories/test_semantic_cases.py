@@ -1,9 +1,9 @@
 """The semantic method on hand-written cases, through the poller's filer (in-memory store).
 
-``cases.jsonl``: 24 English and Spanish reports written for these tests, each labelled with
+``cases.jsonl``: 26 English and Spanish reports written for these tests, each labelled with
 its event: one seizure at two crossings 16 hours apart, a decree told by two English wires and
 a Spanish paper, a tariff raised two days later, statements on different days, a raid the day
-after another, a tax before and after a committee vote.
+after another, a tax before and after a committee vote, two tariffs told in one template.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ PAIRS = [  # (a, b, same event?)
     ("es-narcolab-culiacan", "es-narcolab-durango", False),  # next day, another place
     ("en-remit-tax-3-5", "es-remesas-3-5", True),
     ("en-remit-tax-3-5", "en-remit-tax-5-committee", False),
+    # One agency's template, the same hour: other rates, other goods, two measures.
+    ("en-tariff-steel-5", "en-tariff-tomato-10", False),
 ]
 
 
