@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CHATS = (9001, 9002, 9003)
+GOODS = ("steel", "tomatoes", "avocados", "cars", "aluminum", "beer", "cement", "glass",
+         "sugar", "trucks", "corn", "copper")  # fmt: skip
 _SYLLABLES = ("ka", "lo", "mi", "ru", "te", "sa", "no", "ve", "di", "po", "zu", "ba")
 
 
@@ -80,6 +82,23 @@ def gaps_report(times: dict[str, list[float]], interval: float) -> list[float]:
           f"{statistics.median(gaps):.2f} s, max {max(gaps):.2f} s; within +-5% of "
           f"{interval:.0f} s: {within}/{len(gaps)} {'OK' if within == len(gaps) else 'MISSED'}")
     return gaps
+
+
+def why_no_alert(db: Path, token: str) -> str:
+    """What the store says of a trial that got no alert: not stored, or filed into a story that
+    an earlier report had opened (then the story's first report, which had its alert)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT id, story_id FROM items WHERE title LIKE ?",
+                           (f"%{token}%",)).fetchone()  # fmt: skip
+        if row is None:
+            return "the report was never stored"
+        first = conn.execute("SELECT title FROM items WHERE story_id = ? ORDER BY id LIMIT 1",
+                             (row[1],)).fetchone()  # fmt: skip
+    if first is None or token in first[0]:
+        return f"stored and opened story {row[1]}, but its alert never came"
+    return f"filed into story {row[1]}, opened by an earlier report: {first[0]!r}"
 
 
 def alerts_report(latencies: list[float], lost: int, interval: float) -> None:
@@ -134,7 +153,10 @@ def main() -> None:
             while time.monotonic() < deadline - args.interval - 15:
                 n = rng.randrange(args.feeds)
                 token = word(rng) + word(rng)
-                title = f"{token} {word(rng)} tariffs on steel {word(rng)} {word(rng)}"
+                # Each trial its own event (another good, another rate), so that the stories
+                # filer never takes one for another outlet's report of an earlier trial.
+                good, rate = GOODS[len(trials) % len(GOODS)], 5 * (len(trials) + 1)
+                title = f"U.S. sets {rate}% tariffs on Mexican {good}, {token} says"
                 stories[n].insert(0, (f"new-{token}", title))
                 server.add(paths[n], feed(n, stories[n]))
                 trials[token] = time.monotonic()
@@ -151,6 +173,9 @@ def main() -> None:
                 latencies.append(min(arrived) - changed)
         gaps_report(dict(server.request_times), args.interval)
         alerts_report(latencies, len(trials) - len(latencies), args.interval)
+        for token in trials:  # a trial without an alert: lost, or taken for an earlier event?
+            if not any(token in str(c.params.get("text", "")) for c in api.sent()):
+                print(f"  no alert for {token}: {why_no_alert(Path(tmp) / 'bot.db', token)}")
         print(f"load average after: {os.getloadavg()}")
         if bot.returncode not in (0, -15):
             print((Path(tmp) / "bot.log").read_text()[-3000:])
