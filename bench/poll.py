@@ -152,7 +152,7 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
                           response.headers.get("last-modified")))  # fmt: skip
         counts["fetched"] += 1
 
-    workers = parse_workers()  # as many parsers as borderbrief starts
+    workers = max(1, parse_workers())  # as many parsers as borderbrief starts (one, on one core)
     limits = httpx.Limits(max_connections=CONCURRENCY)
     with ProcessPoolExecutor(workers) as pool:
         async with httpx.AsyncClient(timeout=15, limits=limits) as client:

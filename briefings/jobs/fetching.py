@@ -170,14 +170,16 @@ def parse_file(path: str, **options: Any) -> ParsedFeed:
 
 
 def parse_workers() -> int:
-    """How many processes parse: one a core, at most MAX_PARSE_WORKERS.
+    """How many processes parse: one a core, at most MAX_PARSE_WORKERS; none on one core,
+    where a parser could only take turns with this process.
 
     Not one fewer than the cores, as before: this process waits on the parsers most of a
     cold poll (between its batches it fetched ~350 feeds a second with one parser on 2 cores,
     ~500 with two), and the system shares the cores out. ``bench/poll.py``'s baseline gets as
     many.
     """
-    return max(1, min(os.cpu_count() or 1, MAX_PARSE_WORKERS))
+    cores = os.cpu_count() or 1
+    return min(cores, MAX_PARSE_WORKERS) if cores > 1 else 0
 
 
 @contextmanager

@@ -52,3 +52,14 @@ async def test_a_large_body_is_parsed_in_a_process_of_its_own(
     assert apart == [len(big)]  # the small one was parsed here
     async with engine.connect() as conn:
         assert await count_items(conn) == 41
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(None, 0), (1, 0), (2, 2), (3, 3), (4, 4), (16, 4)])
+def test_one_parser_a_core_none_on_one_core(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, workers: int
+) -> None:
+    monkeypatch.setattr(fetching.os, "cpu_count", lambda: cores)
+    assert fetching.parse_workers() == workers
+    with parse_pool_for(200) as pool:
+        assert (pool is None) is (workers == 0)
+        assert pool is None or (isinstance(pool, LazyPool) and pool.workers == workers)
