@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import compileall
 import json
 import os
 import re
@@ -44,6 +43,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from installed import as_installed  # noqa: E402 - bench/, beside this script
+
 FEEDS_DIR = ROOT.parent / "shared" / "data" / "feeds"
 REAL_FEEDS = [
     "rss-parser/guardian.rss", "rss-parser/uolNoticias.rss", "rss-parser/encoding.rss",
@@ -203,13 +205,6 @@ def sources_toml(urls: list[str]) -> str:
                    for n, url in enumerate(urls))  # fmt: skip
 
 
-def compile_project() -> None:
-    """Compile the project's modules to bytecode now, as pip does when it installs a copy, so
-    that no timed run pays for it (nor loses it, where PYTHONDONTWRITEBYTECODE is set)."""
-    for package in ("briefings", "bot"):
-        compileall.compile_dir(ROOT / package, quiet=1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -242,8 +237,7 @@ def main() -> None:
         env = {**os.environ, "BORDERBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bb.db",
                "BORDERBRIEF_SOURCES": str(folder / "sources.toml"),
                "BORDERBRIEF_ALLOW_PRIVATE_SOURCES": "true", "BORDERBRIEF_LOG_LEVEL": "WARNING"}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # from bytecode, as an installed copy loads
-        compile_project()
+        env = as_installed(env)
         print(f"{args.feeds} feeds from {len(templates)} real files ({size / 1e6:.1f} MB) on "
               f"{server.base_url}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
         results = {f"borderbrief {mode}": run(_borderbrief(args, mode), env)

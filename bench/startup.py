@@ -18,7 +18,6 @@ adds, per command, the imports that cost most (``python -X importtime``). Target
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import statistics
 import subprocess
@@ -29,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from installed import as_installed  # noqa: E402 - bench/, beside this script
+
 PYTHON = str(ROOT / ".venv/bin/python")
 BORDERBRIEF = str(ROOT / ".venv/bin/borderbrief")
 EAGER = ("bot.cli_run", "bot.cli_poll", "bot.cli_match", "bot.cli_brief", "bot.cli_stories",
@@ -86,13 +88,6 @@ def commands(folder: Path, feed_url: str) -> dict[str, list[str]]:
     }
 
 
-def compile_project() -> None:
-    """Compile the project's modules to bytecode now, as pip does when it installs a copy, so
-    that no timed run pays for it (nor loses it, where PYTHONDONTWRITEBYTECODE is set)."""
-    for package in ("briefings", "bot"):
-        compileall.compile_dir(ROOT / package, quiet=1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -110,11 +105,7 @@ def main() -> None:
                "BORDERBRIEF_SOURCES": str(folder / "sources.toml"),
                "BORDERBRIEF_ALLOW_PRIVATE_SOURCES": "true",
                "BORDERBRIEF_LOG_LEVEL": "WARNING"}  # fmt: skip
-        # As on an installed copy, modules load from bytecode (pip compiles it when it installs;
-        # this checkout's own modules are compiled by the untimed first run), even where the
-        # shell that runs the bench says not to write it.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        compile_project()
+        env = as_installed(env)
         todo = commands(folder, url)
         timed(todo["borderbrief poll --once (warm)"], env, folder, 1)  # the cold poll: not timed
         print(f"{args.runs} runs each; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
