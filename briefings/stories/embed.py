@@ -54,7 +54,7 @@ class UseEmbedder:
 
     Loading happens on the first ``encode`` or an explicit ``load``: about 1 s the first time,
     which prepares the wheel's arrays and keeps them in the cache folder (``prepared``), then
-    about 0.15 s, mapping them from there.
+    a few hundredths of a second, mapping them from there (bench/story_filing.py).
     ``encode`` is thread-safe; concurrent calls run one at a time.
     """
 
