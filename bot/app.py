@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -87,7 +88,7 @@ def build_application(
     handlers.register_fallback(application)
     if jobs:
         schedule_jobs(application, settings=state.settings, engine=state.engine,
-                      clock=state.clock)
+                      clock=state.clock, parsers=state.parsers)
     return application
 
 
@@ -105,6 +106,7 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     state = bot_state(application)
     if state.http is not None:
         await state.http.aclose()
+    await asyncio.to_thread(state.parsers.shutdown)  # joins the poll's parse workers
     if state.owns_engine:
         await state.engine.dispose()
 

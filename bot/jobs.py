@@ -23,7 +23,7 @@ from briefings.fetch import FetchConfig, Fetcher
 from briefings.fetch.delays import due_tolerance, seconds_until
 from briefings.jobs.brief import BriefJob
 from briefings.jobs.housekeeping import OutboxPurger
-from briefings.jobs.poll import poll_job, sync_sources_file
+from briefings.jobs.poll import ParsePools, poll_job, sync_sources_file
 from briefings.ratelimit import Limits
 from briefings.render.telegram import telegram_face
 from briefings.settings import Settings
@@ -45,6 +45,7 @@ def schedule_jobs(
     engine: AsyncEngine,
     clock: Any,
     limits: Limits | None = None,
+    parsers: ParsePools | None = None,
 ) -> Sender:
     """Register the poll, due-briefs and sender jobs; returns the Sender (tests drive it)."""
     queue = application.job_queue
@@ -52,7 +53,8 @@ def schedule_jobs(
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     sender = Sender(application.bot, engine, limits=limits, clock=clock,
                     max_in_flight=settings.send_in_flight)
-    jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender)
+    jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender,
+                parsers=parsers or ParsePools())
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
     now = datetime.now(UTC)
@@ -73,10 +75,12 @@ class Jobs:
     """The three job callbacks, sharing the store, the clock and the sender."""
 
     def __init__(self, application: Application, *, settings: Settings,  # type: ignore[type-arg]
-                 engine: AsyncEngine, clock: Any, sender: Sender) -> None:
+                 engine: AsyncEngine, clock: Any, sender: Sender,
+                 parsers: ParsePools) -> None:
         self.application, self.settings, self.engine = application, settings, engine
         self.clock, self.sender = clock, sender
         self._purger = OutboxPurger(engine)
+        self.parsers = parsers  # kept between cycles (the caller stops them)
         self._polling = asyncio.Lock()  # the ticker and an early wake never poll at once
 
     def _themes(self) -> Any:
@@ -136,7 +140,8 @@ class Jobs:
         async with Fetcher(FetchConfig.from_settings(self.settings)) as fetcher:
             face = await telegram_face(self.engine, self.settings, now=self.clock())
             job = poll_job(self.settings, self.engine, fetcher, self._themes(),
-                           now_fn=self.clock, renderer=face)  # fmt: skip
+                           now_fn=self.clock, renderer=face,
+                           parsers=self.parsers.for_feeds)  # fmt: skip
             report = await job.run_once(self.clock())
         metrics.record_cycle(report)
         log_event(log, "poll cycle", feeds=report.feeds, new_stories=len(report.new_stories),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.flood import FloodLimiter
+from briefings.jobs.fetching import ParsePools
 from briefings.model import ThemeRef
 from briefings.settings import Settings
 from briefings.themes import ThemeCatalogue, ThemeSet
@@ -39,6 +40,7 @@ class BotState:
     owns_engine: bool = True  # dispose the engine at shutdown (not when a test lent it)
     max_own_themes: int = MAX_OWN_THEMES
     http: Any = None  # the /healthz endpoint while the bot runs, if BORDERBRIEF_HTTP_PORT is set
+    parsers: ParsePools = field(default_factory=ParsePools)  # the poll job's; stopped at shutdown
 
     def now(self) -> datetime:
         return self.clock()

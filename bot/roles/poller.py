@@ -20,7 +20,7 @@ from bot.logs import log_event
 from bot.roles.ticking import sleep_unless_stopped, utcnow, worker_name
 from briefings import metrics
 from briefings.fetch import FetchConfig, Fetcher
-from briefings.jobs.poll import CycleReport, PollJob, poll_job, sync_sources_file
+from briefings.jobs.poll import CycleReport, ParsePools, PollJob, poll_job, sync_sources_file
 from briefings.render.telegram import telegram_face
 from briefings.settings import Settings
 from briefings.sources import configured_sources
@@ -52,9 +52,11 @@ async def run_poller(settings: Settings, engine: AsyncEngine, *, stop: asyncio.E
         if fetcher is None:
             fetcher = await stack.enter_async_context(
                 Fetcher(FetchConfig.from_settings(settings)))
+        parsers = ParsePools()  # off the event loop, kept between batches
+        stack.push_async_callback(asyncio.to_thread, parsers.shutdown)
         face = await telegram_face(engine, settings, now=utcnow())
         job = poll_job(settings, engine, fetcher, themes, select_due=claim, limit=batch,
-                       renderer=face)
+                       renderer=face, parsers=parsers.for_feeds)
         run = cycle or job.run_once
         while not stop.is_set():
             await _reload(settings, engine, job)

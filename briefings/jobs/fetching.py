@@ -13,7 +13,13 @@ import multiprocessing as mp
 import os
 import tempfile
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -198,6 +204,41 @@ def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor 
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ParsePools:
+    """Where a long-running poller (the bot's poll job, the ``poller`` role) parses, cycle
+    after cycle.
+
+    Parsing on the event loop would stop it for as long as a feed takes: the bot would not
+    answer a command, nor send, until the parse ends. A cycle of many feeds parses in worker
+    processes (``LazyPool``: started on the first body, then kept for the next cycles, as the
+    ``poll`` daemon keeps its own); a smaller one in one thread, which costs no memory and
+    hands the loop the interpreter every few milliseconds (Python's switch interval).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = parse_workers() if workers is None else workers
+        self._processes: LazyPool | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def for_feeds(self, feeds: int) -> Executor:
+        """The executor for a cycle of ``feeds`` feeds."""
+        if feeds >= POOL_MIN_FEEDS and self.workers >= 1:
+            if self._processes is None:
+                self._processes = LazyPool(self.workers)
+            return self._processes
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+        return self._thread
+
+    def shutdown(self) -> None:
+        """Stop the workers (at the end of the poller's life); a later cycle starts new ones."""
+        processes, thread = self._processes, self._thread
+        self._processes = self._thread = None
+        for executor in (processes, thread):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
 
 class LazyPool(Executor):

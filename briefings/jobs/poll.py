@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from briefings.fetch.delays import due_cutoff
-from briefings.jobs.fetching import FeedFetcher, fetch_and_parse, parse_pool_for
+from briefings.jobs.fetching import FeedFetcher, ParsePools, fetch_and_parse, parse_pool_for
 from briefings.jobs.report import CycleReport, FeedOutcome
 from briefings.jobs.writer import BatchWriter, Filer, ItemEmbedder, ThemeMatcher
 from briefings.settings import Settings
@@ -75,7 +75,9 @@ class PollJob:
     stories worth an alert (never those of a source's first, seeding, poll) are recorded as
     owed with the stories, and ``queue_alerts`` queues what is owed: after each batch is
     written, and at the start of a cycle (what a failed or killed cycle still owes).
-    ``parse_pool`` (see ``parse_pool_for``) parses feeds in other processes, on other cores.
+    ``parse_pool`` (see ``parse_pool_for``) parses feeds in other processes, on other cores;
+    a long-running poller gives ``parsers`` instead, which picks one for each cycle's number of
+    due feeds (``ParsePools.for_feeds``).
     """
 
     engine: AsyncEngine
@@ -91,6 +93,7 @@ class PollJob:
     force: bool = False
     limit: int | None = None
     parse_pool: Executor | None = None
+    parsers: Callable[[int], Executor] | None = None
     on_progress: Progress | None = None
     now_fn: Callable[[], datetime] = utcnow
 
@@ -107,7 +110,8 @@ class PollJob:
                              started=now, embedder=self.embedder,
                              owe_alerts=self.queue_alerts is not None,
                              on_owed=self._queue_owed)  # fmt: skip
-        await self._fetch_parse_and_write(due, writer)
+        pool = self.parse_pool or (self.parsers(len(due)) if self.parsers and due else None)
+        await self._fetch_parse_and_write(due, writer, pool)
         writer.fill(report)
         await self._mark_polled(now)
         report.duration = time.perf_counter() - clock
@@ -126,12 +130,13 @@ class PollJob:
             return None
         return await self.build_matcher(self.engine, self.themes)
 
-    async def _fetch_parse_and_write(self, due: list[SourceRow], writer: BatchWriter) -> None:
+    async def _fetch_parse_and_write(self, due: list[SourceRow], writer: BatchWriter,
+                                     pool: Executor | None) -> None:  # fmt: skip
         """Fetch and parse concurrently; the one writer keeps, matches, files and stores."""
         self._progress(0, len(due))
         done = 0
         with _long_lived_frozen():
-            feeds = fetch_and_parse(self.fetcher, due, self.now_fn, self.parse_pool, lull=LULL)
+            feeds = fetch_and_parse(self.fetcher, due, self.now_fn, pool, lull=LULL)
             try:
                 async with aclosing(feeds) as ready:
                     async for feed in ready:
@@ -323,5 +328,5 @@ async def sync_sources_file(engine: AsyncEngine, configured: list[Any], now: dat
         await store_sources.sync_sources(conn, configured, now)
 
 
-__all__ = ["CycleReport", "FeedOutcome", "PollJob", "parse_pool_for", "poll_cycle", "poll_job",
-           "sync_sources_file", "utcnow"]  # fmt: skip
+__all__ = ["CycleReport", "FeedOutcome", "ParsePools", "PollJob", "parse_pool_for", "poll_cycle",
+           "poll_job", "sync_sources_file", "utcnow"]  # fmt: skip

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -16,6 +17,7 @@ from bot.jobs import STARTUP_BRIEFS
 from briefings import chats as chat_settings
 from briefings.briefs.schedule import MINUTE_OFFSET
 from briefings.store import chats as store
+from briefings.store.items import count_items
 from tests.bot.helpers import START, FakeClock, running_bot
 from tests.feedserver import RSS, FeedServer
 
@@ -134,3 +136,32 @@ async def test_test_bots_jobs_run_only_when_a_test_runs_them(
             ran = await store.get_chat(conn, 901)
     assert untouched.next_brief_at <= clock()  # no tick ran on its own
     assert ran.next_brief_at > clock()  # the manual run did
+
+
+async def test_the_poll_job_parses_off_the_event_loop_and_stops_its_parser_at_shutdown(
+    botapi, engine, tmp_path: Path, monkeypatch
+) -> None:
+    """A feed parsed on the event loop would hold up every reply and send until it ends."""
+    import briefings.parse
+
+    threads: list[str] = []
+    parse_feed = briefings.parse.parse_feed
+
+    def spy(body: bytes, **options):
+        threads.append(threading.current_thread().name)
+        return parse_feed(body, **options)
+
+    monkeypatch.setattr(briefings.parse, "parse_feed", spy)
+    with FeedServer() as feeds:
+        url = feeds.add("/wire.xml", _feed(OLD), {"Content-Type": RSS})
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f'[[sources]]\nname = "Wire"\nurl = "{url}"\nlanguage = "en"\n')
+        async with running_bot(botapi, engine, tmp_path, clock=FakeClock(), jobs=True,
+                               sources=sources, allow_private_sources=True) as bot:
+            await _run(bot, "poll")
+            async with engine.connect() as conn:
+                assert await count_items(conn) == 1
+        assert [t for t in threading.enumerate() if t.name.startswith("parse")]  # kept
+        await bot.app.post_shutdown(bot.app)  # as run_polling and run_webhook end
+    assert threads and all(name.startswith("parse") for name in threads), threads
+    assert not [t for t in threading.enumerate() if t.name.startswith("parse")]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.jobs import fetching
-from briefings.jobs.fetching import LazyPool, parse_pool_for
+from briefings.jobs.fetching import LazyPool, ParsePools, parse_pool_for
 from briefings.model import Source
 from briefings.store.items import count_items
 from tests.feedserver import FeedServer
@@ -63,3 +66,50 @@ def test_one_parser_a_core_none_on_one_core(
     with parse_pool_for(200) as pool:
         assert (pool is None) is (workers == 0)
         assert pool is None or (isinstance(pool, LazyPool) and pool.workers == workers)
+
+
+@pytest.mark.parametrize(("feeds", "workers", "kind"), [
+    (1, 2, ThreadPoolExecutor), (99, 2, ThreadPoolExecutor), (100, 2, LazyPool),
+    (5000, 4, LazyPool), (100, 0, ThreadPoolExecutor), (5000, 0, ThreadPoolExecutor),
+])  # fmt: skip
+def test_a_long_running_poller_parses_in_processes_for_many_feeds_else_a_thread(
+    feeds: int, workers: int, kind: type
+) -> None:
+    parsers = ParsePools(workers)
+    chosen = parsers.for_feeds(feeds)
+    assert isinstance(chosen, kind)
+    assert parsers.for_feeds(feeds) is chosen  # kept for the next cycle
+    if isinstance(chosen, LazyPool):
+        assert chosen.workers == workers and chosen.pool is None  # started by a body
+    parsers.shutdown()
+    assert parsers.for_feeds(feeds) is not chosen  # a cycle after shutdown: new ones
+    parsers.shutdown()
+
+
+async def test_a_long_running_poller_parses_off_the_event_loop(
+    engine: AsyncEngine, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's poll job and the poller role: parsing never stops the loop (a thread here)."""
+    import briefings.parse
+
+    threads: list[str] = []
+    parse_feed = briefings.parse.parse_feed
+
+    def spy(body: bytes, **options: object) -> object:
+        threads.append(threading.current_thread().name)
+        return parse_feed(body, **options)
+
+    monkeypatch.setattr(briefings.parse, "parse_feed", spy)
+    urls = [feed_server.add(f"/f{n}.xml", rss([(f"g{n}", f"Aranceles {n}", "Resumen")]))
+            for n in range(3)]  # fmt: skip
+    await configure(engine, [Source(f"F{n}", url, "es") for n, url in enumerate(urls)])
+    parsers = ParsePools(workers=2)
+    try:
+        report = await cycle(engine, parsers=parsers.for_feeds)
+    finally:
+        parsers.shutdown()
+    assert (report.fetched, report.new_items) == (3, 3)
+    assert len(threads) == 3
+    assert all(name.startswith("parse") for name in threads), threads
+    assert threading.main_thread().name not in threads
+    assert not [t for t in threading.enumerate() if t.name.startswith("parse")]  # stopped
