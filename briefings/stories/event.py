@@ -26,7 +26,7 @@ from briefings.stories.quantities import (
     quantities_shared,
 )
 from briefings.stories.when import Span, happening_span, span_gap_days, stated_days_differ
-from briefings.stories.words import token_parts, tokens
+from briefings.stories.words import token_parts
 
 LEDE_CHARS = 600  # of a summary: feeds' long descriptions go on about other things
 Vector = npt.NDArray[np.float16]  # unit length: what a story keeps of a member (1 KB)
@@ -101,26 +101,29 @@ def report_from(
     )
 
 
-def subject_words(title: str, summary: str) -> tuple[frozenset[str], frozenset[str]]:
-    """A report's subject (tokens its title and lede share; none without both) and all its
-    tokens (EN/ES glossed stems, as ``words.tokens``)."""
-    head = frozenset(tokens(title, ""))
-    lede = frozenset(tokens("", summary))
-    return head & lede, head | lede
-
-
-def contrasted(a: Report, b: Report) -> bool:
+def contrasted(a: Report, b: Report, *, whole: bool = False) -> bool:
     """Each report's subject has a token the other report never uses. Across languages only
     the glossary links words, so there only glossed tokens and numbers count ('remesas' is
     not missing from a report about 'remittances'), and one missing word on a side is not
-    enough: the small glossary has gaps ("aseguran" is not glossed as "seize")."""
-    if not (a.subject and b.subject and a.words and b.words):
+    enough: the small glossary has gaps ("aseguran" is not glossed as "seize").
+
+    ``whole``: a report with no subject (a headline alone, a lede alone) offers all its
+    words but numbers instead. Only the veto of conflicting numbers asks so: two tellings of
+    one event nearly always each have a word the other lacks, so that alone says little."""
+    subject_a, subject_b = _subject(a, whole), _subject(b, whole)
+    if not (subject_a and subject_b and a.words and b.words):
         return False
     if a.language == b.language:
-        return bool(a.subject - b.words) and bool(b.subject - a.words)
+        return bool(subject_a - b.words) and bool(subject_b - a.words)
     least = CROSS_LANGUAGE_CONTRAST
-    return (len(_neutral(a.subject) - b.words) >= least
-            and len(_neutral(b.subject) - a.words) >= least)  # fmt: skip
+    return (len(_neutral(subject_a) - b.words) >= least
+            and len(_neutral(subject_b) - a.words) >= least)  # fmt: skip
+
+
+def _subject(report: Report, whole: bool) -> frozenset[str]:
+    if report.subject or not whole:
+        return report.subject
+    return frozenset(t for t in report.words if not t[:1].isdigit())
 
 
 CROSS_LANGUAGE_CONTRAST = 2  # glossed words a side must lack before two languages contrast
@@ -165,12 +168,15 @@ def corrections(a: Report, b: Report, params: EventParams) -> float:
     # A shared count or amount ('37 sent', '300 lb'), none in conflict, ties two reports to
     # one happening more surely than their headline words set them apart. Not a shared rate:
     # a 25% tariff is announced, paused and in force, three happenings.
-    if params.contrast and not counted and contrasted(a, b):
-        if conflict:
-            # Other numbers and other subjects: two happenings, however alike the wording
-            # ('5% on steel' and '10% on tomatoes' in one agency's template).
-            return NEG
-        score -= params.contrast
+    if params.contrast and not counted:
+        if contrasted(a, b):
+            if conflict:
+                # Other numbers and other subjects: two happenings, however alike the wording
+                # ('5% on steel' and '10% on tomatoes' in one agency's template).
+                return NEG
+            score -= params.contrast
+        elif conflict and contrasted(a, b, whole=True):
+            return NEG  # the same, told by a headline or a lede alone (no subject)
     return score
 
 

@@ -150,3 +150,30 @@ def test_a_shared_count_outweighs_contrasting_headlines_a_shared_rate_does_not()
     effect = report(4, "Trump's 25% tariffs on Mexico take effect",
                     "Sweeping 25% tariffs on imports from Mexico came into force.")  # fmt: skip
     assert corrections(pause, effect, EventParams()) == pytest.approx(0.05 - CONTRAST)
+
+
+@pytest.mark.parametrize(("title_a", "lede_a", "title_b", "lede_b", "expected"), [
+    # Headlines alone (no lede: no subject), other rates and other goods: two measures.
+    ("U.S. sets 15% tariffs on Mexican cement", "",
+     "U.S. sets 20% tariffs on Mexican avocados", "", NEG),
+    # Ledes alone, the same.
+    ("", "The U.S. will charge a 15% duty on cement imported from Mexico.",
+     "", "The U.S. will charge a 20% duty on avocados imported from Mexico.", NEG),
+    # The same rate in other words: no conflict, a shared rate (and no subject to contrast).
+    ("U.S. sets 15% tariffs on Mexican cement", "",
+     "Washington puts 15% duty on cement from Mexico", "", 0.05),
+    # Other rates, every other word of each in the other: a conflict, no contrast.
+    ("Tariffs of 15% on Mexican cement", "", "Mexican cement: tariffs of 20%", "", -0.25),
+    # Without numbers, subjectless reports are never contrasted: their words differ anyway.
+    ("U.S. sets tariffs on Mexican cement", "",
+     "U.S. sets tariffs on Mexican avocados", "", 0.0),
+])  # fmt: skip
+def test_conflicting_numbers_part_reports_without_a_subject_when_their_words_differ(
+    title_a: str, lede_a: str, title_b: str, lede_b: str, expected: float
+) -> None:
+    at = Span(datetime(2025, 9, 8, 14), datetime(2025, 9, 8, 14))
+    zero = np.zeros(512, dtype=np.float16)
+    a = report_from(1, "en", title_a, lede_a, at, zero)
+    b = report_from(2, "en", title_b, lede_b, at, zero)
+    assert not a.subject and not b.subject
+    assert corrections(a, b, EventParams()) == pytest.approx(expected)
