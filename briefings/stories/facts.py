@@ -150,7 +150,10 @@ def story_facts(
 ) -> StoryFacts:
     """A story's facts from its reports (``centrality``: item id → score, when known)."""
     order = ranked(reports, centrality, lead_url)
-    heads = [_excerpt(text, r) for r in order if (text := _headline(r))]
+    # An outlet's own headline beats a lede's first sentence standing in for one (long, and
+    # not written as a headline), within a language and overall.
+    titled = sorted(order, key=lambda r: not r.title.strip())
+    heads = [_excerpt(text, r) for r in titled if (text := _headline(r))]
     ledes = [_excerpt(text, r) for r in order if (text := grounded_lede(r))]
     # A whole sentence beats one a feed cut short, within a language and overall.
     ledes.sort(key=lambda e: not ends_a_sentence(e.text))

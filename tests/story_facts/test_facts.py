@@ -234,6 +234,26 @@ def test_an_untitled_report_gives_its_first_sentence_as_headline_and_the_rest_as
     )
 
 
+def test_an_outlets_own_headline_beats_a_more_central_untitled_lede() -> None:
+    """A feed without titles gives its lede's first sentence as headline: long, and not
+    written as one. Another outlet's title of the same story reads better, though less
+    central; with no title in a language, the lede's sentence still heads it there."""
+    blog = report("Blog", "en", "", "On February 20 the State Department designated eight "
+                  "cartels as Foreign Terrorist Organizations under section 219 of the law.",
+                  country="US")  # fmt: skip
+    statement = report("Statement", "en", "Terrorist designations of international cartels",
+                       country="US", minutes=30)  # fmt: skip
+    miled = report("MILED", "es", "", "Estados Unidos designó a seis cárteles mexicanos como "
+                   "organizaciones terroristas internacionales.")  # fmt: skip
+    facts = story_facts([blog, statement, miled], {blog.item_id: 0.9, miled.item_id: 0.8,
+                                                   statement.item_id: 0.5})  # fmt: skip
+    assert facts.headlines["en"].text == "Terrorist designations of international cartels"
+    assert facts.headline is not None and facts.headline.outlet == "Statement"
+    assert facts.headlines["es"].text.startswith("Estados Unidos designó a seis cárteles")
+    assert [r.outlet for r in ranked([blog, statement, miled], {blog.item_id: 0.9,
+            miled.item_id: 0.8, statement.item_id: 0.5})] == ["Blog", "MILED", "Statement"]
+
+
 def _outlets(*countries: str | None) -> list[Report]:
     return [report(f"Outlet {i}", "es", f"Title {i}", country=c) for i, c in enumerate(countries)]
 
