@@ -17,7 +17,7 @@ import numpy.typing as npt
 from briefings.stories.embed import DIM
 from briefings.stories.event import DATED_SPAN_DAYS, NEG, EventParams, Report
 from briefings.stories.postings import Postings
-from briefings.stories.when import Span
+from briefings.stories.when import Span, day_bounds
 
 MAX_MEMBERS = 16  # a story is recognised by its first reports: they tell what it is about
 _US = timedelta(microseconds=1)
@@ -38,18 +38,27 @@ class Story:
     latest_start: datetime | None = None
 
     def admits(self, span: Span, max_gap_days: float) -> bool:
-        """True when the span lies within the gap of every dated member."""
+        """True when the span lies within the gap of every dated member (in whole days, as
+        pair gaps are: ``day_bounds``)."""
         gap = timedelta(days=max_gap_days)
-        if self.earliest_end is not None and span.start - self.earliest_end > gap:
+        start, end = _days(span)
+        if self.earliest_end is not None and start - self.earliest_end > gap:
             return False
-        return self.latest_start is None or self.latest_start - span.end <= gap
+        return self.latest_start is None or self.latest_start - end <= gap
 
     def widen(self, span: Span) -> None:
         if span.days <= DATED_SPAN_DAYS:
-            if self.earliest_end is None or span.end < self.earliest_end:
-                self.earliest_end = span.end
-            if self.latest_start is None or span.start > self.latest_start:
-                self.latest_start = span.start
+            start, end = _days(span)
+            if self.earliest_end is None or end < self.earliest_end:
+                self.earliest_end = end
+            if self.latest_start is None or start > self.latest_start:
+                self.latest_start = start
+
+
+def _days(span: Span) -> tuple[datetime, datetime]:
+    """The whole days a span touches, [first midnight, the midnight after the last day)."""
+    first, last = day_bounds(span)
+    return first, last + timedelta(days=1)
 
 
 def _us(t: datetime) -> int:
@@ -67,8 +76,8 @@ class OpenStories:
         self._seq, self._next_new = 0, -1
         self._vectors = np.zeros((256, DIM), dtype=np.float32)
         self._owner = np.zeros(256, dtype=np.int64)  # the seq of each row's story
-        self._start = np.zeros(256, dtype=np.int64)  # happening span, microseconds
-        self._last = np.zeros(256, dtype=np.int64)  # its last instant (a whole day: its start)
+        self._start = np.zeros(256, dtype=np.int64)  # happening span's first day, µs
+        self._last = np.zeros(256, dtype=np.int64)  # and its last day (midnights, UTC)
         self._stated = np.zeros(256, dtype=bool)
         self._alive = np.zeros(256, dtype=bool)
         self._n = 0
@@ -133,11 +142,10 @@ class OpenStories:
         n = self._n
         if n == len(self._owner):
             self._grow(2 * n)
-        span = report.span
-        last = span.end - timedelta(days=1) if span.whole_days else span.end
+        first, last = day_bounds(report.span)
         self._vectors[n] = report.vector
-        self._owner[n], self._start[n], self._last[n] = seq, _us(span.start), _us(last)
-        self._stated[n], self._alive[n] = span.stated, True
+        self._owner[n], self._start[n], self._last[n] = seq, _us(first), _us(last)
+        self._stated[n], self._alive[n] = report.span.stated, True
         if self.params.lexical:
             self._shingles.append(report.shingles)
             self._postings.add(n, report.shingles)
@@ -180,8 +188,8 @@ class OpenStories:
         """
         p, n = self.params, len(cosines)
         span = report.span
-        start = _us(span.start)
-        last = _us(span.end - timedelta(days=1) if span.whole_days else span.end)
+        first, last_day = day_bounds(span)
+        start, last = _us(first), _us(last_day)
         gap = np.maximum(np.maximum(start - self._last[:n], self._start[:n] - last), 0)
         base = cosines - p.per_day * (gap / _DAY_US)
         if p.lexical:

@@ -69,11 +69,28 @@ def stated_days_differ(a: Span, b: Span) -> bool:
 
 
 def span_gap_days(a: Span, b: Span) -> float:
-    """Days between two spans; 0 when they share a day (or overlap); 1 for consecutive dates."""
-    a_last = a.end - DAY if a.whole_days else a.end
-    b_last = b.end - DAY if b.whole_days else b.end
-    gap = max(a.start - b_last, b.start - a_last, timedelta(0))
+    """Whole days between two spans; 0 when they share a day (or overlap); 1 for consecutive
+    dates (see ``day_bounds``)."""
+    a_first, a_last = day_bounds(a)
+    b_first, b_last = day_bounds(b)
+    gap = max(a_first - b_last, b_first - a_last, timedelta(0))
     return gap / DAY
+
+
+def day_bounds(span: Span) -> tuple[datetime, datetime]:
+    """The first and last calendar day (UTC midnights) a span touches.
+
+    Gaps between happenings are counted in days: a lede names a day ("on Sunday"), a feed may
+    give a date or an instant. An instant at 12:21 on a Sunday is on the Sunday a lede names,
+    not half a day from it; and a report published on Monday at noon about Sunday's news is a
+    day after it, as the same report dated Monday is.
+    """
+    last = span.end - DAY if span.whole_days else span.end
+    return _midnight(span.start), _midnight(max(last, span.start))
+
+
+def _midnight(t: datetime) -> datetime:
+    return t.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 _WEEKDAYS = {

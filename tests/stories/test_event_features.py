@@ -99,7 +99,12 @@ def test_happening_span(published: str, text: str, day: str, stated: bool) -> No
 @pytest.mark.parametrize(("a", "b", "gap"), [
     ("2025-11-03", "2025-11-04", 1.0), ("2025-11-03", "2025-11-03", 0.0),
     ("~2025-11-03", "2025-11-05", 1.0), ("2025-11", "2025-11-20", 0.0),
-    ("2025-11-03T10:00:00Z", "2025-11-03T22:00:00Z", 0.5),
+    # Gaps are whole days, whatever a feed gives: two instants of one day, an instant on the
+    # day a date (or a lede) names, an instant the next day, as the dates would be.
+    ("2025-11-03T10:00:00Z", "2025-11-03T22:00:00Z", 0.0),
+    ("2025-11-03", "2025-11-03T12:21:00Z", 0.0), ("2025-11-03", "2025-11-04T12:00:00Z", 1.0),
+    ("2025-11-03T23:00:00Z", "2025-11-04T01:00:00Z", 1.0),
+    ("2025-11-03T12:00:00Z", "2025-11-07T12:00:00Z", 4.0),
 ])  # fmt: skip
 def test_span_gap_days(a: str, b: str, gap: float) -> None:
     assert span_gap_days(parse_published(a), parse_published(b)) == pytest.approx(gap)
