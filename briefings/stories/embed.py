@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from briefings import paths
+from briefings.text.clean import own_title
 
 Vectors = npt.NDArray[np.float32]
 
@@ -39,8 +40,9 @@ class Embedder(Protocol):
 
 
 def item_text(title: str, summary: str, max_chars: int = MAX_CHARS) -> str:
-    """The text an item is embedded by: ``title. lede``, cut at a word within ``max_chars``."""
-    title = title.strip()
+    """The text an item is embedded by: ``title. lede``, cut at a word within ``max_chars``
+    (a title that only repeats the lede's opening is left out: ``own_title``)."""
+    title = own_title(title, summary).strip()
     summary = " ".join(summary.split())
     text = f"{title}. {summary}" if title and summary else (title or summary)
     if len(text) <= max_chars:

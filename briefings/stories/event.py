@@ -27,6 +27,7 @@ from briefings.stories.quantities import (
 )
 from briefings.stories.when import Span, happening_span, span_gap_days, stated_days_differ
 from briefings.stories.words import token_parts
+from briefings.text.clean import own_title
 
 LEDE_CHARS = 600  # of a summary: feeds' long descriptions go on about other things
 Vector = npt.NDArray[np.float16]  # unit length: what a story keeps of a member (1 KB)
@@ -81,6 +82,7 @@ def report_from(
     id: int, lang: str, title: str, summary: str, published: Span, vector: Vector
 ) -> Report:
     """Read a report's features from its text (the vector is the caller's)."""
+    title = own_title(title, summary)  # a lede's opening standing in for a title is none
     summary = summary[:LEDE_CHARS]  # the lede tells the happening (same-event rule 2)
     text = f"{title}. {summary}" if title else summary
     lede = summary or title  # ledes are sentence case; Title Case headlines fake proper names

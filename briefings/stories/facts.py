@@ -19,6 +19,7 @@ from briefings.model import Excerpt, Report, StoryFacts
 from briefings.store.stories import StoryView
 from briefings.stories.coverage import coverage
 from briefings.text.boilerplate import strip_boilerplate, strip_title_noise
+from briefings.text.clean import own_title
 from briefings.text.sentences import ends_a_sentence, first_sentences, split_sentences
 
 __all__ = [
@@ -118,17 +119,22 @@ def _is_dateline(sentence: str) -> bool:
 
 
 def _headline(report: Report) -> str:
-    """The report's title without media labels; untitled, its lede's first sentence."""
-    if report.title.strip():
+    """The report's title without media labels; untitled (or titled with its lede's opening:
+    ``own_title``), its lede's first sentence."""
+    if _titled(report):
         return strip_title_noise(report.title)
     return next(iter(lede_sentences(report)), "")
+
+
+def _titled(report: Report) -> bool:
+    return bool(own_title(report.title, report.lede).strip())
 
 
 def grounded_lede(report: Report) -> str:
     """The first one or two sentences of the report's lede, verbatim, once footers, read-more
     links and datelines are gone; "" when what is left is too short or only the headline."""
     sentences = lede_sentences(report)
-    if not report.title.strip():
+    if not _titled(report):
         sentences = sentences[1:]  # the first one is the headline
     text = first_sentences(" ".join(sentences))
     words = _folded_words(text)
@@ -152,7 +158,7 @@ def story_facts(
     order = ranked(reports, centrality, lead_url)
     # An outlet's own headline beats a lede's first sentence standing in for one (long, and
     # not written as a headline), within a language and overall.
-    titled = sorted(order, key=lambda r: not r.title.strip())
+    titled = sorted(order, key=lambda r: not _titled(r))
     heads = [_excerpt(text, r) for r in titled if (text := _headline(r))]
     ledes = [_excerpt(text, r) for r in order if (text := grounded_lede(r))]
     # A whole sentence beats one a feed cut short, within a language and overall.

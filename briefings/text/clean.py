@@ -66,6 +66,17 @@ def _decode_entities(text: str) -> str:
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), text) if "&" in text else text
 
 
+def own_title(title: str, summary: str) -> str:
+    """``title`` when it is a headline of its own; "" when it only repeats the opening of the
+    summary: the parser's stand-in for an entry without a title (``shorten(summary, ...)``),
+    or a feed that fills its titles the same way. Such a title is the lede again: read as a
+    headline, it would make every word of its opening look like the report's subject."""
+    head = " ".join(title.split()).rstrip("…").rstrip(" ,;:.-")
+    if not head:
+        return ""
+    return "" if " ".join(summary.split()).startswith(head) else title
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut at a word boundary and add an ellipsis, never exceeding ``limit`` characters."""
     if len(text) <= limit:

@@ -16,6 +16,7 @@ import pytest
 
 from bench.story_quality import at_noon, load_scorer, scores
 from briefings.stories.batch import cluster, embed_entries, entry_from
+from briefings.text import shorten
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,8 @@ def dev(shared_data: Path) -> tuple[list[dict[str, Any]], Any, Any]:
 
 
 def _score(rows: list[dict[str, Any]], vectors: Any, scorer: Any) -> dict[str, float]:
-    filed = asyncio.run(cluster([entry_from(r) for r in rows], vectors))
+    entries = [entry_from(r) for r in rows]
+    filed = asyncio.run(cluster(entries, embed_entries(entries) if vectors is None else vectors))
     gold = {r["id"]: r["event"] for r in rows}
     return scores(scorer, gold, {r["id"]: r["lang"] for r in rows}, dict(filed))
 
@@ -46,4 +48,16 @@ def test_feed_times_file_as_dates_do(dev) -> None:
     timed = at_noon(rows)
     assert sum(r["published"].endswith("T12:00:00Z") for r in timed) > 60
     got = _score(timed, vectors, scorer)
+    assert got["P"] >= 0.99 and got["F1"] >= 0.95 and got["xF1"] >= 0.95, got
+
+
+def test_entries_without_titles_file_as_the_parser_stores_them(dev) -> None:
+    """The parser stores an entry without a title with its lede's opening as one (``shorten``;
+    68 of the 104 dev items have none). That stand-in is no headline: read as one, it made
+    every word of its opening the report's subject, and reports of one event contrasted
+    (pair F1 0.707, cross-language 0.699 at the time). It is left out (``own_title``)."""
+    rows, _, scorer = dev
+    stored = [dict(r, title=r["title"] or shorten(r["summary"], 120)) for r in at_noon(rows)]
+    assert sum(not r["title"] for r in rows) > 60
+    got = _score(stored, None, scorer)  # embedded as stored: the stand-in is in their text
     assert got["P"] >= 0.99 and got["F1"] >= 0.95 and got["xF1"] >= 0.95, got

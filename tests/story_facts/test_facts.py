@@ -17,6 +17,7 @@ from briefings.stories.facts import (
     story_facts,
     with_facts,
 )
+from briefings.text import shorten
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
@@ -252,6 +253,21 @@ def test_an_outlets_own_headline_beats_a_more_central_untitled_lede() -> None:
     assert facts.headlines["es"].text.startswith("Estados Unidos designó a seis cárteles")
     assert [r.outlet for r in ranked([blog, statement, miled], {blog.item_id: 0.9,
             miled.item_id: 0.8, statement.item_id: 0.5})] == ["Blog", "MILED", "Statement"]
+
+
+def test_a_title_the_parser_made_of_the_lede_counts_as_none() -> None:
+    """An entry without a title is stored with its lede's opening (``shorten``): the headline
+    is the lede's first sentence, whole, and another outlet's own title still comes first."""
+    lede = ("Mexico deployed 10,000 troops to the border on Tuesday. The deployment follows a "
+            "deal that paused U.S. tariffs for a month.")  # fmt: skip
+    stored = report("Wire", "en", shorten(lede, 40), lede, country="US")
+    facts = story_facts([stored])
+    assert facts.headline is not None and facts.summary is not None
+    assert facts.headline.text == "Mexico deployed 10,000 troops to the border on Tuesday."
+    assert facts.summary.text.startswith("The deployment follows a deal that paused")
+    titled = report("Daily", "en", "Mexico sends troops to the border", country="US")
+    both = story_facts([stored, titled], {stored.item_id: 0.9, titled.item_id: 0.1})
+    assert both.headlines["en"].text == "Mexico sends troops to the border"
 
 
 def _outlets(*countries: str | None) -> list[Report]:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from briefings.text import content_hash, html_to_text, shorten
+from briefings.text.clean import own_title
 
 CASES = [
     ("", ""),
@@ -50,6 +51,25 @@ def test_html_to_text(html: str, expected: str) -> None:
 def test_shorten(text: str, limit: int, expected: str) -> None:
     assert shorten(text, limit) == expected
     assert len(shorten(text, limit)) <= limit
+
+
+LEDE = ("Mexico deployed 10,000 National Guard troops to the northern border on Tuesday, "
+        "after a deal that paused U.S. tariffs for a month.")
+
+
+@pytest.mark.parametrize(("title", "summary", "own"), [
+    (shorten(LEDE, 120), LEDE, ""),  # the parser's stand-in for an entry without a title
+    (LEDE, LEDE, ""),  # a feed that repeats its description as title
+    ("Mexico deployed 10,000  National Guard", LEDE, ""),  # other spacing, the same opening
+    ("Mexico sends 10,000 troops to the border", LEDE, "Mexico sends 10,000 troops to the border"),
+    ("Mexico deployed troops", LEDE, "Mexico deployed troops"),  # not the lede's opening
+    ("", LEDE, ""), ("…", LEDE, ""),
+    ("Tariffs paused", "", "Tariffs paused"),
+])  # fmt: skip
+def test_own_title_is_empty_when_it_only_repeats_the_ledes_opening(
+    title: str, summary: str, own: str
+) -> None:
+    assert own_title(title, summary) == own
 
 
 def test_html_to_text_limit_caps_length() -> None:
