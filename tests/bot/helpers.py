@@ -137,3 +137,5 @@ async def running_bot(api: BotApiStandIn, engine: AsyncEngine, tmp_path: Path, *
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+        if app.post_shutdown:  # as run_polling and run_webhook end (shutdown does not call it)
+            await app.post_shutdown(app)
