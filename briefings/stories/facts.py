@@ -130,17 +130,35 @@ def _titled(report: Report) -> bool:
     return bool(own_title(report.title, report.lede).strip())
 
 
-def grounded_lede(report: Report) -> str:
+def grounded_lede(report: Report, headline: str | None = None) -> str:
     """The first one or two sentences of the report's lede, verbatim, once footers, read-more
-    links and datelines are gone; "" when what is left is too short or only the headline."""
+    links and datelines are gone; "" when what is left is too short or only the headline.
+
+    An untitled report's first sentence is its headline, so it is left out; ``headline``, the
+    headline its language shows, if another report gives it: then the sentence is left out
+    only when it mostly says that headline again (``_repeats``)."""
     sentences = lede_sentences(report)
-    if not _titled(report):
-        sentences = sentences[1:]  # the first one is the headline
+    if not _titled(report) and sentences and (headline is None
+                                               or _repeats(sentences[0], headline)):
+        sentences = sentences[1:]
     text = first_sentences(" ".join(sentences))
     words = _folded_words(text)
     if len(words) < MIN_SUMMARY_WORDS or words == _folded_words(report.title):
         return ""
     return text
+
+
+REPEATS = 0.6  # of a sentence's content words found in the headline: it says it again
+
+
+def _repeats(sentence: str, headline: str) -> bool:
+    """Most of the sentence's content words (numbers, words of four letters or more) are
+    the headline's: a wire's other copy of the same opening, no summary under it."""
+    words = {w for w in _folded_words(sentence) if len(w) >= 4 or w.isdigit()}
+    if not words:
+        return True
+    shown = set(_folded_words(headline))
+    return len(words & shown) >= REPEATS * len(words)
 
 
 def _per_language(excerpts: Iterable[Excerpt]) -> dict[str, Excerpt]:
@@ -160,13 +178,19 @@ def story_facts(
     # not written as a headline), within a language and overall.
     titled = sorted(order, key=lambda r: not _titled(r))
     heads = [_excerpt(text, r) for r in titled if (text := _headline(r))]
-    ledes = [_excerpt(text, r) for r in order if (text := grounded_lede(r))]
+    headlines = _per_language(heads)
+    # An untitled report that does not head its language may give its opening as summary.
+    shown = {lang: head.text for lang, head in headlines.items()}
+    heading = {head.item_id for head in headlines.values()}
+    ledes = [_excerpt(text, r) for r in order
+             if (text := grounded_lede(r, None if r.item_id in heading
+                                       else shown.get(r.language)))]  # fmt: skip
     # A whole sentence beats one a feed cut short, within a language and overall.
     ledes.sort(key=lambda e: not ends_a_sentence(e.text))
     return StoryFacts(
         reports=tuple(sorted(reports, key=lambda r: (r.published_at, r.item_id))),
         coverage=coverage(reports),
-        headlines=_per_language(heads),
+        headlines=headlines,
         summaries=_per_language(ledes),
         headline=heads[0] if heads else None,
         summary=ledes[0] if ledes else None,

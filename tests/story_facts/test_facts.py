@@ -270,6 +270,30 @@ def test_a_title_the_parser_made_of_the_lede_counts_as_none() -> None:
     assert both.headlines["en"].text == "Mexico sends troops to the border"
 
 
+def test_untitled_reports_summarise_each_other_in_the_readers_language() -> None:
+    """Feeds without titles: the central report's first sentence heads the story, and the
+    next English report's opening is the English summary (not a Spanish one), unless it only
+    says that headline again (another copy of one wire)."""
+    head = report("A News", "en", "", "Trump warned Monday that he will impose a 5% tariff on "
+                  "Mexico if it fails to release water owed under the 1944 treaty.",
+                  country="US")  # fmt: skip
+    copy = report("TRT", "en", "", "Trump has warned that he will impose a 5% tariff on Mexico "
+                  "if it fails to release water owed under the treaty.", country="US",
+                  minutes=1)  # fmt: skip
+    more = report("Deccan", "en", "", "President Trump threatened an additional 5 per cent "
+                  "tariff, accusing Mexico of violating a treaty that shares the water of "
+                  "border rivers with farmers in Texas.", country="US", minutes=2)  # fmt: skip
+    spanish = report("ADN40", "es", "Trump amenaza a México con aranceles del 5% por el agua",
+                     "El presidente estadounidense amenaza con medidas inmediatas, pues asegura "
+                     "que México viola el Tratado de Aguas.", minutes=3)  # fmt: skip
+    scores = {head.item_id: 0.9, copy.item_id: 0.8, more.item_id: 0.7, spanish.item_id: 0.6}
+    facts = story_facts([head, copy, more, spanish], scores)
+    assert facts.headlines["en"].outlet == "A News"
+    assert facts.summaries["en"].outlet == "Deccan"  # TRT's opening repeats the headline
+    assert facts.summaries["en"].text.startswith("President Trump threatened an additional")
+    assert facts.summaries["es"].outlet == "ADN40"
+
+
 def _outlets(*countries: str | None) -> list[Report]:
     return [report(f"Outlet {i}", "es", f"Title {i}", country=c) for i, c in enumerate(countries)]
 
