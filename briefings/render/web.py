@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,8 @@ from markupsafe import Markup
 
 from briefings import i18n
 from briefings.briefs.content import Story
-from briefings.model import Report
-from briefings.render.blocks import safe_href
+from briefings.model import Excerpt, Report
+from briefings.render.blocks import safe_href, shorten
 from briefings.render.charts import DAYS, DailySplit, split_has_history, too_little_text
 from briefings.render.countries import country_name, flag
 from briefings.render.lines import PAGE_COVERAGE, coverage_words, one_sided_words
@@ -115,7 +115,7 @@ class WebPages:
 
     def theme(self, page: ThemePage, *, language: str, tz: tzinfo) -> str:
         charted = split_has_history(page.split)
-        entries = [dict(url=entry.url, headline=entry.story.headline_for(language),
+        entries = [dict(url=entry.url, headline=_listed(entry.story.headline_for(language)),
                         coverage=coverage_words(entry.story.coverage, language,
                                                 PAGE_COVERAGE),
                         when=_when(entry.story.last_seen_at, language, tz))
@@ -174,3 +174,11 @@ def report_groups(reports: Sequence[Report], language: str, tz: tzinfo) -> list[
         )
         for country, lang in order
     ]
+
+
+LISTED_HEADLINE_CHARS = 200  # a lede's first sentence heading an untitled story can run long
+
+
+def _listed(headline: Excerpt) -> Excerpt:
+    """A headline as a theme page lists it: cut at a word (the story's page shows it whole)."""
+    return replace(headline, text=shorten(headline.text, LISTED_HEADLINE_CHARS))

@@ -46,7 +46,8 @@ async def test_too_little_history_is_said_not_drawn(botapi, engine, tmp_path):
     async with running_bot(botapi, engine, tmp_path) as bot:
         [reply] = await bot.say(USER, "/trend fentanyl")
     assert botapi.photos(USER) == []
-    assert reply.startswith("Too little history to chart Fentanyl yet: 0 stories so far.")
+    assert reply.startswith("Too little history to chart Fentanyl yet: 0 stories since "
+                            "borderbrief began reading the news.")
 
 
 async def test_bare_trend_charts_each_theme_of_the_chat(botapi, engine, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from briefings.render import (
     telegram_html_is_valid,
     utf16_len,
 )
+from briefings.render.charts import DailySplit
 from briefings.render.lines import (
     PAGE_COVERAGE,
     coverage_words,
@@ -29,7 +31,7 @@ from briefings.render.lines import (
 )
 from briefings.render.parts import story_of_action, telegram_markup
 from briefings.render.telegram import TelegramRenderer
-from briefings.render.web import StoryPage, WebPages
+from briefings.render.web import StoryPage, ThemeEntry, ThemeLink, ThemePage, WebPages
 from briefings.store.stories import StoryView
 from briefings.stories.facts import with_facts
 from briefings.text.clean import shorten as clean_shorten
@@ -250,3 +252,20 @@ def test_shortening_never_cuts_inside_a_word(cut):
             continue  # a first word longer than the line is the only thing ever cut inside
         kept = short.removesuffix("…").split()
         assert [w.rstrip(".") for w in kept] == [w.rstrip(".") for w in words[: len(kept)]]
+
+
+def test_a_theme_page_lists_a_long_untitled_headline_cut_and_its_page_shows_it_whole():
+    lede = ("La Presidenta Claudia Sheinbaum Pardo reiteró este sábado su rechazo al paquete "
+            "fiscal impulsado por el Presidente Donald Trump, que incluye un gravamen del 3.5 por "
+            "ciento a las remesas enviadas al extranjero, pues consideró injusto que se cobre una "
+            "tarifa extra a los mexicanos que ya pagan sus impuestos.")
+    s = story((report(9, "SinEmbargo", "es", "MX", "", lede),), sid=9)
+    split = DailySplit((), {bucket: () for bucket in ("mx", "us", "both", "other")})
+    page = WebPages().theme(ThemePage(ThemeLink("tariffs", "Tariffs", "/t/tariffs"),
+                                      [ThemeEntry(s, "/s/x")], split, "/t/tariffs/chart.png"),
+                            language="es", tz=UTC)  # fmt: skip
+    listed = re.search(r'<a href="/s/x" lang="es">([^<]*)</a>', page)
+    assert listed is not None and listed.group(1).endswith("…")
+    assert len(listed.group(1)) <= 200 and lede.startswith(listed.group(1)[:-1].rstrip())
+    whole = WebPages().story(StoryPage(s), language="es", tz=UTC)
+    assert lede in whole

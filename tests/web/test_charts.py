@@ -114,4 +114,4 @@ def test_too_little_history_is_said_in_words() -> None:
     assert "Tariffs" in english and "2 stories" in english and str(MIN_STORIES) in english
     assert "Aranceles" in spanish and "2 noticias" in spanish
     one = too_little_text("Tariffs", _split({"mx": [0] * 13 + [1]}), "en")
-    assert "1 story so far" in one
+    assert "1 story since borderbrief began reading the news" in one
