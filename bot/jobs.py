@@ -44,17 +44,18 @@ def schedule_jobs(
     settings: Settings,
     engine: AsyncEngine,
     clock: Any,
+    parsers: ParsePools,
     limits: Limits | None = None,
-    parsers: ParsePools | None = None,
 ) -> Sender:
-    """Register the poll, due-briefs and sender jobs; returns the Sender (tests drive it)."""
+    """Register the poll, due-briefs and sender jobs; returns the Sender (tests drive it).
+    ``parsers``: where the poll job parses; the caller stops them when the bot stops."""
     queue = application.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     sender = Sender(application.bot, engine, limits=limits, clock=clock,
                     max_in_flight=settings.send_in_flight)
     jobs = Jobs(application, settings=settings, engine=engine, clock=clock, sender=sender,
-                parsers=parsers or ParsePools())
+                parsers=parsers)
     queue.run_repeating(jobs.poll, interval=settings.poll_interval, first=5.0, name="poll",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": settings.poll_interval})
     now = datetime.now(UTC)

@@ -188,6 +188,11 @@ def parse_workers() -> int:
     return min(cores, MAX_PARSE_WORKERS) if cores > 1 else 0
 
 
+def processes_pay(feeds: int, workers: int) -> bool:
+    """Whether parsing ``feeds`` feeds in ``workers`` worker processes pays for starting them."""
+    return feeds >= POOL_MIN_FEEDS and workers >= 1
+
+
 @contextmanager
 def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor | None]:
     """A process pool for parsing when there are enough feeds to pay for it, else None.
@@ -196,7 +201,7 @@ def parse_pool_for(feeds: int, workers: int | None = None) -> Iterator[Executor 
     put the other cores to work while this one fetches, stores, matches and clusters.
     """
     workers = workers or parse_workers()
-    if feeds < POOL_MIN_FEEDS or workers < 1:
+    if not processes_pay(feeds, workers):
         yield None
         return
     pool = LazyPool(workers)
@@ -224,7 +229,7 @@ class ParsePools:
 
     def for_feeds(self, feeds: int) -> Executor:
         """The executor for a cycle of ``feeds`` feeds."""
-        if feeds >= POOL_MIN_FEEDS and self.workers >= 1:
+        if processes_pay(feeds, self.workers):
             if self._processes is None:
                 self._processes = LazyPool(self.workers)
             return self._processes
