@@ -208,22 +208,46 @@ class OpenStories:
                 found.append((float(base[row]) + p.quantity_shared, self.by_seq[seq]))
         return base, found
 
-    # -- closing -------------------------------------------------------------------------
-    def close_passed(self) -> None:
-        """Close stories no later report can join: their window ended before the watermark.
+    def cosines_of(self, vectors: npt.NDArray[np.float16]) -> npt.NDArray[np.float32]:
+        """Vectors' cosines with every row now (rows added during a chunk included)."""
+        out: npt.NDArray[np.float32] = vectors.astype(np.float32) @ self._vectors[: self._n].T
+        return out
 
-        At most one sweep per hour of news time; closed stories leave the search at once.
-        """
+    def move(self, story: Story, target: Story) -> None:
+        """Move a one-member story's report (and its row) into ``target``; the emptied story
+        is forgotten. Rows keep their numbers (a chunk may be being filed)."""
+        (report,), (row,) = story.members, story.rows
+        target.count += 1
+        target.widen(report.span)
+        if len(target.members) < MAX_MEMBERS:
+            target.members.append(report)
+            target.rows.append(row)
+            self._owner[row] = target.seq
+        else:
+            self._alive[row] = False
+        del self.by_seq[story.seq]
+        del self._ids[story.id]
+
+    # -- closing -------------------------------------------------------------------------
+    def passed(self) -> list[Story]:
+        """The open stories no later report can join: their window ended before the
+        watermark. At most one sweep per hour of news time (else none)."""
         mark = self._watermark
         if mark is None or (self._swept is not None and mark - self._swept < timedelta(hours=1)):
-            return
+            return []
         self._swept = mark
         horizon = mark - timedelta(days=self.params.max_gap_days + 1)
-        for seq, story in self.by_seq.items():
-            if story.earliest_end is not None and story.earliest_end < horizon and story.rows:
+        return [story for story in self.by_seq.values()
+                if story.earliest_end is not None and story.earliest_end < horizon
+                and story.rows]  # fmt: skip
+
+    def close(self, stories: list[Story]) -> None:
+        """Take stories out of the search (``passed``; one moved away meanwhile is gone)."""
+        for story in stories:
+            if story.rows and self.by_seq.get(story.seq) is story:
                 self._alive[story.rows] = False
                 story.rows = []
-                self._closed.append(seq)
+                self._closed.append(story.seq)
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self._alive[: self._n])

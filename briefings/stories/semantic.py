@@ -7,6 +7,10 @@ event and cannot drift by chaining; a story is recognised by its first ``MAX_MEM
 reports. Reports are filed by when they happened (vaguest dates last), then by id, so the
 result does not depend on the order they are given in.
 
+A story this batch started that is still a single report gets a second look before it closes
+(or at the batch's end): reports filed after it may have made a story it now fits
+(``_second_look``).
+
 Speed: the cosines of a chunk of reports against every open member are one matrix product;
 time vetoes and a score bound are vectorised, and only the few stories that can still win are
 scored exactly. Closed stories (their window passed) leave the search at once.
@@ -44,6 +48,8 @@ class SemanticIndex:
         self.window = timedelta(days=self.params.max_gap_days + 2)
         self.open = OpenStories(self.params)
         self._unread: list[int] = []  # loaded stories whose signature kept no members
+        self._started: list[Story] = []  # the stories this batch started
+        self._moved: dict[int, Story] = {}  # report id -> the story a second look moved it to
 
     @property
     def embedder(self) -> Embedder:
@@ -103,12 +109,13 @@ class SemanticIndex:
         """``assign`` for docs already read as reports (``reports``)."""
         order = sorted(reports, key=lambda r: (r.span.end, r.span.start, r.id))
         self.open.forget_closed()
-        assigned: dict[int, int] = {}
+        self._started, self._moved = [], {}
+        filed: dict[int, Story] = {}
         for first in range(0, len(order), CHUNK):
             chunk = order[first : first + CHUNK]
-            for report, story in zip(chunk, self._file_chunk(chunk), strict=True):
-                assigned[report.id] = story.id
-        return assigned
+            filed.update(zip((r.id for r in chunk), self._file_chunk(chunk), strict=True))
+        self._second_look(self._started)
+        return {report.id: self._moved.get(report.id, filed[report.id]).id for report in order}
 
     def reports(self, docs: Sequence[Doc]) -> list[Report]:
         """Docs as reports: their vectors (embedding those that come without, in one call)."""
@@ -131,18 +138,48 @@ class SemanticIndex:
         stories = []
         for i, report in enumerate(chunk):
             cosines = self.open.row_cosines(before[i], among[i])
-            story = self._best(report, cosines) or self.open.new_story()
+            story = self._best(report, cosines)
+            if story is None:
+                story = self.open.new_story()
+                self._started.append(story)
             self.open.add(story, report, position=i)
-            self.open.close_passed()
+            passed = self.open.passed()
+            self._second_look([s for s in passed if s.count == 1 and s.id < 0])  # ours
+            self.open.close(passed)
             stories.append(story)
         return stories
 
-    def _best(self, report: Report, cosines: npt.NDArray[np.float32]) -> Story | None:
-        """The story this report scores best with (ties: the older), if any reaches the bar."""
+    def _second_look(self, alone: list[Story]) -> None:
+        """Stories this batch started that are still a single report, before they close (or
+        at the batch's end), join the story they now score best with, if it reaches the bar.
+
+        Reports are filed by when they happened, so a report may be filed before those it
+        resembles most: "Caída de 'El Mencho'" (Spanish) came when the story held two English
+        reports, scoring 0.47 and 0.54; once three Spanish reports had joined it, 0.75 to
+        0.78. A story is never split: only a story of one report moves, and only one this
+        batch made (a stored story may have been sent)."""
+        alone = [story for story in alone if story.count == 1 and story.rows
+                 and self.open.by_seq.get(story.seq) is story]  # fmt: skip
+        if not alone:
+            return  # each grew meanwhile, closed, or moved already
+        cosines = self.open.cosines_of(np.stack([s.members[0].vector for s in alone]))
+        for story, row in zip(alone, cosines, strict=True):
+            report = story.members[0]
+            target = self._best(report, row, besides=story)
+            if target is not None:
+                self.open.move(story, target)
+                self._moved[report.id] = target
+
+    def _best(self, report: Report, cosines: npt.NDArray[np.float32],
+              besides: Story | None = None) -> Story | None:  # fmt: skip
+        """The story this report scores best with (ties: the older), if any reaches the bar;
+        ``besides``: the report's own story, which is not a candidate."""
         params = self.params
         bases, candidates = self.open.candidates(report, cosines)
         best: tuple[float, int] | None = None
         for bound, story in candidates:
+            if story is besides:
+                continue
             if best is not None and bound < best[0]:
                 break  # sorted by bound: no later story can do better
             if not story.admits(report.span, params.max_gap_days):

@@ -61,3 +61,15 @@ def test_entries_without_titles_file_as_the_parser_stores_them(dev) -> None:
     assert sum(not r["title"] for r in rows) > 60
     got = _score(stored, None, scorer)  # embedded as stored: the stand-in is in their text
     assert got["P"] >= 0.99 and got["F1"] >= 0.95 and got["xF1"] >= 0.95, got
+
+
+def test_a_report_filed_before_those_it_resembles_joins_them(dev) -> None:
+    """La Estrella's "Caída de 'El Mencho'" is filed first of its day, when the story held two
+    English reports (pair scores 0.47 and 0.54): alone then. Three Spanish reports then join
+    that story (0.73 to 0.78 with it): its second look, before its story closes, moves it
+    there (``SemanticIndex._second_look``)."""
+    rows, vectors, _ = dev
+    entries = [entry_from(r) for r in rows]
+    filed = asyncio.run(cluster(entries, vectors))
+    mencho = {filed[r["id"]] for r in rows if r["event"] == "2026-02-22-el-mencho-killed-tapalpa"}
+    assert len(mencho) == 1

@@ -1,0 +1,131 @@
+"""A report filed before the reports it resembles most gets a second look before its story
+closes: it joins the story they made, if it now reaches the bar (``SemanticIndex``).
+
+The vectors are made to measure (cosines given as a Gram matrix) and the word overlap is off,
+so each case says exactly what the sentence vectors would; the dev set's own case (El Mencho)
+is in ``test_dev_set.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from briefings.stories.event import EventParams, Report, report_from
+from briefings.stories.open_stories import MAX_MEMBERS
+from briefings.stories.semantic import SemanticIndex
+from briefings.stories.when import Span
+
+PARAMS = replace(EventParams(), lexical=0.0)  # threshold 0.7, mean of the 3 best pairs
+DAY = datetime(2026, 2, 22)
+
+
+def unit_vectors(gram: np.ndarray) -> np.ndarray:
+    """Unit rows of 512 numbers whose cosines are ``gram``'s entries."""
+    values, basis = np.linalg.eigh(gram)
+    assert values.min() > -1e-9, "not a Gram matrix"
+    rows = basis * np.sqrt(np.clip(values, 0, None))
+    out = np.zeros((len(gram), 512))
+    out[:, : len(gram)] = rows
+    return out
+
+
+def reports(gram: list[list[float]]) -> list[Report]:
+    """Report i + 1 has vector i of ``gram``; all on one day, so ids give the filing order."""
+    vectors = unit_vectors(np.array(gram, dtype=np.float64))
+    span = Span(DAY, DAY + timedelta(days=1), whole_days=True)
+    out = []
+    for i, vector in enumerate(vectors):
+        out.append(report_from(i + 1, "en", "", f"report number {i + 1}", span,
+                               vector.astype(np.float16)))  # fmt: skip
+    return out
+
+
+def mencho(early: float, late: float) -> list[Report]:
+    """Reports 1-2 tell the event one way (cosine 0.9); report 3 scores ``early`` with them;
+    reports 4-6 score 0.75 with 1-2 and ``late`` (less) with report 3: they join 1-2."""
+    g = np.full((6, 6), 0.0)
+    g[0, 1] = 0.9
+    g[0, 2] = g[1, 2] = early
+    g[:2, 3:] = 0.75
+    g[2, 3:] = late
+    g[3, 4] = g[3, 5] = g[4, 5] = 0.9
+    g = g + g.T + np.eye(6)
+    return reports(g.tolist())
+
+
+def partition(assigned: dict[int, int]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for report, story in assigned.items():
+        groups.setdefault(story, set()).add(report)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.parametrize(
+    ("early", "late", "expected"),
+    [
+        # Report 3 came when the story held 1-2 only (0.5): alone then; with 4-6 in it, the
+        # mean of its 3 best pairs is 0.72: it joins.
+        (0.5, 0.72, [{1, 2, 3, 4, 5, 6}]),
+        # Still below the bar with the later reports (mean 0.65): it stays alone.
+        (0.5, 0.65, [{1, 2, 4, 5, 6}, {3}]),
+        # Alike enough at once: it joined when it was filed, as before.
+        (0.8, 0.72, [{1, 2, 3, 4, 5, 6}]),
+        # Unlike 1-2 (0.3), like 4-6: the mean of its 3 best pairs decides (0.72).
+        (0.3, 0.72, [{1, 2, 3, 4, 5, 6}]),
+    ],
+)
+def test_a_lone_report_joins_the_story_that_grew_around_it(
+    early: float, late: float, expected: list[set[int]]
+) -> None:
+    assigned = SemanticIndex(params=PARAMS).assign_reports(mencho(early, late))
+    assert partition(assigned) == {frozenset(g) for g in expected}
+
+
+def test_only_a_lone_report_moves_never_a_story_of_two() -> None:
+    """Reports 3 and 7 make a story of two (cosine 0.9): a story is never split or merged,
+    so they stay together and apart, though each alone would now join 1-2-4-5-6."""
+    g = np.zeros((7, 7))
+    g[0, 1] = 0.9
+    g[0, 2] = g[1, 2] = g[0, 6] = g[1, 6] = 0.5
+    g[:2, 3:6] = 0.75
+    g[2, 3:6] = g[6, 3:6] = 0.72
+    g[3, 4] = g[3, 5] = g[4, 5] = 0.9
+    g[2, 6] = 0.9
+    g = g + g.T + np.eye(7)
+    # Report 7 is filed right after report 3 (ids within a day): swap their ids' order in.
+    rs = reports(g.tolist())
+    rs = [rs[0], rs[1], rs[2], replace(rs[6], id=4), *(replace(r, id=r.id + 1) for r in rs[3:6])]
+    assigned = SemanticIndex(params=PARAMS).assign_reports(rs)
+    assert partition(assigned) == {frozenset({1, 2, 5, 6, 7}), frozenset({3, 4})}
+
+
+def test_the_second_look_happens_before_the_lone_story_closes() -> None:
+    """Filed in one batch with much later news, report 3's story closes (its window passes)
+    long before the batch ends: it gets its second look then, while 1-2-4-5-6 are open."""
+    early = mencho(0.5, 0.72)
+    later = [replace(r, id=100 + r.id, span=Span(r.span.start + timedelta(days=30),
+                                                 r.span.end + timedelta(days=30), True))
+             for r in mencho(0.5, 0.5)]  # fmt: skip
+    assigned = SemanticIndex(params=PARAMS).assign_reports(early + later)
+    assert frozenset({1, 2, 3, 4, 5, 6}) in partition(assigned)
+
+
+def test_a_moved_report_leaves_no_empty_story_and_its_new_story_keeps_it() -> None:
+    index = SemanticIndex(params=PARAMS)
+    assigned = index.assign_reports(mencho(0.5, 0.72))
+    (story,) = set(assigned.values())
+    assert story < 0  # a new story, for the filer to store
+    ids = {s.id for s in index.open.by_seq.values()}
+    assert ids == {story}  # the lone story is gone, not left empty
+    kept = index.open.story(story)
+    assert sorted(r.id for r in kept.members) == [1, 2, 3, 4, 5, 6] and kept.count == 6
+    assert len(kept.rows) == 6 <= MAX_MEMBERS
+    # The next batch files against the grown story as stored (its signature keeps report 3).
+    signature = index.signature(story)
+    again = SemanticIndex(params=PARAMS)
+    again.load(7, signature, DAY)
+    assert sorted(r.id for r in again.open.story(7).members) == [1, 2, 3, 4, 5, 6]
