@@ -9,7 +9,7 @@ is in ``test_dev_set.py``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -129,3 +129,37 @@ def test_a_moved_report_leaves_no_empty_story_and_its_new_story_keeps_it() -> No
     again = SemanticIndex(params=PARAMS)
     again.load(7, signature, DAY)
     assert sorted(r.id for r in again.open.story(7).members) == [1, 2, 3, 4, 5, 6]
+
+
+OUTLETS = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
+WORDS = ["avocado", "bicycle", "cathedral", "dolphin", "elevator", "flamingo"]  # none shared
+
+
+async def test_the_poller_stores_the_moved_report_in_the_story_and_no_empty_story(
+    engine,  # noqa: ANN001
+) -> None:
+    """Through ``file_items`` on the real store (SQLite and PostgreSQL), as one poll files
+    them: six items, one story row, and the lone report's item points at it."""
+    from sqlalchemy import func, select
+
+    from briefings.store.tables import items, stories
+    from briefings.stories import file_items
+    from tests.stories.helpers import add_item, add_source, match
+
+    vectors = [r.vector.astype(np.float32) for r in mencho(0.5, 0.72)]
+    at = DAY.replace(hour=12, tzinfo=UTC)
+    async with engine.begin() as conn:
+        stored = []
+        for n, (outlet, word) in enumerate(zip(OUTLETS, WORDS, strict=True)):
+            source = await add_source(conn, outlet)
+            # Filed in this order within the hour, as the Gram matrix's rows are numbered.
+            stored.append(await add_item(conn, source, title="", summary=f"{word} {word}s",
+                                         at=at + timedelta(minutes=n), guid=word))  # fmt: skip
+        given = {s.id: v for s, v in zip(stored, vectors, strict=True)}
+        result = await file_items(conn, stored, {s.id: [match("sovereignty")] for s in stored},
+                                  at + timedelta(hours=1), vectors=given)  # fmt: skip
+        story_of = dict((await conn.execute(select(items.c.guid, items.c.story_id))).all())
+        count = (await conn.execute(select(func.count()).select_from(stories))).scalar_one()
+        row = (await conn.execute(select(stories))).mappings().one()
+    assert len(set(story_of.values())) == 1 and count == 1
+    assert result.new_story_ids == [row["id"]] and row["source_count"] == 6
