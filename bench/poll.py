@@ -220,13 +220,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3,
                         help="rounds of the four runs; a line gives the median (wall)")  # fmt: skip
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="profile borderbrief into DIR/cold.prof, DIR/warm.prof")  # fmt: skip
+                        help="profile borderbrief into DIR/cold.prof, DIR/warm.prof "
+                             "(the last round's; use with --runs 1)")  # fmt: skip
     parser.add_argument("--clusterer", metavar="METHOD",
                         help="story method: a key of briefings.stories.filer.METHODS")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--urls", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     if args.worker == "baseline":
         print(json.dumps(asyncio.run(_baseline(json.loads(args.urls.read_text()), args.db))))
         return
@@ -257,7 +260,7 @@ def main() -> None:
         print(f"{args.feeds} feeds from {len(templates)} real files ({size / 1e6:.1f} MB) on "
               f"{server.base_url}; {os.cpu_count()} CPUs; load average {os.getloadavg()}")
         runs: dict[str, list[dict[str, Any]]] = {}
-        for n in range(args.runs):  # rounds alternate the two pollers, each on a fresh store
+        for n in range(args.runs):  # each round: borderbrief cold, warm; the baseline's two
             ours = {**env, "BORDERBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bb{n}.db"}
             for mode in ("cold", "warm"):
                 runs.setdefault(f"borderbrief {mode}", []).append(
@@ -286,7 +289,8 @@ from briefings.stories.embed import default_embedder
 from briefings.themes import load_themes
 from briefings.themes.semantic import SemanticModel
 themes = load_themes(default_config_file("themes.toml"))
-SemanticModel.fit(themes.semantic, default_embedder())
+if themes.semantic:
+    SemanticModel.fit(themes.semantic, default_embedder())
 """
 
 

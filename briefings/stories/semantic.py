@@ -48,7 +48,7 @@ class SemanticIndex:
         self.window = timedelta(days=self.params.max_gap_days + 2)
         self.open = OpenStories(self.params)
         self._unread: list[int] = []  # loaded stories whose signature kept no members
-        self._started: list[Story] = []  # the stories this batch started
+        self._started: dict[int, Story] = {}  # the stories this batch started, by seq
         self._moved: dict[int, Story] = {}  # report id -> the story a second look moved it to
 
     @property
@@ -101,20 +101,20 @@ class SemanticIndex:
                 self.open.add(story, r if vector is None else replace(r, vector=vector))
 
     def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
-        """Doc id -> story id (new stories -1, -2, ... in filing order); ``window`` is unused:
-        the method's own time rules decide."""
+        """Doc id -> story id (new stories negative: -1, -2, ... in filing order, less those a
+        second look emptied); ``window`` is unused: the method's own time rules decide."""
         return self.assign_reports(self.reports(docs))
 
     def assign_reports(self, reports: Sequence[Report]) -> dict[int, int]:
         """``assign`` for docs already read as reports (``reports``)."""
         order = sorted(reports, key=lambda r: (r.span.end, r.span.start, r.id))
         self.open.forget_closed()
-        self._started, self._moved = [], {}
+        self._started, self._moved = {}, {}
         filed: dict[int, Story] = {}
         for first in range(0, len(order), CHUNK):
             chunk = order[first : first + CHUNK]
             filed.update(zip((r.id for r in chunk), self._file_chunk(chunk), strict=True))
-        self._second_look(self._started)
+        self._second_look(list(self._started.values()))
         return {report.id: self._moved.get(report.id, filed[report.id]).id for report in order}
 
     def reports(self, docs: Sequence[Doc]) -> list[Report]:
@@ -141,10 +141,10 @@ class SemanticIndex:
             story = self._best(report, cosines)
             if story is None:
                 story = self.open.new_story()
-                self._started.append(story)
+                self._started[story.seq] = story
             self.open.add(story, report, position=i)
             passed = self.open.passed()
-            self._second_look([s for s in passed if s.count == 1 and s.id < 0])  # ours
+            self._second_look([s for s in passed if s.seq in self._started])
             self.open.close(passed)
             stories.append(story)
         return stories
@@ -160,15 +160,17 @@ class SemanticIndex:
         batch made (a stored story may have been sent)."""
         alone = [story for story in alone if story.count == 1 and story.rows
                  and self.open.by_seq.get(story.seq) is story]  # fmt: skip
-        if not alone:
-            return  # each grew meanwhile, closed, or moved already
-        cosines = self.open.cosines_of(np.stack([s.members[0].vector for s in alone]))
-        for story, row in zip(alone, cosines, strict=True):
-            report = story.members[0]
-            target = self._best(report, row, besides=story)
-            if target is not None:
-                self.open.move(story, target)
-                self._moved[report.id] = target
+        for first in range(0, len(alone), CHUNK):  # CHUNK x rows cosines at a time, as filing
+            part = alone[first : first + CHUNK]
+            cosines = self.open.cosines_of(np.stack([s.members[0].vector for s in part]))
+            for story, row in zip(part, cosines, strict=True):
+                if story.count != 1 or self.open.by_seq.get(story.seq) is not story:
+                    continue  # another lone report joined it meanwhile (a tie at the bar)
+                report = story.members[0]
+                target = self._best(report, row, besides=story)
+                if target is not None:
+                    self.open.move(story, target)
+                    self._moved[report.id] = target
 
     def _best(self, report: Report, cosines: npt.NDArray[np.float32],
               besides: Story | None = None) -> Story | None:  # fmt: skip

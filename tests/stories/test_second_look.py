@@ -163,3 +163,38 @@ async def test_the_poller_stores_the_moved_report_in_the_story_and_no_empty_stor
         row = (await conn.execute(select(stories))).mappings().one()
     assert len(set(story_of.values())) == 1 and count == 1
     assert result.new_story_ids == [row["id"]] and row["source_count"] == 6
+
+
+def test_a_lone_story_of_an_earlier_batch_never_moves() -> None:
+    """Only a story the batch itself started gets the look: one a caller got from an earlier
+    batch may have been stored and sent. (The poller relabels new stories with their stored
+    ids; this caller does not, so the earlier story still has a negative id.)"""
+    index = SemanticIndex(params=PARAMS)
+    first = mencho(0.5, 0.72)
+    before = index.assign_reports(first[:3])
+    assert before[3] != before[1]  # alone, as in the first case
+    ten_days_on = Span(DAY + timedelta(days=10), DAY + timedelta(days=11), whole_days=True)
+    later = [*first[3:], replace(first[5], id=99, span=ten_days_on)]  # a sweep comes
+    after = index.assign_reports(later)
+    assert after[4] == after[5] == after[6] == before[1]
+    assert [r.id for r in index.open.story(before[3]).members] == [3]
+
+
+def test_the_look_takes_its_cosines_a_chunk_at_a_time() -> None:
+    """Lone stories at a batch's end can be thousands: their cosines with every open row are
+    taken CHUNK reports at a time, as filing takes them, never all at once."""
+    from briefings.stories.semantic import CHUNK
+
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((CHUNK + 44, 512))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # far apart: every one alone
+    span = Span(DAY, DAY + timedelta(days=1), whole_days=True)
+    lone = [report_from(i + 1, "en", "", f"lone report {i}", span, v.astype(np.float16))
+            for i, v in enumerate(vectors)]  # fmt: skip
+    index = SemanticIndex(params=PARAMS)
+    asked: list[int] = []
+    cosines_of = index.open.cosines_of
+    index.open.cosines_of = lambda v: asked.append(len(v)) or cosines_of(v)  # type: ignore[method-assign]
+    assigned = index.assign_reports(lone)
+    assert len(set(assigned.values())) == len(lone)
+    assert asked == [CHUNK, 44]
