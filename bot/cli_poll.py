@@ -98,7 +98,7 @@ async def poll_once(
             with _progress(show_progress) as on_progress, parse_pool_for(len(configured)) as pool:
                 job = poll_job(settings, engine, fetcher, themes, alerts=False,
                                ignore_schedule=True, force=force, on_progress=on_progress,
-                               parse_pool=pool)  # fmt: skip
+                               parsers=lambda _feeds: pool)  # fmt: skip
                 return await job.run_once(utcnow())
     finally:
         await engine.dispose()
@@ -115,7 +115,8 @@ async def _poll_forever(settings: Settings, themes: ThemeSet, *, force: bool, as
     try:
         async with _fetcher(settings) as fetcher:
             with parse_pool_for(len(configured)) as pool:
-                job = poll_job(settings, engine, fetcher, themes, force=force, parse_pool=pool)
+                job = poll_job(settings, engine, fetcher, themes, force=force,
+                               parsers=lambda _feeds: pool)  # fmt: skip
                 daemon = PollDaemon(settings, engine, job)
                 while True:
                     report = await daemon.tick()

@@ -75,9 +75,9 @@ class PollJob:
     stories worth an alert (never those of a source's first, seeding, poll) are recorded as
     owed with the stories, and ``queue_alerts`` queues what is owed: after each batch is
     written, and at the start of a cycle (what a failed or killed cycle still owes).
-    ``parse_pool`` (see ``parse_pool_for``) parses feeds in other processes, on other cores;
-    a long-running poller gives ``parsers`` instead, which picks one for each cycle's number of
-    due feeds (``ParsePools.for_feeds``).
+    ``parsers`` gives, for a cycle's number of due feeds, where they are parsed: other
+    processes (``parse_pool_for``, one pool for a run of the CLI), a pool kept between cycles
+    (``ParsePools.for_feeds``, a long-running poller's), or None: here, on the event loop.
     """
 
     engine: AsyncEngine
@@ -92,8 +92,7 @@ class PollJob:
     ignore_schedule: bool = False
     force: bool = False
     limit: int | None = None
-    parse_pool: Executor | None = None
-    parsers: Callable[[int], Executor] | None = None
+    parsers: Callable[[int], Executor | None] | None = None
     on_progress: Progress | None = None
     now_fn: Callable[[], datetime] = utcnow
 
@@ -110,7 +109,7 @@ class PollJob:
                              started=now, embedder=self.embedder,
                              owe_alerts=self.queue_alerts is not None,
                              on_owed=self._queue_owed)  # fmt: skip
-        pool = self.parse_pool or (self.parsers(len(due)) if self.parsers and due else None)
+        pool = self.parsers(len(due)) if self.parsers and due else None
         await self._fetch_parse_and_write(due, writer, pool)
         writer.fill(report)
         await self._mark_polled(now)

@@ -25,11 +25,11 @@ async def test_the_pool_starts_only_when_a_body_needs_parsing(
     await configure(engine, [Source(f"F{n}", url, "en") for n, url in enumerate(urls)])
     with parse_pool_for(200, workers=1) as pool:
         assert isinstance(pool, LazyPool) and pool.pool is None
-        await cycle(engine, parse_pool=pool)  # cold: bodies to parse
+        await cycle(engine, parsers=lambda _feeds: pool)  # cold: bodies to parse
         assert pool.pool is not None
     with parse_pool_for(200, workers=1) as pool:
         assert isinstance(pool, LazyPool)
-        warm = await cycle(engine, parse_pool=pool)  # every feed answers 304
+        warm = await cycle(engine, parsers=lambda _feeds: pool)  # every feed answers 304
         assert warm.unchanged == 3
         assert pool.pool is None  # never started
 

@@ -238,7 +238,7 @@ async def test_parsing_in_a_process_pool_gives_the_same_items(
     await configure(engine, [Source(file, feed_server.url(path), language)
                              for path, (file, language) in FIXTURES.items()])  # fmt: skip
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        report = await cycle(engine, parse_pool=pool)
+        report = await cycle(engine, parsers=lambda _feeds: pool)
     assert (report.fetched, report.failed) == (4, 0)
     async with engine.connect() as conn:
         titles = set((await conn.execute(select(items.c.title))).scalars())
@@ -282,5 +282,5 @@ async def test_a_broken_parse_pool_falls_back_to_parsing_here(
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         with pytest.raises(BrokenExecutor):
             pool.submit(os._exit, 1).result()  # the worker process dies: the pool is broken
-        report = await cycle(engine, parse_pool=pool)
+        report = await cycle(engine, parsers=lambda _feeds: pool)
     assert (report.fetched, report.failed, report.new_items) == (1, 0, 2)
