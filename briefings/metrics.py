@@ -9,9 +9,9 @@ describe the store (outbox depth, last poll age) are set just before each scrape
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -19,8 +19,27 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from briefings.fetch.errors import ErrorKind
 from briefings.model import ThemeRef
 
-if TYPE_CHECKING:
-    from briefings.jobs.report import CycleReport
+
+class FeedFailure(Protocol):
+    @property
+    def kind(self) -> ErrorKind | None: ...
+
+
+class CycleCounts(Protocol):
+    """What ``record_cycle`` reads of a poll cycle's report (``jobs.report.CycleReport``):
+    metrics sit below the jobs that count into them."""
+
+    @property
+    def fetched(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def new_items(self) -> int: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def failures(self) -> Sequence[FeedFailure]: ...
+
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -124,7 +143,7 @@ def record_matches(themes: Iterable[str]) -> None:
         MATCHES.labels(theme=theme_label(theme)).inc()
 
 
-def record_cycle(report: CycleReport) -> None:
+def record_cycle(report: CycleCounts) -> None:
     """Count one poll cycle from its report: feeds by outcome, failures by kind, new items."""
     if report.fetched > 0:
         FEEDS.labels(outcome="ok").inc(report.fetched)
