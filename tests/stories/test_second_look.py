@@ -135,6 +135,74 @@ OUTLETS = ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
 WORDS = ["avocado", "bicycle", "cathedral", "dolphin", "elevator", "flamingo"]  # none shared
 
 
+async def _file_polls(engine, seen: str | None) -> tuple[dict[str, int], list[int], object]:  # noqa: ANN001
+    """Reports 1-3 filed by one poll (report 3 alone), 4-6 by the next; ``seen``: what
+    happened to report 3's story between the polls ("sent" to a chat, an alert "owed")."""
+    from sqlalchemy import insert, select
+
+    from briefings.store.alerts import owe
+    from briefings.store.tables import chats, items, sent_stories, stories
+    from briefings.stories import file_items
+    from tests.stories.helpers import add_item, add_source, match
+
+    vectors = [r.vector.astype(np.float32) for r in mencho(0.5, 0.72)]
+    at = DAY.replace(hour=12, tzinfo=UTC)
+    async with engine.begin() as conn:
+        stored = []
+        for n, (outlet, word) in enumerate(zip(OUTLETS, WORDS, strict=True)):
+            source = await add_source(conn, outlet)
+            stored.append(await add_item(conn, source, title="", summary=f"{word} {word}s",
+                                         at=at + timedelta(minutes=n), guid=word))  # fmt: skip
+        given = {s.id: v for s, v in zip(stored, vectors, strict=True)}
+        themes = {s.id: [match("sovereignty", 0.8)] for s in stored}
+        await file_items(conn, stored[:3], themes, at + timedelta(minutes=3), vectors=given)
+        lone = await conn.execute(select(items.c.story_id).where(items.c.guid == WORDS[2]))
+        lone_story = lone.scalar_one()
+        if seen == "sent":
+            await conn.execute(insert(chats).values(id=7, type="private", language="en",
+                                                    timezone="UTC", brief_time="08:00",
+                                                    created_at=at))  # fmt: skip
+            await conn.execute(insert(sent_stories).values(chat_id=7, story_id=lone_story,
+                                                           sent_at=at))  # fmt: skip
+        elif seen == "owed":
+            await owe(conn, [lone_story], at)
+    async with engine.begin() as conn:  # the next poll, another transaction
+        result = await file_items(conn, stored[3:], themes, at + timedelta(hours=1),
+                                  vectors=given)  # fmt: skip
+        story_of = dict((await conn.execute(select(items.c.guid, items.c.story_id))).all())
+        ids = sorted((await conn.execute(select(stories.c.id))).scalars())
+    return story_of, ids, (lone_story, result)
+
+
+async def test_a_lone_story_no_chat_has_seen_joins_the_story_a_later_poll_grew(
+    engine,  # noqa: ANN001
+) -> None:
+    """Across polls: report 3's story, stored alone by the first poll and sent to nobody,
+    joins the story reports 4-6 grew in the next; it is deleted, its item moves."""
+    from sqlalchemy import select
+
+    from briefings.store.tables import stories, story_themes
+
+    story_of, ids, (lone_story, result) = await _file_polls(engine, None)
+    (story,) = set(story_of.values())
+    assert ids == [story] and lone_story != story
+    assert result.new_story_ids == [] and result.grown_story_ids == [story]
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(stories))).mappings().one()
+        themes = (await conn.execute(select(story_themes))).all()
+    assert row["source_count"] == 6
+    assert [(t.story_id, t.theme) for t in themes] == [(story, "sovereignty")]
+
+
+@pytest.mark.parametrize("seen", ["sent", "owed"])
+async def test_a_lone_story_a_chat_has_seen_or_is_owed_stays(engine, seen: str) -> None:  # noqa: ANN001
+    """Sent to a chat, or owed as an alert: report 3's story is what a chat was told; it
+    stays, with its report, and the later reports grow the other story."""
+    story_of, ids, (lone_story, _) = await _file_polls(engine, seen)
+    assert story_of[WORDS[2]] == lone_story and len(ids) == 2
+    assert story_of[WORDS[0]] == story_of[WORDS[3]] == story_of[WORDS[5]] != lone_story
+
+
 async def test_the_poller_stores_the_moved_report_in_the_story_and_no_empty_story(
     engine,  # noqa: ANN001
 ) -> None:
