@@ -11,20 +11,12 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import StoryMember, StoryRecord, ThemeMatch
 from briefings.store.db import insert_ignore, is_postgres, upsert
-from briefings.store.tables import (
-    item_themes,
-    items,
-    owed_alerts,
-    sent_stories,
-    sources,
-    stories,
-    story_themes,
-)
+from briefings.store.tables import item_themes, items, sources, stories, story_themes
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -161,31 +153,3 @@ class StoryRows:
             rows = [{"story_id": s, "theme": t, "score": v} for (s, t), v in sorted(todo.items())]
             stmt = upsert(self.conn, story_themes, ["story_id", "theme"], ["score"])
             await self.conn.execute(stmt, rows)
-
-    async def unsent(self, story_ids: Sequence[int]) -> set[int]:
-        found: set[int] = set()
-        for chunk in chunks(sorted(set(story_ids))):
-            query = select(stories.c.id).where(stories.c.id.in_(chunk), *_unsent())
-            found.update((await self.conn.execute(query)).scalars())
-        return found
-
-    async def retire_unsent(self, story_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-        retired: dict[int, dict[str, float]] = {}
-        for chunk in chunks(sorted(set(story_ids))):
-            scores: dict[int, dict[str, float]] = {}
-            query = select(story_themes).where(story_themes.c.story_id.in_(chunk))
-            for sid, theme, score in await self.conn.execute(query):
-                scores.setdefault(sid, {})[theme] = score
-            # One statement decides and deletes: a story sent meanwhile stays.
-            gone = delete(stories).where(stories.c.id.in_(chunk), *_unsent())
-            for sid in (await self.conn.execute(gone.returning(stories.c.id))).scalars():
-                retired[sid] = scores.get(sid, {})
-        return retired
-
-
-def _unsent() -> tuple[Any, ...]:
-    """No chat has been sent the story, and none is owed an alert for it."""
-    return (
-        ~exists().where(sent_stories.c.story_id == stories.c.id),
-        ~exists().where(owed_alerts.c.story_id == stories.c.id),
-    )

@@ -143,7 +143,6 @@ class MemoryStories:
         self.items: dict[int, StoredItem] = {}  # what the caller stored: members are read here
         self.records: dict[int, StoryRecord] = {}
         self.story_of: dict[int, int] = {}
-        self._last_id = 0  # ids are never reused, as a database's
 
     async def write_item_themes(self, best: Mapping[int, Mapping[str, ThemeMatch]]) -> None:
         return None
@@ -171,8 +170,8 @@ class MemoryStories:
         return {sid: 1.0 for sid in source_ids}
 
     async def insert_stories(self, stories: Sequence[StoryRecord]) -> list[int]:
-        ids = list(range(self._last_id + 1, self._last_id + 1 + len(stories)))
-        self._last_id += len(stories)
+        first = len(self.records) + 1
+        ids = list(range(first, first + len(stories)))
         self.records.update(zip(ids, map(_as_stored, stories), strict=True))
         return ids
 
@@ -184,14 +183,3 @@ class MemoryStories:
 
     async def raise_theme_scores(self, scores: Mapping[tuple[int, str], float]) -> None:
         return None
-
-    async def unsent(self, story_ids: Sequence[int]) -> set[int]:
-        return set(story_ids) & set(self.records)  # nothing is ever sent from here
-
-    async def retire_unsent(self, story_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-        gone = await self.unsent(story_ids)
-        for sid in gone:
-            del self.records[sid]
-        for item_id in [i for i, sid in self.story_of.items() if sid in gone]:
-            del self.story_of[item_id]
-        return {sid: {} for sid in sorted(gone)}

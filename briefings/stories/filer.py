@@ -88,11 +88,10 @@ class StoryFiler:
         self._index: StoryIndex | None = None
         self._known: set[int] = set()  # stored stories in the index
         self._since: datetime | None = None  # the index holds the stories seen since then
-        self._stale = False  # the index moved a story the store kept: reload it next call
 
     def discard(self) -> None:
         """Forget the index (its stories may not have been committed): the next call reloads."""
-        self._index, self._known, self._since, self._stale = None, set(), None, False
+        self._index, self._known, self._since = None, set(), None
 
     async def __call__(
         self,
@@ -134,16 +133,12 @@ class StoryFiler:
         docs = sorted((_doc(s, now, vectors, published_until) for s in matched),
                       key=lambda d: (d.at, d.id))  # fmt: skip
         index, known = await self._load(rows, docs[0].at)
-        # A stored story of one report that no chat has seen yet may still join another
-        # (the index's second look); one that was sent or is owed an alert stays as it is.
-        movable = await rows.unsent(index.lone_stored())
-        assigned = index.assign(docs, window=self.window or index.window, movable=movable)
+        assigned = index.assign(docs, window=self.window or index.window)
 
         members: dict[int, list[StoryMember]] = defaultdict(list)
         by_id = {s.id: s for s in matched}
         for doc in docs:
             members[assigned[doc.id]].append(_member(by_id[doc.id], doc.at))
-        moved, moved_scores = await self._merge(rows, index, known, members, now)
         grown = sorted(sid for sid in members if sid > 0 and sid in known)
         for story_id, member in await rows.members(grown, exclude=set(assigned)):
             members[story_id].append(replace(member, at=min(member.at, now)))
@@ -159,46 +154,14 @@ class StoryFiler:
         real.update({sid: sid for sid in grown})
         if grown:
             await rows.update_stories({sid: record(sid) for sid in grown})
-        await rows.set_item_stories({item: real[sid] for item, sid in (*assigned.items(),
-                                                                      *moved.items())})  # fmt: skip
-        scores = theme_scores({real[sid]: ms for sid, ms in members.items()}, best)
-        for (sid, theme), score in moved_scores.items():
-            key = (real[sid], theme)
-            scores[key] = max(scores.get(key, score), score)
-        await rows.raise_theme_scores(scores)
+        await rows.set_item_stories({item: real[sid] for item, sid in assigned.items()})
+        await rows.raise_theme_scores(
+            theme_scores({real[sid]: ms for sid, ms in members.items()}, best)
+        )
         return FileResult(sorted(real[sid] for sid in new), grown)
-
-    async def _merge(
-        self, rows: StoryStore, index: StoryIndex, known: set[int],
-        members: dict[int, list[StoryMember]], now: datetime,
-    ) -> tuple[dict[int, int], dict[tuple[int, str], float]]:  # fmt: skip
-        """Retire the stored stories the index emptied into others, and add their item to
-        the story it joined (``members``): item id -> that story (as the index numbers it),
-        and the retired stories' theme scores, for that story. A story sent meanwhile is not
-        retired and keeps its item; the index, which moved it, is then reloaded next time."""
-        merged = index.merged()
-        if not merged:
-            return {}, {}
-        items = {m.item_id: m for _, m in await rows.members(list(merged), exclude=set())}
-        retired = await rows.retire_unsent(list(merged))
-        if len(retired) < len(merged):
-            self._stale = True
-        moved: dict[int, int] = {}
-        scores: dict[tuple[int, str], float] = {}
-        for sid, themes in retired.items():
-            item, target = merged[sid]
-            known.discard(sid)
-            if item in items:
-                members[target].append(replace(items[item], at=min(items[item].at, now)))
-                moved[item] = target
-            for theme, score in themes.items():
-                scores[(target, theme)] = max(scores.get((target, theme), score), score)
-        return moved, scores
 
     async def _load(self, rows: StoryStore, earliest: datetime) -> tuple[StoryIndex, set[int]]:
         """The index, holding every stored story seen within its window of ``earliest``."""
-        if self._stale:
-            self.discard()
         if self._index is None or self._since is None:
             self._index, self._known = self._new_index(), set()
             since = earliest - (self.window or self._index.window)

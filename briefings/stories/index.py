@@ -10,7 +10,7 @@ saves with the story and gives back to ``load``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -55,17 +55,9 @@ class StoryIndex(Protocol):
     def restore(self, items: Mapping[int, Sequence[Doc]]) -> None:
         """Rebuild what ``unread`` stories lack from their items (story id -> its items)."""
 
-    def assign(self, docs: Sequence[Doc], *, window: timedelta,
-               movable: Set[int] = frozenset()) -> dict[int, int]:  # fmt: skip
+    def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         """Doc id -> story id: an existing story seen within ``window`` of the doc, else a new
-        one, numbered negatively in filing order (earliest doc first, then lowest id).
-        ``movable``: stored stories (of ``lone_stored``) the method may empty into another."""
-
-    def lone_stored(self) -> list[int]:
-        """Stored stories of one report that ``assign`` could move into another story."""
-
-    def merged(self) -> dict[int, tuple[int, int]]:
-        """Stored stories the last ``assign`` emptied: id -> (their item, the story it joined)."""
+        one, numbered -1, -2, ... in filing order (earliest doc first, then lowest id)."""
 
     def relabel(self, new_ids: Mapping[int, int]) -> None:
         """Give stories new ids (a new story's -N becomes its stored id)."""

@@ -8,7 +8,7 @@ at least ``threshold``) within the time window, else starts its own. A story kee
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,14 +45,7 @@ class MinHashIndex:
     def restore(self, items: Mapping[int, Sequence[Doc]]) -> None:
         """Nothing to rebuild (``unread`` is empty)."""
 
-    def lone_stored(self) -> list[int]:
-        return []  # stories are not moved: no second look
-
-    def merged(self) -> dict[int, tuple[int, int]]:
-        return {}
-
-    def assign(self, docs: Sequence[Doc], *, window: timedelta,
-               movable: Set[int] = frozenset()) -> dict[int, int]:  # fmt: skip
+    def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         return self.assign_fingerprints(
             [(d.id, fingerprint(d.title, d.summary, d.language), d.at) for d in docs],
             window=window,

@@ -7,7 +7,7 @@ matrix is compacted between chunks, so row numbers hold while a chunk is filed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -92,17 +92,6 @@ class OpenStories:
         """The story with this id (a stored one is made empty on first mention)."""
         seq = self._ids.get(story_id)
         return self.by_seq[seq] if seq is not None else self._make(story_id)
-
-    def owners(self, rows: npt.NDArray[np.bool_]) -> list[Story]:
-        """The open stories owning the rows marked (a mask over the rows, as ``candidates``'
-        bases), each once."""
-        n = len(rows)
-        seqs = np.unique(self._owner[:n][rows & self._alive[:n]])
-        return [self.by_seq[seq] for seq in seqs.tolist()]
-
-    def ids(self) -> Set[int]:
-        """The ids of the stories held (open or closed during this assign)."""
-        return self._ids.keys()
 
     def new_story(self) -> Story:
         while self._next_new in self._ids:  # a caller that did not relabel: never reuse an id

@@ -18,7 +18,7 @@ scored exactly. Closed stories (their window passed) leave the search at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from briefings.stories.embed import DIM, Embedder, Vectors, default_embedder, item_text
-from briefings.stories.event import EventParams, Report, most_added, report_from, story_score
+from briefings.stories.event import EventParams, Report, report_from, story_score
 from briefings.stories.index import Doc
 from briefings.stories.open_stories import MAX_MEMBERS, OpenStories, Story
 from briefings.stories.signature import dump_signature, load_signature
@@ -50,9 +50,6 @@ class SemanticIndex:
         self._unread: list[int] = []  # loaded stories whose signature kept no members
         self._started: dict[int, Story] = {}  # the stories this batch started, by seq
         self._moved: dict[int, Story] = {}  # report id -> the story a second look moved it to
-        self._movable: set[int] = set()  # stored stories the caller lets a second look move
-        self._near: set[int] = set()  # those of them a report of this batch came near
-        self._merged: dict[int, tuple[int, Story]] = {}  # stored story -> (its item, where)
 
     @property
     def embedder(self) -> Embedder:
@@ -103,27 +100,21 @@ class SemanticIndex:
                 vector = np.asarray(given[r.id], dtype=np.float16) if n < MAX_MEMBERS else None
                 self.open.add(story, r if vector is None else replace(r, vector=vector))
 
-    def assign(self, docs: Sequence[Doc], *, window: timedelta,
-               movable: Set[int] = frozenset()) -> dict[int, int]:  # fmt: skip
+    def assign(self, docs: Sequence[Doc], *, window: timedelta) -> dict[int, int]:
         """Doc id -> story id (new stories negative: -1, -2, ... in filing order, less those a
-        second look emptied); ``window`` is unused: the method's own time rules decide.
-        ``movable``: stored stories of one report (``lone_stored``) that a second look may
-        move into another story (``merged`` says which it moved)."""
-        return self.assign_reports(self.reports(docs), movable=movable)
+        second look emptied); ``window`` is unused: the method's own time rules decide."""
+        return self.assign_reports(self.reports(docs))
 
-    def assign_reports(self, reports: Sequence[Report],
-                       movable: Set[int] = frozenset()) -> dict[int, int]:  # fmt: skip
+    def assign_reports(self, reports: Sequence[Report]) -> dict[int, int]:
         """``assign`` for docs already read as reports (``reports``)."""
         order = sorted(reports, key=lambda r: (r.span.end, r.span.start, r.id))
         self.open.forget_closed()
-        self._started, self._moved, self._merged = {}, {}, {}
-        self._movable, self._near = set(movable), set()
+        self._started, self._moved = {}, {}
         filed: dict[int, Story] = {}
         for first in range(0, len(order), CHUNK):
             chunk = order[first : first + CHUNK]
             filed.update(zip((r.id for r in chunk), self._file_chunk(chunk), strict=True))
-        stored = [s for sid in sorted(self._near) if (s := self._stored(sid)) is not None]
-        self._second_look([*self._started.values(), *stored])
+        self._second_look(list(self._started.values()))
         return {report.id: self._moved.get(report.id, filed[report.id]).id for report in order}
 
     def reports(self, docs: Sequence[Doc]) -> list[Report]:
@@ -153,8 +144,7 @@ class SemanticIndex:
                 self._started[story.seq] = story
             self.open.add(story, report, position=i)
             passed = self.open.passed()
-            self._second_look([s for s in passed
-                               if s.seq in self._started or s.id in self._near])  # fmt: skip
+            self._second_look([s for s in passed if s.seq in self._started])
             self.open.close(passed)
             stories.append(story)
         return stories
@@ -166,8 +156,8 @@ class SemanticIndex:
         Reports are filed by when they happened, so a report may be filed before those it
         resembles most: "Caída de 'El Mencho'" (Spanish) came when the story held two English
         reports, scoring 0.47 and 0.54; once three Spanish reports had joined it, 0.75 to
-        0.78. A story is never split: only a story of one report moves, one this batch made
-        or a stored one the caller allows (``movable``: no chat has seen it)."""
+        0.78. A story is never split: only a story of one report moves, and only one this
+        batch made (a stored story may have been sent)."""
         alone = [story for story in alone if story.count == 1 and story.rows
                  and self.open.by_seq.get(story.seq) is story]  # fmt: skip
         for first in range(0, len(alone), CHUNK):  # CHUNK x rows cosines at a time, as filing
@@ -179,25 +169,8 @@ class SemanticIndex:
                 report = story.members[0]
                 target = self._best(report, row, besides=story)
                 if target is not None:
-                    if story.id > 0:  # stored: the caller moves its item and retires it
-                        self._merged[story.id] = (report.id, target)
                     self.open.move(story, target)
                     self._moved[report.id] = target
-
-    def lone_stored(self) -> list[int]:
-        """Stored stories still open that hold one report: those a second look could move
-        (the caller says which it may: ``assign``'s ``movable``)."""
-        return sorted(s.id for s in self.open.by_seq.values()
-                      if s.id > 0 and s.count == 1 and s.rows)  # fmt: skip
-
-    def merged(self) -> dict[int, tuple[int, int]]:
-        """The stored stories the last ``assign`` emptied: story id -> (its one item, the story
-        it joined, as now numbered)."""
-        return {sid: (item, story.id) for sid, (item, story) in self._merged.items()}
-
-    def _stored(self, story_id: int) -> Story | None:
-        story = self.open.story(story_id) if story_id in self.open.ids() else None
-        return story if story is not None and story.id > 0 else None
 
     def _best(self, report: Report, cosines: npt.NDArray[np.float32],
               besides: Story | None = None) -> Story | None:  # fmt: skip
@@ -205,12 +178,6 @@ class SemanticIndex:
         ``besides``: the report's own story, which is not a candidate."""
         params = self.params
         bases, candidates = self.open.candidates(report, cosines)
-        if self._movable and besides is None:
-            # A stored story of one report gets its second look when a report of this batch
-            # has a pair with it that could reach the bar (a tenth below it measured the same
-            # on the dev set, and cost more).
-            near = self.open.owners(bases >= params.threshold - most_added(params))
-            self._near.update(s.id for s in near if s.id in self._movable)
         best: tuple[float, int] | None = None
         for bound, story in candidates:
             if story is besides:

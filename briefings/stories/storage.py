@@ -39,10 +39,3 @@ class StoryStore(Protocol):
 
     async def raise_theme_scores(self, scores: Mapping[tuple[int, str], float]) -> None:
         """Set ``(story id, theme)`` scores, keeping any stored score that is already higher."""
-
-    async def unsent(self, story_ids: Sequence[int]) -> set[int]:
-        """Those of these stories no chat has been sent and none is owed an alert for."""
-
-    async def retire_unsent(self, story_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-        """Delete those of these stories that are still ``unsent`` (their items keep no story
-        until filed again); each deleted story's theme scores, by id."""
