@@ -6,7 +6,9 @@
 1. Both methods on the whole dev set, through ``briefings.stories.batch.cluster`` (the
    poller's ``StoryFiler``, an in-memory store; what ``borderbrief cluster`` runs), with the
    shipped defaults: pair precision/recall/F1, cross-language pair F1, B-cubed F1; then as
-   dated by a feed (an instant, noon UTC, for every plain date: ``at_noon``) and crowded.
+   dated by a feed (an instant, noon UTC, for every plain date: ``at_noon``), filed one
+   report per poll in the order published (``per_poll``: as a poller sees them at most), and
+   crowded.
 2. Cross-validation of the semantic method: folds hold whole time-episodes (items whose dates
    chain within the 3-day window), the parameters are tuned on the other folds (clustering
    only their items) and scored on the held-out fold. ``--grid research`` is the grid the
@@ -37,8 +39,9 @@ from types import ModuleType
 import numpy as np
 
 from briefings.stories import MinHashIndex, SemanticIndex
-from briefings.stories.batch import Entry, cluster, embed_entries, entry_from
+from briefings.stories.batch import ALL, Entry, cluster, embed_entries, entry_from, stored_items
 from briefings.stories.event import EventParams, Report, corrections, pair_score
+from briefings.stories.filer import StoryFiler
 from briefings.stories.index import Doc
 from briefings.stories.when import span_gap_days
 
@@ -146,6 +149,18 @@ def crowded(entries: Sequence[Entry]) -> list[Entry]:
             e = entries[i]
             out[i] = replace(e, start=e.start + shift, end=e.end + shift if e.end else None)
     return out
+
+
+async def per_poll(entries: Sequence[Entry], vectors: np.ndarray) -> dict[str, int]:
+    """Entry id -> story, filed as a poller sees them at most: one report per call of the
+    poller's ``StoryFiler``, in the order published."""
+    store, stored, until = stored_items(entries)
+    given = {s.id: v for s, v in zip(stored, vectors, strict=True)}
+    filer = StoryFiler()
+    for s in sorted(stored, key=lambda s: (until.get(s.id, s.item.published_at), s.id)):
+        await filer.file(store, [s], {s.id: ALL}, until.get(s.id, s.item.published_at),
+                         vectors={s.id: given[s.id]}, published_until=until)  # fmt: skip
+    return {e.id: store.story_of[s.id] for e, s in zip(entries, stored, strict=True)}
 
 
 class Tuner:
@@ -261,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(line("minhash (today's method)", scores(SC, gold, lang, dict(minhash))))
     timed = asyncio.run(cluster([entry_from(r) for r in at_noon(rows)], vectors))
     print(line("semantic, feed times", scores(SC, gold, lang, dict(timed))))
+    for label, batch in (("as dated", rows), ("feed times", at_noon(rows))):
+        one_by_one = asyncio.run(per_poll([entry_from(r) for r in batch], vectors))
+        print(line(f"per poll, {label}", scores(SC, gold, lang, one_by_one)))
     dense = crowded(entries)
     semantic = asyncio.run(cluster(dense, vectors))
     minhash = asyncio.run(cluster(dense, index=lambda: MinHashIndex(window=timedelta(hours=48))))
