@@ -11,8 +11,10 @@ an Atom feed stays Atom), served by the tests'
 FeedServer (ETag + Last-Modified, 304 to a conditional GET) on 127.0.0.1 in this process.
 
 Before timing, one command prepares a cache folder both pollers use (the encoder's arrays, the
-themes' fit), as every run after a machine's first finds it. Then ``--runs`` rounds (3) of the
-four runs below, each round on fresh stores; each line reports the run of median wall time.
+themes' fit: ``--worker prepare``), as every run after a machine's first finds it; without it,
+whichever ran first paid ~1.6 s for both (borderbrief's cold poll: 6.3 s instead of 4.5 s).
+Then ``--runs`` rounds (3) of the four runs below, each round on fresh stores; each line
+reports the run of median wall time.
 Every run is a command in its own process, timed from outside, start-up included:
 - borderbrief cold / warm: ``borderbrief poll --once --json`` on a fresh SQLite file, then again
   (every feed answers 304). It parses, matches the themes, files stories, stores.
@@ -88,6 +90,21 @@ def _parse(body: bytes) -> list[tuple[str, str, str, str]]:
              e.get("link", "")) for e in parsed.entries]  # fmt: skip
 
 
+def shipped_matching() -> tuple[Any, Any]:
+    """The shipped themes' matcher (rules, and meaning where they leave it) and its embedder.
+    Its first call on a machine prepares the encoder and fits the themes' meaning, and keeps
+    both in the cache folder (``--worker prepare``)."""
+    from briefings.paths import default_config_file
+    from briefings.stories.embed import default_embedder
+    from briefings.themes import Matcher, load_themes
+    from briefings.themes.semantic import SemanticModel
+
+    themes = load_themes(default_config_file("themes.toml"))
+    embedder = default_embedder()
+    meaning = SemanticModel.fit(themes.semantic, embedder) if themes.semantic else None
+    return Matcher(themes.themes, meaning), embedder
+
+
 async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
     import sqlite3
     from concurrent.futures import ProcessPoolExecutor
@@ -95,21 +112,14 @@ async def _baseline(urls: list[str], db: Path) -> dict[str, Any]:
     import httpx
 
     from briefings.jobs.fetching import parse_workers
-    from briefings.paths import default_config_file
-    from briefings.themes import Matcher, load_themes
+    from briefings.themes import Matcher
 
-    themes = load_themes(default_config_file("themes.toml"))
     made: list[tuple[Matcher, Any]] = []
 
     def matching() -> tuple[Matcher, Any]:
-        """The same matching as borderbrief's: rules, and meaning where they leave it."""
+        """The same matching as borderbrief's, made when the first feed changes."""
         if not made:
-            from briefings.stories.embed import default_embedder
-            from briefings.themes.semantic import SemanticModel
-
-            embedder = default_embedder()
-            meaning = SemanticModel.fit(themes.semantic, embedder) if themes.semantic else None
-            made.append((Matcher(themes.themes, meaning), embedder))
+            made.append(shipped_matching())
         return made[0]
 
     conn = sqlite3.connect(db)
@@ -230,6 +240,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.worker == "prepare":
+        shipped_matching()
+        return
     if args.worker == "baseline":
         print(json.dumps(asyncio.run(_baseline(json.loads(args.urls.read_text()), args.db))))
         return
@@ -253,7 +266,7 @@ def main() -> None:
                "BORDERBRIEF_CACHE_DIR": str(folder / "cache")}  # fmt: skip
         env = as_installed(env)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", PREPARE_CACHE], env=env, cwd=ROOT, check=True)
+        subprocess.run([sys.executable, __file__, "--worker", "prepare"], env=env, check=True)
         print(f"cache folder prepared before timing ({time.perf_counter() - started:.2f} s): "
               "the encoder's arrays and the themes' fit, as every run after a machine's first "
               "finds them")  # fmt: skip
@@ -278,20 +291,6 @@ def main() -> None:
                   + (f"  (median of {walls} s)" if args.runs > 1 else ""))  # fmt: skip
         print(f"load average after: {os.getloadavg()}")
         report(results)
-
-
-# What the first run on a machine does once and keeps in the cache folder, for both pollers:
-# prepare the encoder's arrays (~1 s) and fit the themes' meaning (2-3 s). Without it, whichever
-# ran first paid for both (borderbrief, here: its cold poll took 6.3 s instead of 4.5 s).
-PREPARE_CACHE = """
-from briefings.paths import default_config_file
-from briefings.stories.embed import default_embedder
-from briefings.themes import load_themes
-from briefings.themes.semantic import SemanticModel
-themes = load_themes(default_config_file("themes.toml"))
-if themes.semantic:
-    SemanticModel.fit(themes.semantic, default_embedder())
-"""
 
 
 def _borderbrief(args: argparse.Namespace, mode: str) -> list[str]:
