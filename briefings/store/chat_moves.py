@@ -42,9 +42,13 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
         return
     exists = (await conn.execute(select(chats.c.id).where(chats.c.id == new_id))).first()
     if exists is None:
-        # The foreign keys cascade the new id to subscriptions, own themes, sent, outbox.
+        # The foreign keys cascade the new id to subscriptions, own themes and outbox; what
+        # was sent has no keys (tables.py) and is moved here.
         await conn.execute(
             update(chats).where(chats.c.id == old_id).values(id=new_id, type="supergroup")
+        )
+        await conn.execute(
+            update(sent_stories).where(sent_stories.c.chat_id == old_id).values(chat_id=new_id)
         )
     else:
         await _merge_into(conn, old_id, new_id)
@@ -70,6 +74,7 @@ async def _merge_into(conn: AsyncConnection, old_id: int, new_id: int) -> None:
     await conn.execute(
         update(chats).where(chats.c.id == new_id).values(active=True, deactivated_reason=None)
     )
+    await conn.execute(delete(sent_stories).where(sent_stories.c.chat_id == old_id))
     await conn.execute(delete(chats).where(chats.c.id == old_id))
 
 

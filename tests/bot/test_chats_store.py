@@ -15,6 +15,7 @@ from briefings.store.tables import (
     item_themes,
     items,
     outbox,
+    sent_stories,
     sources,
     subscriptions,
 )
@@ -177,6 +178,8 @@ async def test_forget_chat_deletes_everything_it_owns(engine):
             text="hi", created_at=NOW))).inserted_primary_key[0]
         await conn.execute(insert(outbox).values(
             chat_id=42, body_id=body_id, kind="brief", not_before=NOW, created_at=NOW))
+        await conn.execute(insert(sent_stories), [
+            {"chat_id": c, "story_id": 1, "sent_at": NOW} for c in (42, 43)])
         assert await store.forget_chat(conn, 42) is True
         assert await store.forget_chat(conn, 42) is False
         assert await store.get_chat(conn, 42) is None
@@ -188,6 +191,8 @@ async def test_forget_chat_deletes_everything_it_owns(engine):
         assert await count(subscriptions, subscriptions.c.chat_id == 42) == 0
         assert await count(chat_themes, chat_themes.c.chat_id == 42) == 0
         assert await count(outbox, outbox.c.chat_id == 42) == 0
+        assert await count(sent_stories, sent_stories.c.chat_id == 42) == 0
+        assert await count(sent_stories, sent_stories.c.chat_id == 43) == 1
         left = set((await conn.execute(select(item_themes.c.theme))).scalars())
         other = await store.subscribed_themes(conn, 43)
     assert left == {"c43:wall", "tariffs"}

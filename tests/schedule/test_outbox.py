@@ -10,10 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from briefings.store import chat_moves
 from briefings.store import outbox as ob
 from briefings.store.chats import get_chat, subscribed_themes
-from briefings.store.tables import bodies, outbox
+from briefings.store.tables import bodies, outbox, sent_stories
 from tests.schedule.helpers import T0, add_chats
 
 LEASE = timedelta(minutes=2)
+
+
+async def _sent(conn, chat_id: int, story_ids: list[int]) -> None:
+    await conn.execute(sent_stories.insert(), [
+        {"chat_id": chat_id, "story_id": s, "sent_at": T0} for s in story_ids])
+
+
+async def _sent_pairs(conn) -> set[tuple[int, int]]:
+    return set(map(tuple, await conn.execute(
+        select(sent_stories.c.chat_id, sent_stories.c.story_id))))
 
 
 async def test_enqueue_shares_one_body_per_part_and_never_twice(engine: AsyncEngine) -> None:
@@ -84,15 +94,20 @@ async def test_deactivate_drops_pending_rows(engine: AsyncEngine) -> None:
 
 async def test_migrate_moves_the_chat_and_its_rows(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await add_chats(conn, [-5], themes=["tariffs", "fentanyl"])
+        await add_chats(conn, [-5, 7], themes=["tariffs", "fentanyl"])
         await ob.enqueue(conn, chat_ids=[-5], parts=["a"], kind="brief", now=T0)
+        await _sent(conn, -5, [1, 2])
+        await _sent(conn, 7, [1])
         await chat_moves.migrate_chat(conn, -5, -1005)
         assert await get_chat(conn, -5) is None
         moved = await get_chat(conn, -1005)
         assert moved is not None and moved.type == "supergroup"
         assert await subscribed_themes(conn, -1005) == ["fentanyl", "tariffs"]
         rows = await ob.claim_due(conn, T0, limit=10, worker="w", lease=LEASE)
+        sent = await _sent_pairs(conn)
     assert [r.chat_id for r in rows] == [-1005]
+    # What the group was sent follows it (sent_stories has no key to cascade it).
+    assert sent == {(-1005, 1), (-1005, 2), (7, 1)}
 
 
 async def test_migrate_into_a_chat_that_already_exists(engine: AsyncEngine) -> None:
@@ -100,11 +115,15 @@ async def test_migrate_into_a_chat_that_already_exists(engine: AsyncEngine) -> N
         await add_chats(conn, [-5], themes=["tariffs"])
         await add_chats(conn, [-1005], themes=["sovereignty"])
         await ob.enqueue(conn, chat_ids=[-5], parts=["a"], kind="brief", now=T0)
+        await _sent(conn, -5, [1, 2])
+        await _sent(conn, -1005, [2, 3])
         await chat_moves.migrate_chat(conn, -5, -1005)
         assert await get_chat(conn, -5) is None
         assert await subscribed_themes(conn, -1005) == ["sovereignty", "tariffs"]
         rows = await ob.claim_due(conn, T0, limit=10, worker="w", lease=LEASE)
+        sent = await _sent_pairs(conn)
     assert [r.chat_id for r in rows] == [-1005]
+    assert sent == {(-1005, 1), (-1005, 2), (-1005, 3)}  # and none left under the old id
 
 
 async def test_release_claims_of_a_dead_sender(engine: AsyncEngine) -> None:
