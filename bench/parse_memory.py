@@ -6,10 +6,13 @@
 
 The feed (well-formed RSS, ~1 KB items) is served by the tests' FeedServer in this process;
 the poll runs in a child process (``--worker``) with the size cap raised above the feed, the
-real fetcher, parser, matcher and story filing. A sampler reads the RSS of that process and of
-its children (the one-off parse process) every 20 ms. Printed: RSS at idle (store open, themes
-loaded, and the story method's sentence encoder, which a poller loads once and keeps), the peak
-of the polling process and of any child, and the RSS 2 s after the cycle.
+real fetcher, parser, matcher and story filing. Idle is a poller's steady state: store open,
+themes loaded, the story method's sentence encoder loaded and used on one ordinary feed's
+cycle first (200 KB of another story; its buffers and the weights' pages it reads stay, as in
+any poller that has filed a story: measured before that cycle, "idle" would count them as the
+big feed's). A sampler then reads the RSS of that process and of its children (the one-off
+parse process) every 20 ms through the big feed's cycle. Printed: RSS before and at idle, the
+peak of the polling process and of any child, and the RSS 2 s after the cycle.
 Target (issue 12): peak <= 300 MB, and back to about idle after the feed.
 """
 
@@ -32,14 +35,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def big_feed(size: int) -> bytes:
+def big_feed(size: int, title: str = "Tariffs on steel", text: str = "Border trade report. ",
+             host: str = "dump.example") -> bytes:
     """Well-formed RSS of about ``size`` bytes: many ~1 KB items."""
     head = b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Dump</title>'
     parts, total, n = [head], len(head), 0
     while total < size:
-        item = (f'<item><guid isPermaLink="false">g{n}</guid><title>Tariffs on steel, part {n}'
-                f"</title><link>https://dump.example/{n}</link><description>"
-                + "Border trade report. " * 45 + "</description></item>").encode()  # fmt: skip
+        item = (f'<item><guid isPermaLink="false">g{n}</guid><title>{title}, part {n}'
+                f"</title><link>https://{host}/{n}</link><description>"
+                + text * 45 + "</description></item>").encode()  # fmt: skip
         parts.append(item)
         total, n = total + len(item), n + 1
     parts.append(b"</channel></rss>")
@@ -81,15 +85,13 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
-async def poll(url: str, db: Path, in_process: bool, clusterer: str | None) -> dict[str, Any]:
+async def poll(url: str, warm_url: str, db: Path, in_process: bool,
+               clusterer: str | None) -> dict[str, Any]:
     from briefings.fetch import FetchConfig, Fetcher
     from briefings.jobs import fetching
-    from briefings.jobs.poll import poll_cycle
     from briefings.model import Source
     from briefings.paths import default_config_file
     from briefings.store.db import open_engine, upgrade
-    from briefings.store.sources import sync_sources
-    from briefings.stories import file_items
     from briefings.themes import Matcher, load_themes
 
     if in_process:
@@ -98,23 +100,38 @@ async def poll(url: str, db: Path, in_process: bool, clusterer: str | None) -> d
     _load_story_method(clusterer)
     engine = open_engine(f"sqlite+aiosqlite:///{db}")
     await upgrade(engine)
-    async with engine.begin() as conn:
-        await sync_sources(conn, [Source("Dump", url, "en")], datetime.now(UTC))
     matcher = Matcher(load_themes(default_config_file("themes.toml")).themes)
     config = FetchConfig(allow_private=True, max_bytes=80 * 1024 * 1024, timeout=60, deadline=120)
-    idle = rss_mb(os.getpid())
-    sampler = Sampler()
-    sampler.start()
     async with Fetcher(config) as fetcher:
-        report = await poll_cycle(engine, fetcher, matcher=matcher, filer=file_items,
-                                  ignore_schedule=True)  # fmt: skip
-    await asyncio.sleep(2)
+        # A running poller has filed stories before: one ordinary feed's cycle first, so the
+        # encoder's working set (its buffers, the weights' pages it reads) is part of idle.
+        loaded = rss_mb(os.getpid())
+        warm = await _cycle(engine, fetcher, matcher, [Source("Wire", warm_url, "en")])
+        idle = rss_mb(os.getpid())
+        sampler = Sampler()
+        sampler.start()
+        report = await _cycle(engine, fetcher, matcher, [Source("Wire", warm_url, "en"),
+                                                         Source("Dump", url, "en")])
+        await asyncio.sleep(2)
     sampler.running = False
     await engine.dispose()
-    return {"bare_mb": bare, "idle_mb": idle, "peak_mb": sampler.peak,
+    return {"bare_mb": bare, "loaded_mb": loaded, "warm_items": warm.new_items,
+            "idle_mb": idle, "peak_mb": sampler.peak,
             "child_peak_mb": sampler.child_peak, "after_mb": rss_mb(os.getpid()),
             "items": report.new_items, "failed": report.failed,
             "errors": report.errors[:1]}  # fmt: skip
+
+
+async def _cycle(engine: Any, fetcher: Any, matcher: Any, sources: list[Any]) -> Any:
+    """One poll cycle of these sources (stored first), with the real filer."""
+    from briefings.jobs.poll import poll_cycle
+    from briefings.store.sources import sync_sources
+    from briefings.stories import file_items
+
+    async with engine.begin() as conn:
+        await sync_sources(conn, sources, datetime.now(UTC))
+    return await poll_cycle(engine, fetcher, matcher=matcher, filer=file_items,
+                            ignore_schedule=True)  # fmt: skip
 
 
 def _load_story_method(clusterer: str | None) -> None:
@@ -137,17 +154,24 @@ def main() -> None:
                         help="story method: a key of briefings.stories.filer.METHODS")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--warm-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(asyncio.run(poll(args.worker, args.db, args.in_process, args.clusterer))))
+        print(json.dumps(asyncio.run(poll(args.worker, args.warm_url, args.db, args.in_process,
+                                          args.clusterer))))  # fmt: skip
         return
 
     from tests.feedserver import FeedServer
 
     body = big_feed(args.megabytes * 1024 * 1024)
+    # An ordinary feed first (200 items of another story, 200 KB), as a poller has met before.
+    wire = big_feed(200 * 1024, "Fentanyl seized at Nogales", "A border seizure report. ",
+                    "wire.example")  # fmt: skip
     with FeedServer() as server, tempfile.TemporaryDirectory() as tmp:
         url = server.add("/dump.xml", body)
-        command = [sys.executable, __file__, "--worker", url, "--db", f"{tmp}/bb.db"]
+        warm_url = server.add("/wire.xml", wire)
+        command = [sys.executable, __file__, "--worker", url, "--warm-url", warm_url,
+                   "--db", f"{tmp}/bb.db"]  # fmt: skip
         if args.in_process:
             command.append("--in-process")
         if args.clusterer:
@@ -158,8 +182,10 @@ def main() -> None:
             raise SystemExit(done.stderr[-3000:])
         r = json.loads(done.stdout.strip().splitlines()[-1])
     way = "in the polling process" if args.in_process else "in a one-off process"
-    print(f"parsed {way}: idle {r['idle_mb']:.0f} MB ({r['bare_mb']:.0f} MB before the story "
-          f"method's encoder), peak {r['peak_mb']:.0f} MB (parse process "
+    print(f"before: {r['bare_mb']:.0f} MB, {r['loaded_mb']:.0f} MB with the story method's "
+          f"encoder loaded, idle {r['idle_mb']:.0f} MB after an ordinary feed's cycle "
+          f"({r['warm_items']} items filed)")  # fmt: skip
+    print(f"the big feed, parsed {way}: peak {r['peak_mb']:.0f} MB (parse process "
           f"{r['child_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
           f"stored, {r['failed']} failed {r['errors']}")  # fmt: skip
     ok = r["peak_mb"] <= 300 and r["child_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30
