@@ -159,6 +159,10 @@ async def remember_sent_groups(conn: AsyncConnection,
     pairs them, rather than SQLAlchemy binding a parameter set per (chat, story) row: a batch
     of 2,000 chats in dozens of distinct briefs of 15 stories is one statement of a few
     thousand values, not tens of thousands of rows built here.
+
+    Every chat given sent rows must get its outbox rows in the same transaction (briefs and
+    alerts both do): their key lock on the chat row, like a brief's lock on its due chats, is
+    what makes ``forget_chat`` and ``migrate_chat`` (``lock_chat``) wait for these rows.
     """
     groups = [(list(c), sorted(set(s))) for c, s in groups if c and s]
     if not groups:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.model import ThemeRef
+from briefings.store.chats import lock_chat
 from briefings.store.db import insert_ignore
 from briefings.store.tables import (
     chat_themes,
@@ -40,6 +41,7 @@ async def migrate_chat(conn: AsyncConnection, old_id: int, new_id: int) -> None:
     """A group became a supergroup: everything of ``old_id`` now belongs to ``new_id``."""
     if old_id == new_id:
         return
+    await lock_chat(conn, old_id)  # its sent rows move by hand: after every writer of them
     exists = (await conn.execute(select(chats.c.id).where(chats.c.id == new_id))).first()
     if exists is None:
         # The foreign keys cascade the new id to subscriptions, own themes and outbox; what

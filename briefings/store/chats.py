@@ -299,8 +299,21 @@ async def active_chat_ids(conn: AsyncConnection) -> list[int]:
 # ── forgetting ─────────────────────────────────────────────────────────────────────────
 
 
+async def lock_chat(conn: AsyncConnection, chat_id: int) -> None:
+    """Wait for, then hold off, every transaction writing for this chat (PostgreSQL).
+
+    A brief holds its chats' rows (``due_chats``); an alert's outbox rows hold a key lock on
+    theirs. ``sent_stories`` has no key to the chat (tables.py): a statement that moves or
+    deletes a chat's sent rows must come after those writers commit, or a row they write
+    meanwhile stays behind under an id that is gone (and a chat that comes back with it would
+    read the story as sent). SQLite has one writer at a time, and no row locks.
+    """
+    await conn.execute(select(chats.c.id).where(chats.c.id == chat_id).with_for_update())
+
+
 async def forget_chat(conn: AsyncConnection, chat_id: int) -> bool:
     """Delete a chat and everything kept for it; False if it was not registered."""
+    await lock_chat(conn, chat_id)
     own = [t.key for t in await list_chat_themes(conn, chat_id)]
     for key in own:
         await _forget_theme_matches(conn, key)

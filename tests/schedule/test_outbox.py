@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from briefings.store import chat_moves
 from briefings.store import outbox as ob
-from briefings.store.chats import get_chat, subscribed_themes
-from briefings.store.tables import bodies, outbox, sent_stories
+from briefings.store.chats import forget_chat, get_chat, subscribed_themes
+from briefings.store.tables import bodies, chats, outbox, sent_stories
 from tests.schedule.helpers import T0, add_chats
 
 LEASE = timedelta(minutes=2)
@@ -155,3 +157,52 @@ async def test_purge_forgets_old_finished_rows_and_unused_bodies(engine: AsyncEn
         texts = sorted((await conn.execute(select(bodies.c.text))).scalars())
         assert texts == ["new"]
         assert await ob.pending_count(conn) == 1
+
+
+# ── a chat leaving or moving while a brief writes for it (PostgreSQL: row locks) ─────────
+
+
+async def _brief_for(engine: AsyncEngine, chat_id: int, written: asyncio.Event,
+                     finish: asyncio.Event) -> None:
+    """What a brief writes for one due chat, in one transaction held open until ``finish``."""
+    from briefings.store.briefs import remember_sent_groups
+
+    async with engine.begin() as conn:
+        await conn.execute(select(chats.c.id).where(chats.c.id == chat_id).with_for_update())
+        await ob.enqueue(conn, chat_ids=[chat_id], parts=["a"], kind="brief", now=T0)
+        await remember_sent_groups(conn, [([chat_id], [10])], T0)
+        written.set()
+        await finish.wait()
+
+
+@pytest.mark.parametrize("move", ["forget", "migrate", "merge"])
+async def test_a_chat_leaving_mid_brief_leaves_no_sent_rows_behind(
+    engine: AsyncEngine, move: str
+) -> None:
+    """sent_stories has no key to cascade from the chat: the move waits for the brief's
+    commit, then takes its rows along (on PostgreSQL it would otherwise miss them)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    async with engine.begin() as conn:
+        await add_chats(conn, [-5] + ([-1005] if move == "merge" else []))
+    written, finish = asyncio.Event(), asyncio.Event()
+    brief = asyncio.create_task(_brief_for(engine, -5, written, finish))
+    await written.wait()
+
+    async def leave() -> None:
+        async with engine.begin() as conn:
+            if move == "forget":
+                await forget_chat(conn, -5)
+            else:
+                await chat_moves.migrate_chat(conn, -5, -1005)
+
+    leaving = asyncio.create_task(leave())
+    await asyncio.sleep(0.3)
+    waited = not leaving.done()
+    finish.set()
+    await brief
+    await leaving
+    async with engine.connect() as conn:
+        sent = await _sent_pairs(conn)
+    assert waited  # for the brief's commit
+    assert sent == (set() if move == "forget" else {(-1005, 10)})
