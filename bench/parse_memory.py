@@ -8,11 +8,13 @@ The feed (well-formed RSS, ~1 KB items) is served by the tests' FeedServer in th
 the poll runs in a child process (``--worker``) with the size cap raised above the feed, the
 real fetcher, parser, matcher and story filing. Idle is a poller's steady state: store open,
 themes loaded, the story method's sentence encoder loaded and used on one ordinary feed's
-cycle first (200 KB of another story; its buffers and the weights' pages it reads stay, as in
+cycle first (500 items of another story, as many as a feed may give; its buffers and the
+weights' pages it reads stay, as in
 any poller that has filed a story: measured before that cycle, "idle" would count them as the
 big feed's). A sampler then reads the RSS of that process and of its children (the one-off
 parse process) every 20 ms through the big feed's cycle. Printed: RSS before and at idle, the
-peak of the polling process and of any child, and the RSS 2 s after the cycle.
+peak of the polling process, of any child, and of both at one moment, and the RSS 2 s after
+the cycle.
 Target (issue 12): peak <= 300 MB, and back to about idle after the feed.
 """
 
@@ -73,15 +75,16 @@ class Sampler(threading.Thread):
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak = self.child_peak = 0.0
+        self.peak = self.child_peak = self.both_peak = 0.0
         self.running = True
 
     def run(self) -> None:
         me = os.getpid()
         while self.running:
-            self.peak = max(self.peak, rss_mb(me))
-            for child in children(me):
-                self.child_peak = max(self.child_peak, rss_mb(child))
+            mine, theirs = rss_mb(me), [rss_mb(child) for child in children(me)]
+            self.peak = max(self.peak, mine)
+            self.child_peak = max(self.child_peak, *theirs, 0.0)
+            self.both_peak = max(self.both_peak, mine + sum(theirs))
             time.sleep(0.02)
 
 
@@ -113,11 +116,13 @@ async def poll(url: str, warm_url: str, db: Path, in_process: bool,
         report = await _cycle(engine, fetcher, matcher, [Source("Wire", warm_url, "en"),
                                                          Source("Dump", url, "en")])
         await asyncio.sleep(2)
+        after = rss_mb(os.getpid())  # the fetcher and the store still open, as at idle
     sampler.running = False
     await engine.dispose()
     return {"bare_mb": bare, "loaded_mb": loaded, "warm_items": warm.new_items,
             "idle_mb": idle, "peak_mb": sampler.peak,
-            "child_peak_mb": sampler.child_peak, "after_mb": rss_mb(os.getpid()),
+            "child_peak_mb": sampler.child_peak, "both_peak_mb": sampler.both_peak,
+            "after_mb": after,
             "items": report.new_items, "failed": report.failed,
             "errors": report.errors[:1]}  # fmt: skip
 
@@ -164,8 +169,8 @@ def main() -> None:
     from tests.feedserver import FeedServer
 
     body = big_feed(args.megabytes * 1024 * 1024)
-    # An ordinary feed first (200 items of another story, 200 KB), as a poller has met before.
-    wire = big_feed(200 * 1024, "Fentanyl seized at Nogales", "A border seizure report. ",
+    # An ordinary feed first (500 items of another story), as a poller has met before.
+    wire = big_feed(600 * 1024, "Fentanyl seized at Nogales", "A border seizure report. ",
                     "wire.example")  # fmt: skip
     with FeedServer() as server, tempfile.TemporaryDirectory() as tmp:
         url = server.add("/dump.xml", body)
@@ -186,10 +191,11 @@ def main() -> None:
           f"encoder loaded, idle {r['idle_mb']:.0f} MB after an ordinary feed's cycle "
           f"({r['warm_items']} items filed)")  # fmt: skip
     print(f"the big feed, parsed {way}: peak {r['peak_mb']:.0f} MB (parse process "
-          f"{r['child_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
+          f"{r['child_peak_mb']:.0f} MB; both at once {r['both_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
           f"stored, {r['failed']} failed {r['errors']}")  # fmt: skip
-    ok = r["peak_mb"] <= 300 and r["child_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30
-    print(f"target: peak <= 300 MB and back to idle (+30 MB): {'OK' if ok else 'MISSED'}")
+    ok = r["both_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30
+    print(f"target: peak <= 300 MB (both processes at once) and back to idle (+30 MB): "
+          f"{'OK' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":
