@@ -191,8 +191,9 @@ def main() -> None:
           f"encoder loaded, idle {r['idle_mb']:.0f} MB after an ordinary feed's cycle "
           f"({r['warm_items']} items filed)")  # fmt: skip
     print(f"the big feed, parsed {way}: peak {r['peak_mb']:.0f} MB (parse process "
-          f"{r['child_peak_mb']:.0f} MB; both at once {r['both_peak_mb']:.0f} MB), 2 s after {r['after_mb']:.0f} MB; {r['items']} items "
-          f"stored, {r['failed']} failed {r['errors']}")  # fmt: skip
+          f"{r['child_peak_mb']:.0f} MB; both at once {r['both_peak_mb']:.0f} MB), 2 s after "
+          f"{r['after_mb']:.0f} MB; {r['items']} items stored, {r['failed']} failed "
+          f"{r['errors']}")  # fmt: skip
     ok = r["both_peak_mb"] <= 300 and r["after_mb"] <= r["idle_mb"] + 30
     print(f"target: peak <= 300 MB (both processes at once) and back to idle (+30 MB): "
           f"{'OK' if ok else 'MISSED'}")
