@@ -317,7 +317,8 @@ async def forget_chat(conn: AsyncConnection, chat_id: int) -> bool:
     own = [t.key for t in await list_chat_themes(conn, chat_id)]
     for key in own:
         await _forget_theme_matches(conn, key)
-    # The foreign keys cascade, but say it outright: it must hold on every backend.
+    # Outbox, themes and subscriptions would cascade from the chat; sent_stories has no key
+    # (tables.py). Say all of it outright: it must hold on every backend.
     for table in (outbox, sent_stories, chat_themes, subscriptions):
         await conn.execute(delete(table).where(table.c.chat_id == chat_id))
     await conn.execute(delete(state).where(state.c.key == f"{CHANNEL_OWNER}{chat_id}"))

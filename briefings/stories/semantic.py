@@ -158,19 +158,22 @@ class SemanticIndex:
         reports, scoring 0.47 and 0.54; once three Spanish reports had joined it, 0.75 to
         0.78. A story is never split: only a story of one report moves, and only one this
         batch made (a stored story may have been sent)."""
-        alone = [story for story in alone if story.count == 1 and story.rows
-                 and self.open.by_seq.get(story.seq) is story]  # fmt: skip
+        alone = [story for story in alone if self._still_alone(story)]
         for first in range(0, len(alone), CHUNK):  # CHUNK x rows cosines at a time, as filing
             part = alone[first : first + CHUNK]
             cosines = self.open.cosines_of(np.stack([s.members[0].vector for s in part]))
             for story, row in zip(part, cosines, strict=True):
-                if story.count != 1 or self.open.by_seq.get(story.seq) is not story:
+                if not self._still_alone(story):
                     continue  # another lone report joined it meanwhile (a tie at the bar)
                 report = story.members[0]
                 target = self._best(report, row, besides=story)
                 if target is not None:
                     self.open.move(story, target)
                     self._moved[report.id] = target
+
+    def _still_alone(self, story: Story) -> bool:
+        """One report, still open, and not moved away (a move forgets the emptied story)."""
+        return story.count == 1 and bool(story.rows) and self.open.by_seq.get(story.seq) is story
 
     def _best(self, report: Report, cosines: npt.NDArray[np.float32],
               besides: Story | None = None) -> Story | None:  # fmt: skip
