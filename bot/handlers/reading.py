@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import Update
 
 from bot.handlers.args import MAX_LATEST, ArgError, button_theme, parse_latest, split_topic
@@ -11,12 +9,10 @@ from bot.handlers.common import Context, Turn
 from bot.keyboards import TOPIC, part_keyboard, topic_picker
 from briefings.briefs.compose import compose_brief, latest
 from briefings.briefs.content import READER
+from briefings.briefs.plan import BRIEF_WINDOW
 from briefings.model import ThemeRef
 from briefings.store import chats as store
 from briefings.themes.catalogue import ThemeCatalogue
-
-BRIEF_WINDOW = timedelta(hours=24)  # what /brief covers when the chat never had a brief
-
 
 async def _chat_theme_keys(turn: Turn) -> list[str]:
     if turn.chat is None:  # not registered: read as a new chat would
@@ -110,15 +106,16 @@ async def brief_command(update: Update, context: Context) -> None:
         await turn.say("no_themes_chosen")
         return
     now = turn.now
-    since = (turn.chat.last_brief_at if turn.chat else None) or now - BRIEF_WINDOW
+    last = turn.chat.last_brief_at if turn.chat else None
+    since = last or now - BRIEF_WINDOW  # a chat that never had a brief: the last 24 hours
     async with turn.state.engine.connect() as conn:
         brief = await compose_brief(conn, themes=keys, since=since, now=now,
                                     language=turn.lang, chat_id=turn.chat_id,
                                     catalogue=ThemeCatalogue(turn.state.themes),
                                     headlines=turn.chat.headlines if turn.chat else READER)
     parts = (await turn.face()).brief_parts(brief, tz=turn.zone)
-    if not parts:
-        await turn.say("nothing_new")
+    if not parts:  # a new chat has no "last brief" to count from
+        await turn.say("nothing_new" if last else "nothing_new_day")
         return
     for part in parts:
         await turn.send(part.text, keyboard=part_keyboard(part.buttons))

@@ -30,6 +30,7 @@ from briefings.render.charts import DAYS, DailySplit, split_has_history, too_lit
 from briefings.render.countries import country_name, flag
 from briefings.render.lines import PAGE_COVERAGE, coverage_words, one_sided_words
 from briefings.stories.coverage import UNKNOWN_COUNTRY
+from briefings.stories.facts import report_headline
 
 WEB_TEMPLATES = Path(__file__).resolve().parent / "templates" / "web"
 FIRST_COUNTRIES = ("MX", "US")  # the two sides of the border lead every list
@@ -167,7 +168,7 @@ def report_groups(reports: Sequence[Report], language: str, tz: tzinfo) -> list[
             heading=" ".join(filter(None, (flag(country), country_name(country, language),
                                            "·", language_name(lang, language)))),
             language=lang,
-            reports=tuple({"title": r.title or i18n.text(language, "story.untitled"),
+            reports=tuple({"title": _report_title(r, language),
                            "url": safe_href(r.url), "outlet": r.outlet,
                            "when": _when(r.published_at, language, tz)}
                           for r in grouped[(country, lang)]),
@@ -177,6 +178,14 @@ def report_groups(reports: Sequence[Report], language: str, tz: tzinfo) -> list[
 
 
 LISTED_HEADLINE_CHARS = 200  # a lede's first sentence heading an untitled story can run long
+REPORT_TITLE_CHARS = 140  # a line of the story page's list of every report
+
+
+def _report_title(report: Report, language: str) -> str:
+    """A report as the story page lists it: its headline, or for an untitled one its lede's
+    first sentence without the dateline ("MÉXICO. —La presidenta…"), cut at a word."""
+    title = report_headline(report) or report.title
+    return shorten(title, REPORT_TITLE_CHARS) if title else i18n.text(language, "story.untitled")
 
 
 def _listed(headline: Excerpt) -> Excerpt:

@@ -118,7 +118,7 @@ def _is_dateline(sentence: str) -> bool:
     return not [w for w in words if w.islower() and not _CALENDAR.fullmatch(w)]
 
 
-def _headline(report: Report) -> str:
+def report_headline(report: Report) -> str:
     """The report's title without media labels; untitled (or titled with its lede's opening:
     ``own_title``), its lede's first sentence."""
     if _titled(report):
@@ -177,7 +177,7 @@ def story_facts(
     # An outlet's own headline beats a lede's first sentence standing in for one (long, and
     # not written as a headline), within a language and overall.
     titled = sorted(order, key=lambda r: not _titled(r))
-    heads = [_excerpt(text, r) for r in titled if (text := _headline(r))]
+    heads = [_excerpt(text, r) for r in titled if (text := report_headline(r))]
     headlines = _per_language(heads)
     # An untitled report that does not head its language may give its opening as summary.
     shown = {lang: head.text for lang, head in headlines.items()}

@@ -1,4 +1,5 @@
-"""Strip feed boilerplate from clean text: CMS footers, read-more links, ellipses, datelines.
+"""Strip feed boilerplate from clean text: CMS footers, read-more links, ellipses, datelines,
+credits.
 
 Works on text that is already HTML-stripped, entity-decoded and whitespace-folded. Every rule is
 a pattern that a CMS or a wire desk produces in English or Spanish (some also match the
@@ -86,6 +87,21 @@ _DATELINE = re.compile(
     r"(?P<sep>\s*\.\s*[-–—]+|\s*[-–—]{1,2})\s*(?=\S)"
 )
 
+# A credit in parentheses before the first sentence: "(Ken Silva, Headline USA) The Times
+# reported…", "(Reuters) - Mexico's…", "(Bloomberg) -- The peso…". A few capitalised words,
+# no digits or sentence marks (not "(1)", "(Actualizada 14:30)"), then a sentence's start.
+_CREDIT_HEAD = re.compile(
+    rf"^\(\s*[{_UP}][^()\d.!?:;]{{0,58}}\)(?:\s*[-–—]{{1,2}}|\s*\.\s*[-–—]+)?\s+"
+    rf"(?=[\"“«¿¡‘']?[{_UP}0-9])"
+)
+
+
+def _strip_credit_head(text: str) -> str:
+    match = _CREDIT_HEAD.match(text)
+    if not match or len(match.group(0).split()) > 7:
+        return text
+    return text[match.end() :]
+
 
 def _strip_tail(text: str) -> str:
     for pattern in (_POST_FOOTER, _READ_MORE, _PODCAST_FOOTER, _CREDIT):
@@ -154,7 +170,7 @@ def strip_boilerplate(text: str, *, title: str = "", empty_ok: bool = False) -> 
     current = original
     while True:
         previous = current
-        current = _strip_dateline(current)
+        current = _strip_credit_head(_strip_dateline(current))
         if title:
             current = _strip_title(current, title.strip())
         current = _strip_tail(current).strip()

@@ -188,3 +188,20 @@ async def test_a_4000_character_argument_gets_a_proper_answer(botapi, engine, tm
         assert not [t for t in texts if "went wrong" in t], command
         assert texts[0].startswith("⚠️"), (command, texts[0][:80])
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_empty_brief_counts_from_the_last_brief_only_when_there_was_one(
+        botapi, engine, tmp_path):  # fmt: skip
+    async with running_bot(botapi, engine, tmp_path) as bot:  # an empty store
+        await bot.say(USER, "/start")
+        [first] = await bot.say(USER, "/brief")
+        async with engine.begin() as conn:
+            await store.update_chat(conn, USER, last_brief_at=START.replace(hour=2))
+        [later] = await bot.say(USER, "/brief")
+        await bot.say(USER, "/language es")
+        async with engine.begin() as conn:
+            await store.update_chat(conn, USER, last_brief_at=None)
+        [first_es] = await bot.say(USER, "/brief")
+    assert "in the last 24 hours" in first and "last brief" not in first
+    assert "since your last brief" in later
+    assert "en las últimas 24 horas" in first_es

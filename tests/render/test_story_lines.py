@@ -3,6 +3,7 @@ by country, the "all reports" button or the full-coverage link, the reports list
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -269,3 +270,18 @@ def test_a_theme_page_lists_a_long_untitled_headline_cut_and_its_page_shows_it_w
     assert len(listed.group(1)) <= 200 and lede.startswith(listed.group(1)[:-1].rstrip())
     whole = WebPages().story(StoryPage(s), language="es", tz=UTC)
     assert lede in whole
+
+
+def test_the_story_page_lists_an_untitled_report_by_its_first_sentence_without_dateline():
+    lede = ("MÉXICO. —La presidenta de México, Claudia Sheinbaum, logró frenar la aplicación de "
+            "nuevos aranceles anunciados por Donald Trump, que entrarían en vigor este viernes 1 "
+            "de agosto, tras una llamada con el presidente estadounidense. La pausa dura 90 días.")
+    untitled = report(5, "El Sol", "es", "MX", clean_shorten(lede, 100), lede)
+    page = WebPages().story(StoryPage(story((untitled, REPORTS[1]), sid=5)), language="en",
+                            tz=UTC)  # fmt: skip
+    listed = re.search(r'<li lang="es"><a href="https://news.example/5"[^>]*>([^<]*)</a>', page)
+    assert listed is not None
+    assert listed.group(1).startswith("La presidenta de México, Claudia Sheinbaum, logró")
+    assert listed.group(1).endswith("…") and len(listed.group(1)) <= 140
+    titled = re.search(r'<li lang="en"><a href="https://news.example/2"[^>]*>([^<]*)</a>', page)
+    assert titled is not None and html.unescape(titled.group(1)) == EN_TITLE

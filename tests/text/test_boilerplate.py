@@ -104,6 +104,15 @@ CASES = [
         "",
         "Officers found 1,100 pounds of pills.",
     ),
+    # a credit in parentheses before the first sentence
+    (
+        "(Ken Silva, Headline USA) The New York Times reported Tuesday that the CIA is flying.",
+        "",
+        "The New York Times reported Tuesday that the CIA is flying.",
+    ),
+    ("(Reuters) - Mexico's president said on Monday.", "", "Mexico's president said on Monday."),
+    ("(Bloomberg) -- The peso fell.", "", "The peso fell."),
+    ("(EFE).- El peso se depreció.", "", "El peso se depreció."),
     # a summary that repeats its title
     (
         "Peso falls on tariff fears. Traders priced in a higher chance of tariffs.",
@@ -137,6 +146,10 @@ INTACT = [
     ("El diario publicó primero en su portada la entrada del convoy a Reynosa.", ""),
     ("El gobierno publicó las cifras; la entrada en vigor será en enero.", ""),
     ("Officials in WASHINGTON (AP) said the talks went well.", ""),
+    ("(1) Tariffs on steel rise to 50%.", ""),
+    ("(Actualizada 14:30) El Senado votó la reforma.", ""),
+    ("(Y no, no es broma) the border closed at noon.", ""),
+    ("(AP) said the talks went well.", ""),
     ("The minister flew to CDMX.- a trip announced on Monday.", ""),
     ("Sheinbaum — who took office in October — rejected the plan.", ""),
     ("Ebrard: la industria automotriz, la más expuesta a los aranceles.", ""),
