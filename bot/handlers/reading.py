@@ -14,6 +14,7 @@ from briefings.model import ThemeRef
 from briefings.store import chats as store
 from briefings.themes.catalogue import ThemeCatalogue
 
+
 async def _chat_theme_keys(turn: Turn) -> list[str]:
     if turn.chat is None:  # not registered: read as a new chat would
         return turn.state.themes.names()
