@@ -285,3 +285,18 @@ def test_the_story_page_lists_an_untitled_report_by_its_first_sentence_without_d
     assert listed.group(1).endswith("…") and len(listed.group(1)) <= 140
     titled = re.search(r'<li lang="en"><a href="https://news.example/2"[^>]*>([^<]*)</a>', page)
     assert titled is not None and html.unescape(titled.group(1)) == EN_TITLE
+
+
+def test_a_long_untitled_headline_is_cut_in_the_brief_and_its_sentence_not_said_again():
+    lede = ("Ante la decisión del presidente Donald Trump de incrementar a 50 por ciento los "
+            "aranceles para las importaciones de acero, aluminio y sus derivados, y que entrarán "
+            "en vigor este 4 de junio, el secretario de Economía, Marcelo Ebrard Casaubón, "
+            "consideró que estas tarifas no podrán sostenerse. México buscará un acuerdo con "
+            "Washington antes de que entren en vigor las nuevas tarifas, dijo el funcionario.")
+    s = story((report(5, "La Razón", "es", "MX", "", lede),), sid=5)
+    (text,) = TextRenderer().brief(brief(s, "es"))
+    line = next(row for row in text.splitlines() if row.startswith("• "))
+    assert line.endswith("…") and len(line) <= 2 + 200
+    assert lede.startswith(line[2:-1].rstrip())
+    assert "México buscará un acuerdo con Washington" in text  # the next sentence, not this one
+    assert text.count("Marcelo Ebrard") <= 1
