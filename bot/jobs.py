@@ -22,7 +22,7 @@ from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.fetch import FetchConfig, Fetcher
 from briefings.fetch.delays import due_tolerance, seconds_until
 from briefings.jobs.brief import BriefJob
-from briefings.jobs.housekeeping import OutboxPurger
+from briefings.jobs.housekeeping import Housekeeper
 from briefings.jobs.poll import ParsePools, poll_job, sync_sources_file
 from briefings.ratelimit import Limits
 from briefings.render.telegram import telegram_face
@@ -80,7 +80,7 @@ class Jobs:
                  parsers: ParsePools) -> None:
         self.application, self.settings, self.engine = application, settings, engine
         self.clock, self.sender = clock, sender
-        self._purger = OutboxPurger(engine)
+        self._purger = Housekeeper(engine, keep_news=settings.keep_news)
         self.parsers = parsers  # kept between cycles (the caller stops them)
         self._polling = asyncio.Lock()  # the ticker and an early wake never poll at once
 
@@ -106,10 +106,12 @@ class Jobs:
         await self._purge()
 
     async def _purge(self) -> None:
-        """Once a day, forget delivered messages older than a week (the outbox stays small)."""
+        """Once a day, forget delivered messages older than a week (the outbox stays small) and
+        news older than the keep_days setting."""
         gone = await self._purger.maybe_purge(self.clock())
         if gone:
-            log_event(log, "outbox purged", rows=gone)
+            log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
+                      items_emptied=gone.items)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Drain what is due in the outbox (the Sender first takes back claims left behind).

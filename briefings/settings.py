@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,7 @@ NOT_SETTINGS = frozenset(
     {"CONFIG", "TEST_POSTGRES_URL", "REQUIRE_POSTGRES", "REQUIRE_DATA", "REQUIRE_BROWSER"}
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_KEEP_DAYS = 30
 
 
 class SettingsError(Exception):
@@ -93,6 +95,9 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     log_level: str = "INFO"
     cache_dir: str | None = None  # theme fit, prepared encoder: paths.cache_dir(cache_dir)
+    # Stories and item texts older than this are forgotten, once a day (0: kept for ever). The
+    # pages chart 14 days and /latest reads a week back, so a month is the least.
+    keep_days: int = Field(default=90, ge=0, le=36_500)
     # Set by the image: there is no terminal to preview a brief in, so `run` needs a token.
     container: bool = False
 
@@ -172,6 +177,17 @@ class Settings(BaseSettings):
         if value not in languages():
             raise ValueError(f"must be {format_list(list(languages()), style='or', locale='en')}")
         return value
+
+    @field_validator("keep_days")
+    @classmethod
+    def _keep_days(cls, value: int) -> int:
+        if 0 < value < MIN_KEEP_DAYS:
+            raise ValueError(f"must be 0 (keep everything) or at least {MIN_KEEP_DAYS} days")
+        return value
+
+    @property
+    def keep_news(self) -> timedelta | None:
+        return timedelta(days=self.keep_days) if self.keep_days else None
 
     @field_validator("log_format")
     @classmethod

@@ -1,4 +1,5 @@
-"""The ``scheduler`` role: queue due briefs just after every minute and purge the outbox daily.
+"""The ``scheduler`` role: queue due briefs just after every minute; purge the outbox and old
+news daily.
 
 Any number may run: due chats are claimed (``FOR UPDATE SKIP LOCKED``) and briefs carry dedupe
 keys, so no chat gets a brief twice.
@@ -19,7 +20,7 @@ from briefings import metrics
 from briefings.briefs.content import Brief
 from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.jobs.brief import BriefJob, BriefRunReport
-from briefings.jobs.housekeeping import OutboxPurger
+from briefings.jobs.housekeeping import Housekeeper
 from briefings.render.telegram import telegram_face
 from briefings.settings import Settings
 from briefings.themes import ThemesError, ThemeSet, load_themes
@@ -35,12 +36,13 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
                         run_once: RunOnce = BriefJob.run_once,
                         clock: Callable[[], datetime] = utcnow) -> int:
     """Queue due briefs just after every whole minute (brief times are whole minutes; ``tick``:
-    every that many seconds instead) and purge the outbox daily; returns the briefs queued.
+    every that many seconds instead) and purge the outbox and old news daily; returns the
+    briefs queued.
 
     A failing pass is logged and retried at the next tick (``once``: raised). ``run_once(job,
     now)`` stands in for ``BriefJob.run_once`` (tests inject a failure through it).
     """
-    purger = OutboxPurger(engine)
+    purger = Housekeeper(engine, keep_news=settings.keep_news)
     grace = timedelta(hours=settings.brief_grace_hours)
     queued = 0
     themes = load_themes(settings.themes)  # a bad themes file at start is fatal: say so now
@@ -57,7 +59,8 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
                           skipped=report.skipped, renders=report.renders)
             gone = await purger.maybe_purge(clock())
             if gone:
-                log_event(log, "outbox purged", rows=gone)
+                log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
+                          items_emptied=gone.items)
         except Exception:
             if once:
                 raise

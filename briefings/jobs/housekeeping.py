@@ -1,29 +1,65 @@
-"""Once-a-day chores shared by the one-process bot's jobs and the scaled-out scheduler role."""
+"""Once-a-day chores shared by the one-process bot's jobs and the scaled-out scheduler role:
+the outbox forgets what it delivered a week ago, the store forgets news older than
+``keep_days`` (``store.retention``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from briefings.store import retention
 from briefings.store.outbox import purge_finished
 
 KEEP_DELIVERED = timedelta(days=7)
 PURGE_EVERY = timedelta(days=1)
 
 
-class OutboxPurger:
-    """Forgets finished outbox rows (and unused bodies) older than a week, at most once a day."""
+@dataclass(frozen=True, slots=True)
+class Purged:
+    outbox: int  # finished rows
+    stories: int = 0
+    items: int = 0  # emptied
 
-    def __init__(self, engine: AsyncEngine, *, keep: timedelta = KEEP_DELIVERED,
-                 every: timedelta = PURGE_EVERY) -> None:
-        self.engine, self.keep, self.every = engine, keep, every
+    def __bool__(self) -> bool:
+        return bool(self.outbox or self.stories or self.items)
+
+
+class Housekeeper:
+    """Runs the chores when a day has passed since it last ran them (and on its first call)."""
+
+    def __init__(self, engine: AsyncEngine, *, keep_news: timedelta | None = None,
+                 keep_delivered: timedelta = KEEP_DELIVERED,
+                 every: timedelta = PURGE_EVERY) -> None:  # fmt: skip
+        """``keep_news``: how long stories and item texts are kept (None: for ever)."""
+        self.engine, self.keep_news = engine, keep_news
+        self.keep_delivered, self.every = keep_delivered, every
         self.purged_at: datetime | None = None
 
-    async def maybe_purge(self, now: datetime) -> int | None:
-        """Purge if a day has passed since the last purge; the rows gone, or None if not due."""
+    async def maybe_purge(self, now: datetime) -> Purged | None:
+        """Purge if due; what went, or None if not due."""
         if self.purged_at is not None and now - self.purged_at < self.every:
             return None
         self.purged_at = now
         async with self.engine.begin() as conn:
-            return await purge_finished(conn, before=now - self.keep)
+            outbox = await purge_finished(conn, before=now - self.keep_delivered)
+        if self.keep_news is None:
+            return Purged(outbox)
+        before = now - self.keep_news
+        stories = await self._in_chunks(retention.old_story_ids, retention.forget_stories, before)
+        items = await self._in_chunks(retention.old_item_ids, retention.empty_items, before)
+        return Purged(outbox, stories, items)
+
+    async def _in_chunks(self, find: Callable[..., Awaitable[list[int]]],
+                         act: Callable[[AsyncConnection, list[int]], Awaitable[int]],
+                         before: datetime) -> int:  # fmt: skip
+        """A transaction per chunk, so a first purge of a year of news never holds the store."""
+        done = 0
+        while True:
+            async with self.engine.begin() as conn:
+                ids = await find(conn, before=before)
+                done += await act(conn, ids)
+            if len(ids) < retention.CHUNK:
+                return done

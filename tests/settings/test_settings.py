@@ -1,5 +1,7 @@
 """Settings come from the environment and an optional TOML file; a bad value names itself."""
 
+from datetime import timedelta
+
 import pytest
 
 from briefings.paths import defaults_dir
@@ -57,6 +59,8 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
         ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
         ("BORDERBRIEF_OWNER_IDS", "alice", "BORDERBRIEF_OWNER_IDS"),
         ("BORDERBRIEF_LOG_LEVEL", "loud", "DEBUG, INFO, WARNING"),
+        ("BORDERBRIEF_KEEP_DAYS", "7", "0 (keep everything) or at least 30 days"),
+        ("BORDERBRIEF_KEEP_DAYS", "-1", "greater than or equal to 0"),
     ],
 )
 def test_bad_value_names_the_setting(monkeypatch, name, value, says):
@@ -65,6 +69,14 @@ def test_bad_value_names_the_setting(monkeypatch, name, value, says):
         load_settings()
     assert name in str(caught.value)
     assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "kept"), [(None, timedelta(days=90)), ("0", None),
+                                             ("30", timedelta(days=30))])  # fmt: skip
+def test_keep_days_is_how_long_news_is_kept(monkeypatch, value, kept):
+    if value is not None:
+        monkeypatch.setenv("BORDERBRIEF_KEEP_DAYS", value)
+    assert load_settings().keep_news == kept
 
 
 def test_a_bad_database_url_does_not_echo_its_password(monkeypatch):
