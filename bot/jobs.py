@@ -111,7 +111,7 @@ class Jobs:
         gone = await self._purger.maybe_purge(self.clock())
         if gone:
             log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
-                      items_emptied=gone.items)
+                      items_emptied=gone.items, sent_rows=gone.sent)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Drain what is due in the outbox (the Sender first takes back claims left behind).

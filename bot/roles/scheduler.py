@@ -60,7 +60,7 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
             gone = await purger.maybe_purge(clock())
             if gone:
                 log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
-                          items_emptied=gone.items)
+                          items_emptied=gone.items, sent_rows=gone.sent)
         except Exception:
             if once:
                 raise

@@ -22,9 +22,14 @@ class Purged:
     outbox: int  # finished rows
     stories: int = 0
     items: int = 0  # emptied
+    sent: int = 0  # rows of which chats had which story
 
     def __bool__(self) -> bool:
-        return bool(self.outbox or self.stories or self.items)
+        return bool(self.outbox or self.stories or self.items or self.sent)
+
+
+Find = Callable[..., Awaitable[list[int]]]  # (conn, before=, after=, limit=) -> ids
+Act = Callable[[AsyncConnection, list[int], datetime], Awaitable[int]]  # -> rows done
 
 
 class Housekeeper:
@@ -48,18 +53,19 @@ class Housekeeper:
         if self.keep_news is None:
             return Purged(outbox)
         before = now - self.keep_news
-        stories = await self._in_chunks(retention.old_story_ids, retention.forget_stories, before)
-        items = await self._in_chunks(retention.old_item_ids, retention.empty_items, before)
-        return Purged(outbox, stories, items)
+        r = retention
+        stories = await self._in_chunks(r.old_story_ids, r.forget_stories, before, r.STORY_CHUNK)
+        items = await self._in_chunks(r.old_item_ids, r.empty_items, before, r.ITEM_CHUNK)
+        sent = await self._in_chunks(r.chat_ids, r.forget_sent, before, r.CHAT_CHUNK)
+        return Purged(outbox, stories, items, sent)
 
-    async def _in_chunks(self, find: Callable[..., Awaitable[list[int]]],
-                         act: Callable[[AsyncConnection, list[int]], Awaitable[int]],
-                         before: datetime) -> int:  # fmt: skip
+    async def _in_chunks(self, find: Find, act: Act, before: datetime, chunk: int) -> int:
         """A transaction per chunk, so a first purge of a year of news never holds the store."""
-        done = 0
+        done, after = 0, None
         while True:
             async with self.engine.begin() as conn:
-                ids = await find(conn, before=before)
-                done += await act(conn, ids)
-            if len(ids) < retention.CHUNK:
+                ids = await find(conn, before=before, after=after, limit=chunk)
+                done += await act(conn, ids, before)
+            if len(ids) < chunk:
                 return done
+            after = ids[-1]

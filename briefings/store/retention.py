@@ -1,16 +1,18 @@
 """Forgetting old news: stories and item texts older than the ``keep_days`` setting.
 
-A story is gone with everything that hangs on it: its themes and owed alert (cascades), the
-``sent_stories`` rows that say which chats had it (no foreign key there: deleted outright), and
-its items' link to it (set to NULL). An old item is not deleted but emptied: its title, summary
-and theme matches go, its feed, GUID and content hash stay, so a feed that still lists it (or
-lists it again under another GUID) never brings it back as news.
+A story goes with its themes and owed alert (cascades) and its items' link to it (set to NULL).
+An old item is not deleted but emptied: its title, summary and theme matches go, its feed, GUID
+and content hash stay, so a feed that still lists it (or lists it again under another GUID)
+never brings it back as news. Which chats had a story (``sent_stories``) is forgotten by age:
+a row sent before the cutoff is for a story no brief or alert can send again (a brief reads
+a day back, /latest a week). Rows left for a story just deleted are never read (the table has
+no foreign keys), and no id comes back to match them: PostgreSQL's ids come from a sequence,
+and on SQLite, where a new story's id is the highest one plus one (``story_rows``), the newest
+story is always kept.
 
-Old means last seen (a story) or both published and first fetched (an item) before the cutoff:
-an undated item, dated when first fetched, or a backlog item fetched today is not old yet.
-The newest story is always kept: on SQLite a new story's id is the highest one plus one
-(``story_rows``), and an id given again would make an old message's page link open another
-story.
+Old means last seen (a story), sent (a row) or both published and first fetched (an item)
+before the cutoff: an undated item, dated when first fetched, or a backlog item fetched today
+is not old yet.
 """
 
 from __future__ import annotations
@@ -20,45 +22,55 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from briefings.store.tables import item_themes, items, sent_stories, stories
+from briefings.store.tables import chats, item_themes, items, sent_stories, stories
 
-CHUNK = 2_000  # rows a statement touches: each chunk is short, so briefs and polls interleave
+# Rows a chunk touches, a transaction each, so polls and briefs interleave with a first purge.
+STORY_CHUNK = 2_000
+ITEM_CHUNK = 2_000
+# ``sent_stories`` has no index by story or time, only its key (chat, story): its old rows are
+# found a few chats at a time, each chat's rows read through the key. A year of news for 2,000
+# chats (7.3 million rows, 5.5 million old) went in 38 s on SQLite and 10 s on PostgreSQL, the
+# next day's purge in 3.5 s and 2.2 s; no statement took more than 1.1 s.
+CHAT_CHUNK = 50
 
 
-async def old_story_ids(conn: AsyncConnection, *, before: datetime, limit: int = CHUNK
-                        ) -> list[int]:  # fmt: skip
-    """Up to ``limit`` stories last seen before ``before``, oldest id first; never the newest."""
+async def old_story_ids(conn: AsyncConnection, *, before: datetime, after: int | None = None,
+                        limit: int = STORY_CHUNK) -> list[int]:  # fmt: skip
+    """Up to ``limit`` stories last seen before ``before``, by id from after ``after``; never
+    the newest."""
     newest = select(func.max(stories.c.id)).scalar_subquery()
     stmt = (select(stories.c.id).where(stories.c.last_seen_at < before, stories.c.id < newest)
             .order_by(stories.c.id).limit(limit))  # fmt: skip
+    if after is not None:
+        stmt = stmt.where(stories.c.id > after)
     return [int(v) for v in (await conn.execute(stmt)).scalars()]
 
 
-async def forget_stories(conn: AsyncConnection, story_ids: list[int]) -> int:
-    """Delete these stories and the rows that hang on them; the stories gone."""
+async def forget_stories(conn: AsyncConnection, story_ids: list[int], before: datetime) -> int:
+    """Delete these stories; their themes and owed alerts follow the foreign keys, their items
+    stay (emptied when they are old themselves). The stories gone."""
     if not story_ids:
         return 0
-    await conn.execute(delete(sent_stories).where(sent_stories.c.story_id.in_(story_ids)))
-    # The items stay (emptied later, when they are old themselves); items.story_id and the
-    # themes and owed alerts follow the foreign keys.
     await conn.execute(update(items).where(items.c.story_id.in_(story_ids)).values(story_id=None))
     result = await conn.execute(delete(stories).where(stories.c.id.in_(story_ids)))
     return int(result.rowcount or 0)
 
 
-async def old_item_ids(conn: AsyncConnection, *, before: datetime, limit: int = CHUNK
-                       ) -> list[int]:  # fmt: skip
+async def old_item_ids(conn: AsyncConnection, *, before: datetime, after: int | None = None,
+                       limit: int = ITEM_CHUNK) -> list[int]:  # fmt: skip
     """Up to ``limit`` items published and first fetched before ``before`` that still keep a
-    text or a theme match."""
+    text or a theme match, by id from after ``after``."""
     matched = select(item_themes.c.item_id).where(item_themes.c.item_id == items.c.id).exists()
     stmt = (select(items.c.id)
             .where(items.c.published_at < before, items.c.fetched_at < before,
                    or_(items.c.title != "", items.c.summary != "", matched))
             .order_by(items.c.id).limit(limit))  # fmt: skip
+    if after is not None:
+        stmt = stmt.where(items.c.id > after)
     return [int(v) for v in (await conn.execute(stmt)).scalars()]
 
 
-async def empty_items(conn: AsyncConnection, item_ids: list[int]) -> int:
+async def empty_items(conn: AsyncConnection, item_ids: list[int], before: datetime) -> int:
     """Drop these items' texts and theme matches, keeping what recognises them in their feed."""
     if not item_ids:
         return 0
@@ -66,4 +78,22 @@ async def empty_items(conn: AsyncConnection, item_ids: list[int]) -> int:
     result = await conn.execute(
         update(items).where(items.c.id.in_(item_ids)).values(title="", summary="")
     )
+    return int(result.rowcount or 0)
+
+
+async def chat_ids(conn: AsyncConnection, *, before: datetime, after: int | None = None,
+                   limit: int = CHAT_CHUNK) -> list[int]:  # fmt: skip
+    """The next ``limit`` chats by id after ``after`` (any chat may have sent rows)."""
+    stmt = select(chats.c.id).order_by(chats.c.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(chats.c.id > after)
+    return [int(v) for v in (await conn.execute(stmt)).scalars()]
+
+
+async def forget_sent(conn: AsyncConnection, chat_ids: list[int], before: datetime) -> int:
+    """These chats' rows of stories sent before ``before``; the rows gone."""
+    if not chat_ids:
+        return 0
+    result = await conn.execute(delete(sent_stories).where(
+        sent_stories.c.chat_id.in_(chat_ids), sent_stories.c.sent_at < before))
     return int(result.rowcount or 0)

@@ -202,8 +202,8 @@ owed_alerts = Table(
 # PostgreSQL each would check every row inserted (the two took 15 of 21 s to insert a million
 # rows), and a row of a chat or story that is gone is never read. What they cascaded is done
 # outright: a chat forgotten (``forget_chat``) or moved to a new id (``migrate_chat``) takes its
-# rows along; stories are never deleted (whatever deletes one must delete its rows here, or a
-# reused id would read as sent).
+# rows along; a story forgotten as old news (``retention.forget_stories``) takes its rows too
+# (whatever else deletes one must do the same, or a reused id would read as sent).
 sent_stories = Table(
     "sent_stories",
     metadata,

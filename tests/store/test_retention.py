@@ -23,6 +23,7 @@ from briefings.store.tables import (
     story_themes,
 )
 from briefings.text import content_hash
+from tests.schedule.helpers import add_chats
 
 NOW = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
 KEEP = timedelta(days=90)
@@ -40,8 +41,10 @@ def _item(guid: str, title: str, published: datetime) -> Item:
 async def _store(engine: AsyncEngine, news: list[tuple[str, datetime, datetime, int | None]],
                  story_seen: dict[int, datetime]) -> tuple[int, dict[str, int]]:  # fmt: skip
     """Stories (id -> last seen) and items (guid, published, fetched, story), each story sent
-    to chats 1 and 2, themed, and owed an alert; each item matched. The source id, item ids."""
+    to chats -5 (a group) and 7 when last seen, themed, and owed an alert; each item matched.
+    The source id, item ids."""
     async with engine.begin() as conn:
+        await add_chats(conn, [-5, 7])
         await sync_sources(conn, [Source("Feed", "https://example.com/feed.xml", "en")], NOW)
         source_id = (await all_sources(conn))[0].id
         for sid, seen in story_seen.items():
@@ -50,7 +53,7 @@ async def _store(engine: AsyncEngine, news: list[tuple[str, datetime, datetime, 
             await conn.execute(story_themes.insert().values(story_id=sid, theme="tariffs", score=1))
             await conn.execute(owed_alerts.insert().values(story_id=sid, owed_at=seen))
             await conn.execute(sent_stories.insert(), [
-                {"chat_id": chat, "story_id": sid, "sent_at": seen} for chat in (1, 2)])
+                {"chat_id": chat, "story_id": sid, "sent_at": seen} for chat in (-5, 7)])
         ids = {}
         for guid, published, fetched, sid in news:
             [saved] = await save_items(conn, source_id, [_item(guid, f"Title {guid}", published)],
@@ -74,7 +77,7 @@ async def test_old_news_goes_and_recent_news_stays(engine: AsyncEngine) -> None:
         ("backlog", OLD, RECENT, 2),  # published long ago, first fetched two days ago
     ], {1: OLD, 2: RECENT, 3: RECENT})  # fmt: skip
     purged = await Housekeeper(engine, keep_news=KEEP).maybe_purge(NOW)
-    assert purged is not None and (purged.stories, purged.items) == (1, 1)
+    assert purged is not None and (purged.stories, purged.items, purged.sent) == (1, 1, 2)
     assert await _rows(engine, stories, stories.c.id) == {2, 3}
     assert await _rows(engine, story_themes, story_themes.c.story_id) == {2, 3}
     assert await _rows(engine, owed_alerts, owed_alerts.c.story_id) == {2, 3}
@@ -120,13 +123,16 @@ async def test_the_newest_story_is_kept_so_its_id_is_never_given_again(
 
 async def test_a_large_purge_goes_in_chunks(engine: AsyncEngine,
                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    monkeypatch.setattr(retention, "CHUNK", 3)
+    monkeypatch.setattr(retention, "STORY_CHUNK", 3)
+    monkeypatch.setattr(retention, "ITEM_CHUNK", 2)
+    monkeypatch.setattr(retention, "CHAT_CHUNK", 1)
     news = [(f"g{n}", OLD, OLD, n + 1) for n in range(7)]
     await _store(engine, news, {n + 1: OLD for n in range(8)})
     purged = await Housekeeper(engine, keep_news=KEEP).maybe_purge(NOW)
-    assert purged is not None and (purged.stories, purged.items) == (7, 7)
+    assert purged is not None and (purged.stories, purged.items, purged.sent) == (7, 7, 16)
     async with engine.connect() as conn:
         left = (await conn.execute(select(func.count()).select_from(item_themes))).scalar_one()
         texts = set((await conn.execute(select(items.c.title))).scalars())
     assert await _rows(engine, stories, stories.c.id) == {8}
+    assert await _rows(engine, sent_stories, sent_stories.c.story_id) == set()
     assert (left, texts) == (0, {""})
