@@ -55,7 +55,6 @@ class EventParams:
     place_conflict: float = 0.25  # 'at Otay Mesa' vs 'in Nogales'
     speaker_conflict: float = 0.0  # 'Sheinbaum rejected' vs 'NBC reported': a reaction
     lexical: float = 3.0  # weight of the shared words and word pairs (Jaccard, EN/ES glossed)
-    lexical_floor: float = 0.0  # below this cosine shared words add nothing
     top_k: int = 3  # a story score is the mean of the report's k best member scores
     # Each report's subject (the words its title and lede both use: 'steel', 'tomatoes')
     # includes a word the other report never uses: two happenings on one theme, told with
@@ -144,9 +143,9 @@ def pair_score(a: Report, b: Report, params: EventParams) -> float:
     gap = span_gap_days(a.span, b.span)
     if gap > params.max_gap_days or stated_days_differ(a.span, b.span):
         return NEG
-    cosine = float(a.vector.astype(np.float32) @ b.vector.astype(np.float32))
-    score = cosine - params.per_day * gap
-    if params.lexical and a.shingles.size and b.shingles.size and cosine >= params.lexical_floor:
+    score = float(a.vector.astype(np.float32) @ b.vector.astype(np.float32))
+    score -= params.per_day * gap
+    if params.lexical and a.shingles.size and b.shingles.size:
         shared = np.intersect1d(a.shingles, b.shingles, assume_unique=True).size
         score += params.lexical * (shared / (a.shingles.size + b.shingles.size - shared))
     return score + corrections(a, b, params)

@@ -193,10 +193,7 @@ class OpenStories:
         gap = np.maximum(np.maximum(start - self._last[:n], self._start[:n] - last), 0)
         base = cosines - p.per_day * (gap / _DAY_US)
         if p.lexical:
-            lexical = p.lexical * self._postings.jaccard(report.shingles, n)
-            if p.lexical_floor:
-                lexical[cosines < p.lexical_floor] = 0.0
-            base += lexical
+            base += p.lexical * self._postings.jaccard(report.shingles, n)
         impossible = gap > p.max_gap_days * _DAY_US
         if span.stated:
             impossible |= self._stated[:n] & (gap >= _DAY_US)
