@@ -22,7 +22,7 @@ from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.fetch import FetchConfig, Fetcher
 from briefings.fetch.delays import due_tolerance, seconds_until
 from briefings.jobs.brief import BriefJob
-from briefings.jobs.housekeeping import Housekeeper
+from briefings.jobs.housekeeping import Housekeeper, purge_and_say
 from briefings.jobs.poll import ParsePools, poll_job, sync_sources_file
 from briefings.ratelimit import Limits
 from briefings.render.telegram import telegram_face
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 BRIEFS_EVERY = 60.0  # seconds, from just after a whole minute (seconds_to_next_minute)
 STARTUP_BRIEFS = 2.0  # seconds after start: the briefs missed while the bot was down
 SEND_EVERY = 1.0
+HOUSEKEEPING_EVERY = 600.0  # seconds between looks: the Housekeeper purges once a day
 _JOB_KWARGS = {"coalesce": True, "max_instances": 1}
 
 
@@ -69,6 +70,9 @@ def schedule_jobs(
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 300})
     queue.run_repeating(jobs.send, interval=SEND_EVERY, first=1.0, name="sender",
                         job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 60})
+    # Its own job: a long first purge of a big store never holds up a minute's briefs.
+    queue.run_repeating(jobs.housekeeping, interval=HOUSEKEEPING_EVERY, first=60.0,
+                        name="housekeeping", job_kwargs={**_JOB_KWARGS, "misfire_grace_time": 600})
     return sender
 
 
@@ -103,15 +107,11 @@ class Jobs:
         if report.due:
             log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
                       skipped=report.skipped, renders=report.renders, messages=report.messages)
-        await self._purge()
 
-    async def _purge(self) -> None:
+    async def housekeeping(self, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         """Once a day, forget delivered messages older than a week (the outbox stays small) and
         news older than the keep_days setting."""
-        gone = await self._purger.maybe_purge(self.clock())
-        if gone:
-            log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
-                      items_emptied=gone.items, sent_rows=gone.sent)
+        await purge_and_say(self._purger, self.clock())
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Drain what is due in the outbox (the Sender first takes back claims left behind).

@@ -8,6 +8,7 @@ keys, so no chat gets a brief twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -20,12 +21,13 @@ from briefings import metrics
 from briefings.briefs.content import Brief
 from briefings.briefs.schedule import seconds_to_next_minute
 from briefings.jobs.brief import BriefJob, BriefRunReport
-from briefings.jobs.housekeeping import Housekeeper
+from briefings.jobs.housekeeping import Housekeeper, purge_and_say
 from briefings.render.telegram import telegram_face
 from briefings.settings import Settings
 from briefings.themes import ThemesError, ThemeSet, load_themes
 
 log = logging.getLogger("bot.roles")
+PURGE_STOP_GRACE = 5.0  # seconds
 
 
 RunOnce = Callable[[BriefJob[Brief], datetime], Awaitable[BriefRunReport]]
@@ -43,6 +45,7 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
     now)`` stands in for ``BriefJob.run_once`` (tests inject a failure through it).
     """
     purger = Housekeeper(engine, keep_news=settings.keep_news)
+    chores: asyncio.Task[None] | None = None
     grace = timedelta(hours=settings.brief_grace_hours)
     queued = 0
     themes = load_themes(settings.themes)  # a bad themes file at start is fatal: say so now
@@ -57,10 +60,8 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
                 metrics.BRIEFS.labels(kind="brief").inc(report.enqueued)
                 log_event(log, "due briefs queued", due=report.due, enqueued=report.enqueued,
                           skipped=report.skipped, renders=report.renders)
-            gone = await purger.maybe_purge(clock())
-            if gone:
-                log_event(log, "purged", outbox_rows=gone.outbox, stories=gone.stories,
-                          items_emptied=gone.items, sent_rows=gone.sent)
+            if chores is None or chores.done():  # beside the briefs, never before them
+                chores = asyncio.create_task(purge_and_say(purger, clock()))
         except Exception:
             if once:
                 raise
@@ -69,6 +70,12 @@ async def run_scheduler(settings: Settings, engine: AsyncEngine, *, stop: asynci
             break
         # Sleeping goes by the real clock even when tests pass their own ``clock``.
         await sleep_unless_stopped(stop, seconds_to_next_minute(utcnow()) if tick is None else tick)
+    if chores is not None:  # a purge under way: a few seconds to end, then stopped (a chunk
+        # rolls back whole; the next start purges again)
+        await asyncio.wait({chores}, timeout=None if once else PURGE_STOP_GRACE)
+        chores.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await chores
     return queued
 
 

@@ -4,6 +4,7 @@ the outbox forgets what it delivered a week ago, the store forgets news older th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from briefings.store import retention
 from briefings.store.outbox import purge_finished
 
+log = logging.getLogger(__name__)
+
 KEEP_DELIVERED = timedelta(days=7)
 PURGE_EVERY = timedelta(days=1)
+RETRY_AFTER = timedelta(hours=1)  # a purge that failed (the store away) is tried again then
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +48,18 @@ class Housekeeper:
         self.purged_at: datetime | None = None
 
     async def maybe_purge(self, now: datetime) -> Purged | None:
-        """Purge if due; what went, or None if not due."""
+        """Purge if due; what went, or None if not due. A purge that raises is due again an
+        hour later (what it finished stays done)."""
         if self.purged_at is not None and now - self.purged_at < self.every:
             return None
         self.purged_at = now
+        try:
+            return await self._purge(now)
+        except BaseException:
+            self.purged_at = now - self.every + RETRY_AFTER
+            raise
+
+    async def _purge(self, now: datetime) -> Purged:
         async with self.engine.begin() as conn:
             outbox = await purge_finished(conn, before=now - self.keep_delivered)
         if self.keep_news is None:
@@ -69,3 +81,16 @@ class Housekeeper:
             if len(ids) < chunk:
                 return done
             after = ids[-1]
+
+
+async def purge_and_say(keeper: Housekeeper, now: datetime) -> None:
+    """``maybe_purge``, and a log line of what went; a failure is logged, not raised (the
+    Housekeeper tries again an hour later)."""
+    try:
+        gone = await keeper.maybe_purge(now)
+    except Exception:
+        log.exception("purge failed; trying again in an hour")
+        return
+    if gone:
+        log.info("purged", extra={"outbox_rows": gone.outbox, "stories": gone.stories,
+                                  "items_emptied": gone.items, "sent_rows": gone.sent})

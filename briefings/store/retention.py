@@ -51,8 +51,11 @@ async def forget_stories(conn: AsyncConnection, story_ids: list[int], before: da
     stay (emptied when they are old themselves). The stories gone."""
     if not story_ids:
         return 0
-    await conn.execute(update(items).where(items.c.story_id.in_(story_ids)).values(story_id=None))
-    result = await conn.execute(delete(stories).where(stories.c.id.in_(story_ids)))
+    # Still old: a poll may have filed a report into one since it was found (PostgreSQL).
+    old = select(stories.c.id).where(stories.c.id.in_(story_ids), stories.c.last_seen_at < before)
+    await conn.execute(update(items).where(items.c.story_id.in_(old)).values(story_id=None))
+    result = await conn.execute(delete(stories).where(stories.c.id.in_(story_ids),
+                                                      stories.c.last_seen_at < before))
     return int(result.rowcount or 0)
 
 
@@ -74,10 +77,11 @@ async def empty_items(conn: AsyncConnection, item_ids: list[int], before: dateti
     """Drop these items' texts and theme matches, keeping what recognises them in their feed."""
     if not item_ids:
         return 0
-    await conn.execute(delete(item_themes).where(item_themes.c.item_id.in_(item_ids)))
-    result = await conn.execute(
-        update(items).where(items.c.id.in_(item_ids)).values(title="", summary="")
-    )
+    still_old = (items.c.id.in_(item_ids), items.c.published_at < before,
+                 items.c.fetched_at < before)
+    await conn.execute(delete(item_themes).where(
+        item_themes.c.item_id.in_(select(items.c.id).where(*still_old))))
+    result = await conn.execute(update(items).where(*still_old).values(title="", summary=""))
     return int(result.rowcount or 0)
 
 

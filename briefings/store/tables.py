@@ -202,8 +202,10 @@ owed_alerts = Table(
 # PostgreSQL each would check every row inserted (the two took 15 of 21 s to insert a million
 # rows), and a row of a chat or story that is gone is never read. What they cascaded is done
 # outright: a chat forgotten (``forget_chat``) or moved to a new id (``migrate_chat``) takes its
-# rows along; a story forgotten as old news (``retention.forget_stories``) takes its rows too
-# (whatever else deletes one must do the same, or a reused id would read as sent).
+# rows along. Old rows go by age (``store.retention``): a row left for a story deleted as old
+# news is never read, as no story id is given twice (a sequence on PostgreSQL; on SQLite the
+# newest story is never deleted). Whatever else deletes stories must keep that true, or delete
+# their rows here, or a reused id would read as sent.
 sent_stories = Table(
     "sent_stories",
     metadata,

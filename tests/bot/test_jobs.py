@@ -48,7 +48,7 @@ async def test_jobs_are_coalescing_tickers(botapi, engine, tmp_path: Path) -> No
     started = datetime.now(UTC)
     async with running_bot(botapi, engine, tmp_path, jobs=True) as bot:
         jobs = {name: bot.app.job_queue.get_jobs_by_name(name)
-                for name in ("poll", "due-briefs", "sender")}
+                for name in ("poll", "due-briefs", "sender", "housekeeping")}
         start_jobs = bot.app.job_queue.get_jobs_by_name("due-briefs-start")
         from bot.state import bot_state
 

@@ -136,3 +136,42 @@ async def test_a_large_purge_goes_in_chunks(engine: AsyncEngine,
     assert await _rows(engine, stories, stories.c.id) == {8}
     assert await _rows(engine, sent_stories, sent_stories.c.story_id) == set()
     assert (left, texts) == (0, {""})
+
+
+async def test_a_failed_purge_is_tried_again_an_hour_later(engine: AsyncEngine,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:  # fmt: skip
+    await _store(engine, [("old", OLD, OLD, 1)], {1: OLD, 2: RECENT})
+    real, calls = retention.old_story_ids, []
+
+    async def store_away_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the store went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(retention, "old_story_ids", store_away_once)
+    keeper = Housekeeper(engine, keep_news=KEEP)
+    with pytest.raises(ConnectionError):
+        await keeper.maybe_purge(NOW)
+    assert await keeper.maybe_purge(NOW + timedelta(minutes=59)) is None
+    purged = await keeper.maybe_purge(NOW + timedelta(hours=1))
+    assert purged is not None and purged.stories == 1
+    assert await keeper.maybe_purge(NOW + timedelta(hours=2)) is None  # then daily again
+
+
+async def test_a_story_a_poll_filed_into_since_it_was_found_stays(engine: AsyncEngine) -> None:
+    _, ids = await _store(engine, [("old", OLD, OLD, 1)], {1: OLD, 2: RECENT})
+    before = NOW - KEEP
+    async with engine.begin() as conn:
+        found = await retention.old_story_ids(conn, before=before)
+        await conn.execute(stories.update().where(stories.c.id == 1).values(last_seen_at=NOW))
+        gone = await retention.forget_stories(conn, found, before)
+        emptied = await retention.empty_items(
+            conn, await retention.old_item_ids(conn, before=before), NOW - timedelta(days=200))
+    assert (found, gone, emptied) == ([1], 0, 0)
+    assert await _rows(engine, stories, stories.c.id) == {1, 2}
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(items).where(items.c.id == ids["old"]))).one()
+    assert row.story_id == 1 and row.title == "Title old"
+    assert await _rows(engine, item_themes, item_themes.c.item_id) == {ids["old"]}
