@@ -22,7 +22,7 @@ from briefings.stories.facts import lede_sentences
 from briefings.text.boilerplate import strip_boilerplate, strip_title_noise
 from briefings.text.sentences import split_sentences
 
-HEADLINE_CHARS = 200  # as the web lists them: an untitled report's first sentence runs long
+HEADLINE_CHARS = 200  # in chats and on the web's lists: an untitled report's first sentence
 SUMMARY_CHARS = 220
 LEAD_SUMMARY_CHARS = 320
 MAX_TERMS = 8

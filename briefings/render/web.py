@@ -28,7 +28,7 @@ from briefings.model import Excerpt, Report
 from briefings.render.blocks import safe_href, shorten
 from briefings.render.charts import DAYS, DailySplit, split_has_history, too_little_text
 from briefings.render.countries import country_name, flag
-from briefings.render.lines import PAGE_COVERAGE, coverage_words, one_sided_words
+from briefings.render.lines import HEADLINE_CHARS, PAGE_COVERAGE, coverage_words, one_sided_words
 from briefings.stories.coverage import UNKNOWN_COUNTRY
 from briefings.stories.facts import report_headline
 
@@ -177,7 +177,6 @@ def report_groups(reports: Sequence[Report], language: str, tz: tzinfo) -> list[
     ]
 
 
-LISTED_HEADLINE_CHARS = 200  # a lede's first sentence heading an untitled story can run long
 REPORT_TITLE_CHARS = 140  # a line of the story page's list of every report
 
 
@@ -190,4 +189,4 @@ def _report_title(report: Report, language: str) -> str:
 
 def _listed(headline: Excerpt) -> Excerpt:
     """A headline as a theme page lists it: cut at a word (the story's page shows it whole)."""
-    return replace(headline, text=shorten(headline.text, LISTED_HEADLINE_CHARS))
+    return replace(headline, text=shorten(headline.text, HEADLINE_CHARS))

@@ -1,6 +1,6 @@
 """Forgetting old news: stories and item texts older than the ``keep_days`` setting.
 
-A story goes with its themes and owed alert (cascades) and its items' link to it (set to NULL).
+A story goes with its themes and owed alert and its items' link to it (the foreign keys).
 An old item is not deleted but emptied: its title, summary and theme matches go, its feed, GUID
 and content hash stay, so a feed that still lists it (or lists it again under another GUID)
 never brings it back as news. Which chats had a story (``sent_stories``) is forgotten by age:
@@ -47,13 +47,12 @@ async def old_story_ids(conn: AsyncConnection, *, before: datetime, after: int |
 
 
 async def forget_stories(conn: AsyncConnection, story_ids: list[int], before: datetime) -> int:
-    """Delete these stories; their themes and owed alerts follow the foreign keys, their items
-    stay (emptied when they are old themselves). The stories gone."""
+    """Delete these stories; their themes and owed alerts follow the foreign keys, and so do
+    their items, which stay (story set to NULL; emptied when they are old themselves). The
+    stories gone."""
     if not story_ids:
         return 0
     # Still old: a poll may have filed a report into one since it was found (PostgreSQL).
-    old = select(stories.c.id).where(stories.c.id.in_(story_ids), stories.c.last_seen_at < before)
-    await conn.execute(update(items).where(items.c.story_id.in_(old)).values(story_id=None))
     result = await conn.execute(delete(stories).where(stories.c.id.in_(story_ids),
                                                       stories.c.last_seen_at < before))
     return int(result.rowcount or 0)
