@@ -198,7 +198,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=30.0, help="allowed messages/s overall")
     parser.add_argument("--batch", type=int, default=2000, help="chats per brief transaction")
     parser.add_argument("--in-flight", type=lambda v: [int(x) for x in v.split(",")],
-                        default=[1, Settings.model_fields["send_in_flight"].default],
+                        default=[1, Settings().send_in_flight],
                         help="comma-separated sends in flight to compare (last: the default)")
     parser.add_argument("--latency", type=float, default=0.05,
                         help="seconds the stand-in takes to answer (Telegram's round trip)")

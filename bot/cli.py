@@ -14,8 +14,8 @@ from briefings import __version__
 
 # One line per sub-command: its name, the area whose module ``bot.cli_<area>`` adds it with
 # ``register(subparsers)`` (setting ``func(args) -> int``), and its line in `borderbrief --help`.
-# Only the module of the command being run is imported, so `--help` starts without the database,
-# pydantic or rich; tests/settings/test_cli_startup.py checks these lines against the modules.
+# Only the module of the command being run is imported, so `--help` starts without the database
+# or rich; tests/settings/test_cli_startup.py checks these lines against the modules.
 COMMANDS = (
     ("run", "run", "start the Telegram bot (without a token: show today's brief here)"),
     ("poll", "poll", "poll the news feeds and store new items"),
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _command(sys.argv[1:])
     finally:
-        # The interpreter's last collection walks every object (SQLAlchemy's, pydantic's...)
+        # The interpreter's last collection walks every object (SQLAlchemy's, numpy's...)
         # only to free memory the exit frees anyway: 0.1 s of a 1 s `poll --once`.
         gc.freeze()
 
@@ -108,7 +108,7 @@ def _command(argv: Sequence[str]) -> int:
 
 def _expected_failure(exc: Exception) -> tuple[int, str] | None:
     """Exit status and line for a failure the user can fix; None for a bug. The error classes are
-    imported here, on failure only: they live beside pydantic and SQLAlchemy."""
+    imported here, on failure only: the store's lives beside SQLAlchemy."""
     from briefings.settings import SettingsError
     from briefings.sources import SourcesError
     from briefings.store.db import store_problem

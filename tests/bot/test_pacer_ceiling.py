@@ -61,7 +61,7 @@ def _server_view(arrivals: list[float]) -> tuple[float, int]:
     return (len(accepted) - 1) / (accepted[-1] - accepted[0]), refused
 
 
-DEFAULT_IN_FLIGHT = Settings.model_fields["send_in_flight"].default
+DEFAULT_IN_FLIGHT = Settings().send_in_flight
 
 
 @pytest.mark.parametrize(("way_there", "way_back", "jitter"), [

@@ -27,7 +27,7 @@ from tests.schedule.helpers import add_chats
 
 COMMANDS = ("/start", "/help", "/latest 20")
 FAN_OUT = 300
-IN_FLIGHT = Settings.model_fields["send_in_flight"].default
+IN_FLIGHT = Settings().send_in_flight
 
 
 async def _stories(engine: AsyncEngine, count: int = 20) -> None:

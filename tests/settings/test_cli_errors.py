@@ -56,7 +56,7 @@ CASES = [
          ("{tmp}/borderbrief.toml", "not valid TOML", "line 2"),
          env=CONFIG, files={"borderbrief.toml": 'log_format = "json"\npoll_interval = \n'}),
     Case("bad value in the config file", ["db", "current"],
-         ("{tmp}/borderbrief.toml: poll_interval", "greater than or equal to 30"),
+         ("{tmp}/borderbrief.toml: poll_interval", "must be at least 30 (got"),
          env=CONFIG, files={"borderbrief.toml": "poll_interval = 5\n"},
          never_says=("BORDERBRIEF_POLL_INTERVAL",)),
     Case("bad value in .env", ["db", "current"],

@@ -51,7 +51,7 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
     ("name", "value", "says"),
     [
         ("BORDERBRIEF_POLL_INTERVAL", "soon", "BORDERBRIEF_POLL_INTERVAL"),
-        ("BORDERBRIEF_POLL_INTERVAL", "5", "greater than or equal to 30"),
+        ("BORDERBRIEF_POLL_INTERVAL", "5", "must be at least 30 (got"),
         ("BORDERBRIEF_DATABASE_URL", "mysql://x", "sqlite+aiosqlite://"),
         ("BORDERBRIEF_TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"),
         ("BORDERBRIEF_DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
@@ -60,7 +60,7 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
         ("BORDERBRIEF_OWNER_IDS", "alice", "BORDERBRIEF_OWNER_IDS"),
         ("BORDERBRIEF_LOG_LEVEL", "loud", "DEBUG, INFO, WARNING"),
         ("BORDERBRIEF_KEEP_DAYS", "7", "0 (keep everything) or at least 30 days"),
-        ("BORDERBRIEF_KEEP_DAYS", "-1", "greater than or equal to 0"),
+        ("BORDERBRIEF_KEEP_DAYS", "-1", "must be at least 0 (got"),
     ],
 )
 def test_bad_value_names_the_setting(monkeypatch, name, value, says):
@@ -159,3 +159,54 @@ def test_only_the_container_refuses_to_run_without_a_token(monkeypatch):
         load_settings().require_token_in_container()
     monkeypatch.setenv("BORDERBRIEF_TELEGRAM_TOKEN", "123:abc")
     load_settings().require_token_in_container()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("BORDERBRIEF_POLL_INTERVAL", "soon", "must be a whole number (got 'soon')"),
+        ("BORDERBRIEF_FETCH_TIMEOUT", "0", "must be more than 0 (got '0')"),
+        ("BORDERBRIEF_FETCH_TIMEOUT", "fast", "must be a number (got 'fast')"),
+        ("BORDERBRIEF_ALLOW_PRIVATE_SOURCES", "maybe", "must be true or false (got 'maybe')"),
+        ("BORDERBRIEF_HTTP_PORT", "70000", "must be at most 65535 (got '70000')"),
+        ("BORDERBRIEF_HTTP_HOST", "", "must not be empty"),
+        ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be a whole number"),
+    ],
+)
+def test_a_bad_value_is_said_in_plain_words(monkeypatch, name, value, says):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"{name}: {says}")
+
+
+@pytest.mark.parametrize(("value", "allowed"), [("yes", True), ("On", True), ("1", True),
+                                                ("true", True), ("no", False), ("off", False),
+                                                ("0", False), ("FALSE", False)])  # fmt: skip
+def test_yes_and_no_are_written_as_people_write_them(monkeypatch, value, allowed):
+    monkeypatch.setenv("BORDERBRIEF_ALLOW_PRIVATE_SOURCES", value)
+    assert load_settings().allow_private_sources is allowed
+
+
+def test_an_empty_optional_value_is_unset(monkeypatch, tmp_path):
+    # A .env file made from a template often leaves the optional lines empty.
+    (tmp_path / ".env").write_text("BORDERBRIEF_TELEGRAM_TOKEN=\nBORDERBRIEF_HTTP_PORT=\n"
+                                   "BORDERBRIEF_PUBLIC_URL=\n")  # fmt: skip
+    settings = load_settings()
+    assert (settings.token, settings.http_port, settings.public_url) == (None, None, None)
+
+
+def test_a_wrong_type_in_the_config_file_names_the_file_and_key(monkeypatch, tmp_path):
+    config = tmp_path / "borderbrief.toml"
+    config.write_text('poll_interval = "often"\n')
+    monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == f"{config}: poll_interval: must be a whole number (got 'often')"
+
+
+def test_values_given_in_code_keep_their_types(tmp_path):
+    settings = load_settings(sources=tmp_path / "s.toml", fetch_timeout=1, owner_ids=[5])
+    assert settings.sources == tmp_path / "s.toml"
+    assert (settings.fetch_timeout, settings.owner_ids) == (1.0, [5])
+    assert settings.themes == defaults_dir() / "themes.toml"  # filled in after the data folder

@@ -10,13 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.http import start_http_server
 from briefings.model import Source
 from briefings.render.links import load_key, page_key, page_links, story_token
-from briefings.settings import Settings
+from briefings.settings import Secret, Settings
 from briefings.store.sources import sync_sources
 from tests.web.conftest import PUBLIC_URL, Served
 from tests.web.fill import HOSTILE, LEAD_EN
@@ -154,7 +153,7 @@ async def test_links_survive_a_restart_and_the_setting_wins(engine: AsyncEngine,
     first = await load_key(engine, settings, now=now)
     again = await load_key(engine, settings, now=now + timedelta(days=30))
     assert first == again  # kept in the store: old briefs' links still open
-    chosen = Settings(public_url=PUBLIC_URL, pages_secret=SecretStr("from the operator"))
+    chosen = Settings(public_url=PUBLIC_URL, pages_secret=Secret("from the operator"))
     assert await load_key(engine, chosen, now=now) == page_key("from the operator") != first
     links = await page_links(engine, settings, now=now)
     assert links is not None and links.story(5) == f"{PUBLIC_URL}/s/{story_token(first, 5)}"
