@@ -16,7 +16,9 @@ outlets, with as many distinct word pieces as real reports (printed).
    per window), and the ratio; MinHash as shipped (LSH banding); and, instead of the
    all-pairs figure the old bench extrapolated, a measured realistic alternative: greedy
    clustering over an inverted index of shingles (exact Jaccard with every report sharing one).
-   Then the filing alone: the same reports with their vectors given, what filing adds.
+   Then the filing alone: the same reports with their vectors given, what filing adds; and
+   the ceiling: the encoder's float32 products counted a report, at the best rate numpy's BLAS
+   reaches on this core (measured), and with the filing alone added.
 3. Through ``StoryFiler`` and a temporary SQLite store, as a poll files them (both methods).
 4. Peak RSS of a process that imports the poller and files all the reports, per method: the
    difference is what the semantic method adds to a poller.
@@ -128,6 +130,42 @@ def inverted(docs: list[Doc], threshold: float = 0.13) -> tuple[float, int]:
     return time.process_time() - start, len(set(owner))
 
 
+def encoder_flops(embedder: UseEmbedder, texts: list[str]) -> float:
+    """Floating-point operations of the encoder's matrix products a report, counted as its
+    forward pass chunks the texts: per distinct token of a chunk, the projection (512 x 768)
+    and the first convolutions; per position (texts laid end to end, two gap rows between),
+    the second convolutions by Winograd (a tile of m outputs takes m + n - 1 products)."""
+    from briefings.stories import use_model
+
+    embedder.load()
+    ids = embedder._pieces.encode(list(dict.fromkeys(texts)))  # the model's own pieces
+    positions = sum(len(t) + use_model._GAP for t in ids)
+    distinct, seen = 0, set[int]()
+    for i, t in enumerate(ids):
+        seen.update(t)
+        if len(seen) >= use_model.CHUNK_DISTINCT or i == len(ids) - 1:
+            distinct, seen = distinct + len(seen), set()
+    width, orders = use_model._WIDTH, [n for n, _ in use_model._ORDERS]
+    per_token = use_model.DIM * width * len(orders) + sum(orders) * width * width
+    per_position = sum((use_model.TILE + n - 1) / use_model.TILE for n in orders) * width * width
+    return 2 * (distinct * per_token + positions * per_position) / len(ids)
+
+
+def sgemm_rate() -> float:
+    """BLAS's float32 products on this core, GFLOP/s: the best of the encoder's shapes."""
+    best = 0.0
+    for (rows, inner, cols), reps in (((2048, 512, 768), 30), ((1024, 256, 256), 300),
+                                      ((2048, 256, 1280), 30)):  # fmt: skip
+        a = np.random.rand(rows, inner).astype(np.float32)
+        b = np.random.rand(inner, cols).astype(np.float32)
+        a @ b
+        start = time.process_time()
+        for _ in range(reps):
+            a @ b
+        best = max(best, 2 * rows * inner * cols * reps / (time.process_time() - start) / 1e9)
+    return best
+
+
 def child(mode: str, items: int, size: int) -> None:
     """Run in a fresh process: print one JSON line of measurements."""
     import briefings.jobs.poll  # noqa: F401  the poller's imports, as a poller has them
@@ -201,6 +239,13 @@ def main() -> int:
     print(f"filing alone (vectors given), batches of {args.batch}: {seconds:6.2f} s CPU "
           f"{len(docs) / seconds:6.0f} reports/s ({1000 * seconds / len(docs):.3f} ms a report)  "
           f"{stories} stories")  # fmt: skip
+    # The ceiling: the encoder's products alone at BLAS's best measured rate, then the filing.
+    flops, gflops = encoder_flops(shipped, texts), sgemm_rate()
+    ceiling = gflops * 1e9 / flops
+    with_filing = 1 / (1 / ceiling + seconds / len(docs))  # and the filing alone, as measured
+    print(f"encoder ceiling: {flops / 1e6:.1f} MFLOP of float32 products a report, BLAS "
+          f"{gflops:.1f} GFLOP/s on this core: at most {ceiling:.0f} reports/s embedded "
+          f"(measured {rates['shipped', 'embed']:.0f}), {with_filing:.0f} embedded and filed")
     ratio = {step: rates["shipped", step] / rates["before", step] for step in ("embed", "file")}
     print(f"shipped / before: embedding x{ratio['embed']:.2f}, "
           f"semantic filing x{ratio['file']:.2f} "
