@@ -84,6 +84,9 @@ class _Invalid(ValueError):
 
 
 class Settings(Struct, kw_only=True):
+    """Every setting. Build it with ``load_settings``, which reads the layers and converts and
+    bounds the values; ``Settings(...)`` itself (tests) checks the formats only."""
+
     database_url: str = "sqlite+aiosqlite:///data/borderbrief.db"
     # The user's own files (`init` copies, sources added by /addsource or `sources import`), never
     # inside the package; beside the default SQLite file.
@@ -252,7 +255,8 @@ def load_settings(**overrides: Any) -> Settings:
     ]
     if unknown:
         raise SettingsError("; ".join(unknown))
-    given = {**from_file, **_named(dotenv), **_named(os.environ), **overrides}
+    # Each layer set apart on its own, so an empty line in .env leaves the file's value.
+    given = {**_set(from_file), **_set(_named(dotenv)), **_set(_named(os.environ)), **overrides}
     try:
         return msgspec.convert(_plain(given), Settings, strict=False, dec_hook=_decode)
     except msgspec.ValidationError as exc:
@@ -268,26 +272,34 @@ def _named(environ: Mapping[str, str | None]) -> dict[str, str | None]:
             not in NOT_SETTINGS}  # fmt: skip
 
 
-_OPTIONAL = frozenset(
+# Settings whose default is "none" or worked out (the themes file): left empty, they are unset.
+# Not the cache folder: an empty one means "off", as "off" does (paths.cache_dir).
+_UNSET_WHEN_EMPTY = frozenset(
     name for name, default in zip(Settings.__struct_fields__, Settings.__struct_defaults__,
-                                  strict=True) if default is None
+                                  strict=True) if default is None and name != "cache_dir"
 )  # fmt: skip
 _BOOLEAN = frozenset(("allow_private_sources", "container"))
 
 
+def _set(layer: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a layer sets: not a bare name (a .env line without "="), nor an empty
+    value for a setting that may be unset."""
+    return {name: value for name, value in layer.items() if value is not None
+            and not (name in _UNSET_WHEN_EMPTY and isinstance(value, str) and not value.strip())}
+
+
 def _plain(given: Mapping[str, Any]) -> dict[str, Any]:
-    """Text as a person writes it, made ready for conversion: an empty optional value is
-    unset, "yes"/"off" are booleans, owner ids are a list "11, 22 33"."""
+    """Text as a person writes it, made ready for conversion: spaces around a value dropped,
+    "yes"/"off" are booleans, owner ids are a list "11, 22 33"."""
     out = dict(given)
     for name, value in given.items():
         if not isinstance(value, str):
             continue
-        if name in _OPTIONAL and not value.strip():
-            out[name] = None
-        elif name in _BOOLEAN:
-            out[name] = _BOOLEAN_WORDS.get(value.strip().lower(), value.strip())
+        value = out[name] = value.strip()
+        if name in _BOOLEAN:
+            out[name] = _BOOLEAN_WORDS.get(value.lower(), value)
         elif name == "owner_ids":
-            out[name] = [_whole(part) for part in re.split(r"[,\s]+", value.strip()) if part]
+            out[name] = [_whole(part) for part in re.split(r"[,\s]+", value) if part]
     return out
 
 
@@ -296,12 +308,12 @@ def _whole(text: str) -> int | str:
 
 
 def _decode(kind: type, value: Any) -> Any:
-    """The types msgspec leaves to us: paths and secrets from text."""
+    """The types msgspec leaves to us: paths and secrets, from text."""
     if isinstance(value, kind):
         return value
     if isinstance(value, str) and kind in (Path, Secret):
         return kind(value)
-    raise NotImplementedError
+    raise TypeError(f"must be {'a path' if kind is Path else 'text'}")  # msgspec says where
 
 
 # msgspec's words, as a setting's error says them ("Expected `int` >= 30" -> "must be at least 30").
@@ -322,6 +334,8 @@ def _where_and_what(exc: msgspec.ValidationError) -> tuple[str, str]:
     if bound:
         return name, f"must be {_BOUNDS[bound.group(2)]} {bound.group(3).removesuffix('.0')}"
     kind = re.match(r"Expected `(\w+)(?: \| null)?`, got `\w+`$", message)
+    if name == "owner_ids":
+        return name, "must be Telegram user ids (whole numbers) separated by commas or spaces"
     if kind and kind.group(1) in _KINDS:
         return name, f"must be {_KINDS[kind.group(1)]}"
     if "length >= 1" in message:

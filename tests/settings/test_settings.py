@@ -1,6 +1,7 @@
 """Settings come from the environment and an optional TOML file; a bad value names itself."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -170,7 +171,7 @@ def test_only_the_container_refuses_to_run_without_a_token(monkeypatch):
         ("BORDERBRIEF_ALLOW_PRIVATE_SOURCES", "maybe", "must be true or false (got 'maybe')"),
         ("BORDERBRIEF_HTTP_PORT", "70000", "must be at most 65535 (got '70000')"),
         ("BORDERBRIEF_HTTP_HOST", "", "must not be empty"),
-        ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be a whole number"),
+        ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be Telegram user ids (whole numbers)"),
     ],
 )
 def test_a_bad_value_is_said_in_plain_words(monkeypatch, name, value, says):
@@ -210,3 +211,56 @@ def test_values_given_in_code_keep_their_types(tmp_path):
     assert settings.sources == tmp_path / "s.toml"
     assert (settings.fetch_timeout, settings.owner_ids) == (1.0, [5])
     assert settings.themes == defaults_dir() / "themes.toml"  # filled in after the data folder
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "says"),
+    [
+        ("toml", "themes = 5", "themes: must be a path (got 5)"),
+        ("toml", 'data_dir = ["a"]', "data_dir: must be a path (got ['a'])"),
+        ("toml", "telegram_token = 12345", "telegram_token: must be text"),
+        ("env", "BORDERBRIEF_OWNER_IDS=1,x", "must be Telegram user ids (whole numbers)"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_one_line_never_a_traceback(monkeypatch, tmp_path, where,
+                                                                 line, says):  # fmt: skip
+    if where == "toml":
+        config = tmp_path / "borderbrief.toml"
+        config.write_text(line + "\n")
+        monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    else:
+        name, value = line.split("=", 1)
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert says in str(caught.value)
+    assert "12345" not in str(caught.value)  # a token is never echoed
+
+
+def test_an_empty_or_bare_line_in_dotenv_leaves_the_layers_below(monkeypatch, tmp_path):
+    config = tmp_path / "borderbrief.toml"
+    config.write_text('poll_interval = 900\nhttp_port = 8080\ntelegram_token = "1:a"\n')
+    monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    (tmp_path / ".env").write_text("BORDERBRIEF_POLL_INTERVAL\nBORDERBRIEF_HTTP_PORT=\n"
+                                   "BORDERBRIEF_TELEGRAM_TOKEN\nBORDERBRIEF_THEMES=\n"
+                                   "BORDERBRIEF_DATA_DIR\n")  # fmt: skip
+    settings = load_settings()
+    assert (settings.poll_interval, settings.http_port, settings.token) == (900, 8080, "1:a")
+    assert settings.themes == defaults_dir() / "themes.toml"
+    assert settings.data_dir == Path("data")
+
+
+def test_spaces_around_a_value_are_not_part_of_it(monkeypatch):
+    monkeypatch.setenv("BORDERBRIEF_POLL_INTERVAL", " 45 ")
+    monkeypatch.setenv("BORDERBRIEF_FETCH_TIMEOUT", "15 ")
+    monkeypatch.setenv("BORDERBRIEF_LOG_LEVEL", " debug")
+    settings = load_settings()
+    assert (settings.poll_interval, settings.fetch_timeout, settings.log_level) == (45, 15.0,
+                                                                                    "DEBUG")
+
+
+def test_an_empty_cache_folder_switches_the_cache_off_wherever_it_is_set(monkeypatch, tmp_path):
+    from briefings.paths import cache_dir
+
+    (tmp_path / ".env").write_text("BORDERBRIEF_CACHE_DIR=\n")
+    assert cache_dir(load_settings().cache_dir) is None
