@@ -51,24 +51,29 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
-        ("BORDERBRIEF_POLL_INTERVAL", "soon", "BORDERBRIEF_POLL_INTERVAL"),
+        ("BORDERBRIEF_POLL_INTERVAL", "soon", "must be a whole number (got 'soon')"),
         ("BORDERBRIEF_POLL_INTERVAL", "5", "must be at least 30 (got"),
         ("BORDERBRIEF_DATABASE_URL", "mysql://x", "sqlite+aiosqlite://"),
         ("BORDERBRIEF_TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"),
         ("BORDERBRIEF_DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
         ("BORDERBRIEF_DEFAULT_BRIEF_TIME", "25:00", "HH:MM"),
         ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
-        ("BORDERBRIEF_OWNER_IDS", "alice", "BORDERBRIEF_OWNER_IDS"),
+        ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be Telegram user ids (whole numbers)"),
         ("BORDERBRIEF_LOG_LEVEL", "loud", "DEBUG, INFO, WARNING"),
         ("BORDERBRIEF_KEEP_DAYS", "7", "0 (keep everything) or at least 30 days"),
         ("BORDERBRIEF_KEEP_DAYS", "-1", "must be at least 0 (got"),
+        ("BORDERBRIEF_FETCH_TIMEOUT", "0", "must be more than 0 (got '0')"),
+        ("BORDERBRIEF_FETCH_TIMEOUT", "fast", "must be a number (got 'fast')"),
+        ("BORDERBRIEF_ALLOW_PRIVATE_SOURCES", "maybe", "must be true or false (got 'maybe')"),
+        ("BORDERBRIEF_HTTP_PORT", "70000", "must be at most 65535 (got '70000')"),
+        ("BORDERBRIEF_HTTP_HOST", "", "must not be empty"),
     ],
 )
 def test_bad_value_names_the_setting(monkeypatch, name, value, says):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
-    assert name in str(caught.value)
+    assert str(caught.value).startswith(f"{name}: ")
     assert says in str(caught.value)
 
 
@@ -160,25 +165,6 @@ def test_only_the_container_refuses_to_run_without_a_token(monkeypatch):
         load_settings().require_token_in_container()
     monkeypatch.setenv("BORDERBRIEF_TELEGRAM_TOKEN", "123:abc")
     load_settings().require_token_in_container()
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "says"),
-    [
-        ("BORDERBRIEF_POLL_INTERVAL", "soon", "must be a whole number (got 'soon')"),
-        ("BORDERBRIEF_FETCH_TIMEOUT", "0", "must be more than 0 (got '0')"),
-        ("BORDERBRIEF_FETCH_TIMEOUT", "fast", "must be a number (got 'fast')"),
-        ("BORDERBRIEF_ALLOW_PRIVATE_SOURCES", "maybe", "must be true or false (got 'maybe')"),
-        ("BORDERBRIEF_HTTP_PORT", "70000", "must be at most 65535 (got '70000')"),
-        ("BORDERBRIEF_HTTP_HOST", "", "must not be empty"),
-        ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be Telegram user ids (whole numbers)"),
-    ],
-)
-def test_a_bad_value_is_said_in_plain_words(monkeypatch, name, value, says):
-    monkeypatch.setenv(name, value)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    assert str(caught.value).startswith(f"{name}: {says}")
 
 
 @pytest.mark.parametrize(("value", "allowed"), [("yes", True), ("On", True), ("1", True),
