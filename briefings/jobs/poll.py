@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -199,7 +199,7 @@ def poll_job(
     """The production poll: configured and chats' own themes, stories filed, alerts queued."""
     job = PollJob(engine, fetcher, interval=settings.poll_interval, themes=themes,
                   build_matcher=partial(_build_matcher, cache_dir=settings.cache_dir),
-                  new_filer=_FilerWhenNeeded,
+                  new_filer=partial(_FilerWhenNeeded, settings.keep_news),
                   embedder=partial(_embedder, settings.cache_dir), **options)  # fmt: skip
     if alerts:
         if renderer is None:
@@ -257,14 +257,15 @@ class _FilerWhenNeeded:
     """A cycle's StoryFiler, made when the cycle first has items to file: the clustering method
     (numpy, the sentence encoder's code) is not imported by a cycle of 304s (0.1-0.2 s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: timedelta | None = None) -> None:
+        self.kept = kept  # how long the store keeps news: older reports are not filed
         self.filer: StoryFiler | None = None
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.filer is None:
             from briefings.stories import StoryFiler
 
-            self.filer = StoryFiler()
+            self.filer = StoryFiler(kept=self.kept)
         return await self.filer(*args, **kwargs)
 
     def discard(self) -> None:

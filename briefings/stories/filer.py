@@ -29,6 +29,8 @@ Vectors = Mapping[int, npt.NDArray[np.float32]]
 
 # The clustering method in use: "semantic" (sentence vectors) or "minhash" (the baseline).
 METHOD = "semantic"
+# How much younger than the keep_days horizon a report must be to be filed (StoryFiler's kept).
+HISTORY_MARGIN = timedelta(days=1)
 METHODS: dict[str, Callable[[], StoryIndex]] = {"semantic": SemanticIndex, "minhash": MinHashIndex}
 
 
@@ -72,7 +74,11 @@ class StoryFiler:
 
     ``index`` makes the clustering method's index (``new_index`` by default); ``window`` is how
     far back stories are loaded (the index's own by default); ``rows`` gives the storage for a
-    connection (the SQL store by default).
+    connection (the SQL store by default). ``kept``: how long the store keeps news (the
+    ``keep_days`` setting; None: for ever). A report published more than ``kept`` less a day
+    before ``now`` is history: its themes are written but it is not filed, and no story last
+    seen that long ago is loaded. The daily purge deletes such stories, and a report filed into
+    one it is deleting would fail its whole batch; the day keeps the two apart.
     """
 
     def __init__(
@@ -81,8 +87,10 @@ class StoryFiler:
         window: timedelta | None = None,
         index: Callable[[], StoryIndex] = new_index,
         rows: Callable[[AsyncConnection], StoryStore] = StoryRows,
+        kept: timedelta | None = None,
     ) -> None:
         self.window = window
+        self.kept = kept
         self._new_index = index
         self._rows = rows
         self._index: StoryIndex | None = None
@@ -130,9 +138,14 @@ class StoryFiler:
             return FileResult([], [])
         best = {s.id: best_per_theme(matches[s.id]) for s in matched}
         await rows.write_item_themes(best)
+        oldest = None if self.kept is None else now - (self.kept - HISTORY_MARGIN)
+        if oldest is not None:
+            matched = [s for s in matched if s.item.published_at >= oldest]
+            if not matched:
+                return FileResult([], [])
         docs = sorted((_doc(s, now, vectors, published_until) for s in matched),
                       key=lambda d: (d.at, d.id))  # fmt: skip
-        index, known = await self._load(rows, docs[0].at)
+        index, known = await self._load(rows, docs[0].at, oldest)
         assigned = index.assign(docs, window=self.window or index.window)
 
         members: dict[int, list[StoryMember]] = defaultdict(list)
@@ -160,17 +173,24 @@ class StoryFiler:
         )
         return FileResult(sorted(real[sid] for sid in new), grown)
 
-    async def _load(self, rows: StoryStore, earliest: datetime) -> tuple[StoryIndex, set[int]]:
-        """The index, holding every stored story seen within its window of ``earliest``."""
+    async def _load(self, rows: StoryStore, earliest: datetime,
+                    oldest: datetime | None) -> tuple[StoryIndex, set[int]]:  # fmt: skip
+        """The index, holding every stored story seen within its window of ``earliest`` (and
+        not before ``oldest``)."""
         if self._index is None or self._since is None:
             self._index, self._known = self._new_index(), set()
-            since = earliest - (self.window or self._index.window)
+            since = self._reach(earliest, oldest)
             await _load_index(rows, self._index, self._known, since, None)
             self._since = since
-        elif (since := earliest - (self.window or self._index.window)) < self._since:
+        elif (since := self._reach(earliest, oldest)) < self._since:
             await _load_index(rows, self._index, self._known, since, self._since)
             self._since = since
         return self._index, self._known
+
+    def _reach(self, earliest: datetime, oldest: datetime | None) -> datetime:
+        assert self._index is not None
+        since = earliest - (self.window or self._index.window)
+        return since if oldest is None else max(since, oldest)
 
 
 async def _load_index(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from briefings.store.tables import items, stories
+from briefings.store.tables import item_themes, items, stories
 from briefings.stories import StoryFiler, file_items
 from briefings.stories import filer as filer_module
 from tests.stories.headlines import REPORTS
@@ -96,3 +96,39 @@ async def test_after_a_rollback_discard_reloads_from_the_store(engine):
         story_of = await _story_of(conn)
     assert len(result.new_story_ids) == 1 and result.grown_story_ids == []
     assert {story_of[s.id] for s in kept} == set(result.new_story_ids) == story_ids
+
+
+async def test_reports_older_than_the_store_keeps_news_are_not_filed(engine):
+    """With ``kept`` (keep_days), a report published before the horizon (less a day) gets its
+    themes but no story, and a fresh report never joins a story last seen before it: the daily
+    purge deletes such stories, and filing into one it is deleting would fail the batch."""
+    reports = _event("troops-deal")
+    now = T0 + timedelta(days=95)
+    async with engine.begin() as conn:
+        by_name: dict[str, int] = {}
+        ancient = await add_report(conn, reports[0], T0, by_name)  # 95 days before `now`
+        await file_items(conn, [ancient], {ancient.id: [match("tariffs")]}, T0)
+        filer = StoryFiler(kept=timedelta(days=90))
+        backlog = await add_report(conn, reports[1], T0 + timedelta(hours=2), by_name)
+        edge = await add_report(conn, reports[2], now - timedelta(days=88), by_name)
+        result = await filer(conn, [backlog, edge],
+                             {s.id: [match("tariffs")] for s in (backlog, edge)}, now)  # fmt: skip
+        story_of = await _story_of(conn)
+        themed = (await conn.execute(select(item_themes.c.item_id))).scalars().all()
+    assert story_of[backlog.id] is None and backlog.id in themed
+    assert story_of[edge.id] is not None and story_of[edge.id] != story_of[ancient.id]
+    assert result.new_story_ids == [story_of[edge.id]] and result.grown_story_ids == []
+
+
+async def test_without_kept_an_old_report_joins_its_story(engine):
+    reports = _event("troops-deal")
+    async with engine.begin() as conn:
+        by_name: dict[str, int] = {}
+        first = await add_report(conn, reports[0], T0, by_name)
+        await file_items(conn, [first], {first.id: [match("tariffs")]}, T0)
+        later = await add_report(conn, reports[1], T0 + timedelta(hours=2), by_name)
+        result = await StoryFiler()(conn, [later], {later.id: [match("tariffs")]},
+                                    T0 + timedelta(days=95))  # fmt: skip
+        story_of = await _story_of(conn)
+    assert story_of[later.id] == story_of[first.id]
+    assert result.grown_story_ids == [story_of[first.id]]
