@@ -56,12 +56,6 @@ class EventParams:
     speaker_conflict: float = 0.0  # 'Sheinbaum rejected' vs 'NBC reported': a reaction
     lexical: float = 3.0  # weight of the shared words and word pairs (Jaccard, EN/ES glossed)
     top_k: int = 3  # a story score is the mean of the report's k best member scores
-    # A word or word pair that more than ``common_stories`` of the stories a report could join
-    # use, and more than ``common_share`` of them, is that week's cast ("Trump", "Sheinbaum",
-    # "aranceles"), not what a happening shares: it does not count as shared. The dev set
-    # crowded into one week: pair precision 0.734 -> 0.927; as dated, unchanged.
-    common_stories: int = 5
-    common_share: float = 0.2
     # Each report's subject (the words its title and lede both use: 'steel', 'tomatoes')
     # includes a word the other report never uses: two happenings on one theme, told with
     # the same actors and vocabulary ('U.S. tariffs on Mexico').
@@ -145,9 +139,7 @@ def _neutral(found: frozenset[str]) -> frozenset[str]:
 
 def pair_score(a: Report, b: Report, params: EventParams) -> float:
     """Cosine corrected for time, shared words, quantities, places and speakers; NEG when the
-    two cannot be one event (too far apart in time, or ledes naming different days). Two
-    reports alone: the open stories also leave out the words common to the week's stories
-    (``common_stories``), which a pair cannot know."""
+    two cannot be one event (too far apart in time, or ledes naming different days)."""
     gap = span_gap_days(a.span, b.span)
     if gap > params.max_gap_days or stated_days_differ(a.span, b.span):
         return NEG

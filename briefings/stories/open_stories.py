@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from briefings.stories.embed import DIM
 from briefings.stories.event import DATED_SPAN_DAYS, NEG, EventParams, Report
-from briefings.stories.postings import Postings, stories_held
+from briefings.stories.postings import Postings
 from briefings.stories.when import Span, day_bounds
 
 MAX_MEMBERS = 16  # a story is recognised by its first reports: they tell what it is about
@@ -75,9 +75,7 @@ class OpenStories:
         self._closed: list[int] = []  # closed during this assign: still asked for signatures
         self._seq, self._next_new = 0, -1
         self._vectors = np.zeros((256, DIM), dtype=np.float32)
-        # The seq of each row's story: small numbers (an index lives one poll cycle), which
-        # the shared-words count bincounts.
-        self._owner = np.zeros(256, dtype=np.int64)
+        self._owner = np.zeros(256, dtype=np.int64)  # the seq of each row's story
         self._start = np.zeros(256, dtype=np.int64)  # happening span's first day, µs
         self._last = np.zeros(256, dtype=np.int64)  # and its last day (midnights, UTC)
         self._stated = np.zeros(256, dtype=bool)
@@ -194,12 +192,9 @@ class OpenStories:
         start, last = _us(first), _us(last_day)
         gap = np.maximum(np.maximum(start - self._last[:n], self._start[:n] - last), 0)
         base = cosines - p.per_day * (gap / _DAY_US)
-        impossible = gap > p.max_gap_days * _DAY_US
         if p.lexical:
-            # The stories this report could join: a word most of them use is not shared news.
-            stories = np.where(self._alive[:n] & ~impossible, self._owner[:n], -1)
-            common = max(p.common_stories, p.common_share * stories_held(stories))
-            base += p.lexical * self._postings.jaccard(report.shingles, n, stories, common)
+            base += p.lexical * self._postings.jaccard(report.shingles, n)
+        impossible = gap > p.max_gap_days * _DAY_US
         if span.stated:
             impossible |= self._stated[:n] & (gap >= _DAY_US)
         base[impossible] = NEG
@@ -269,4 +264,3 @@ class OpenStories:
         for story in self.by_seq.values():
             if story.rows:
                 story.rows = moved[story.rows].tolist()
-

@@ -8,7 +8,6 @@ common word's thousands of rows are then gathered in one C copy, not a Python lo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from itertools import chain
 
@@ -75,6 +74,8 @@ class Postings:
             self._sizes = np.zeros(max(256, 2 * len(rows)), dtype=np.float64)
         self._sizes[: len(rows)] = sizes
         hashes = np.concatenate(rows)
+        if not hashes.size:  # no row has words: nothing to index
+            return
         owners = np.repeat(np.arange(len(rows), dtype=np.intp), sizes)
         order = np.argsort(hashes, kind="stable")  # rows in order within each shingle
         hashes, owners = hashes[order], owners[order]
@@ -87,26 +88,16 @@ class Postings:
             else:
                 many[h] = _Array(owners[a:b].copy(), b - a)  # full: the next add doubles it
 
-    def jaccard(self, shingles: npt.NDArray[np.uint32], n: int, stories: Rows | None = None,
-                common: float = math.inf) -> npt.NDArray[np.float64]:  # fmt: skip
-        """The Jaccard index of ``shingles`` with each of the first ``n`` rows.
-
-        ``stories``: each row's story (a small number: ``stories_held``), -1 where a row cannot
-        pair with the report. A shingle
-        that more than ``common`` of those stories hold is left out of what is shared (not of
-        the sizes): a name that every story of the week uses ties none of them together.
-        """
+    def jaccard(self, shingles: npt.NDArray[np.uint32], n: int) -> npt.NDArray[np.float64]:
+        """The Jaccard index of ``shingles`` with each of the first ``n`` rows."""
         few, many = self._few, self._many
         arrays, lists = [], []
         for h in shingles.tolist():
             listed = few.get(h)
             if listed is not None:
-                if len(listed) <= common or not _held_by_more(listed, stories, n, common):
-                    lists.append(listed)
+                lists.append(listed)
             elif (entry := many.get(h)) is not None:
-                rows = entry.rows[: entry.used]
-                if rows.size <= common or not _held_by_more(rows, stories, n, common):
-                    arrays.append(rows)
+                arrays.append(entry.rows[: entry.used])
         if lists:
             arrays.append(np.fromiter(chain.from_iterable(lists), dtype=np.intp))
         out = np.zeros(n)
@@ -117,21 +108,3 @@ class Postings:
         common = shared[some].astype(np.float64)
         out[some] = common / (self._sizes[some] + shingles.size - common)
         return out
-
-
-def _held_by_more(rows: Sequence[int] | Rows, stories: Rows | None, n: int, bar: float) -> bool:
-    """Whether more than ``bar`` distinct stories hold ``rows`` (``stories``: each row's story,
-    a small number, -1 not counted)."""
-    if stories is None:
-        return False
-    held = np.asarray(rows, dtype=np.intp)
-    held = stories[held[held < n]]
-    held = held[held >= 0]
-    return held.size > bar and np.count_nonzero(np.bincount(held)) > bar
-
-
-
-def stories_held(stories: Rows) -> int:
-    """How many distinct stories ``stories`` names (small numbers; -1: none)."""
-    named = stories[stories >= 0]
-    return int(np.count_nonzero(np.bincount(named))) if named.size else 0

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench.story_quality import at_noon, crowded, load_scorer, scores
+from bench.story_quality import at_noon, load_scorer, scores
 from briefings.stories.batch import cluster, embed_entries, entry_from
 from briefings.text import shorten
 
@@ -49,20 +49,6 @@ def test_feed_times_file_as_dates_do(dev) -> None:
     assert sum(r["published"].endswith("T12:00:00Z") for r in timed) > 60
     got = _score(timed, vectors, scorer)
     assert got["P"] >= 0.99 and got["F1"] >= 0.95 and got["xF1"] >= 0.95, got
-
-
-def test_a_crowded_week_keeps_happenings_apart(dev) -> None:
-    """Every episode moved into one week, as a poller sees a busy week: different happenings
-    share the week's cast ("Trump", "Sheinbaum", "aranceles"). A word that more than a fifth of
-    the stories a report could join use does not count as shared (``common_stories``); before,
-    "Trump OK with strikes in Mexico" and "Trump threatens a 5% tariff over water" merged, and
-    pair precision was 0.734 (F1 0.820); now 0.927 (F1 0.910)."""
-    rows, vectors, scorer = dev
-    entries = crowded([entry_from(r) for r in rows])
-    filed = asyncio.run(cluster(entries, vectors))
-    gold = {r["id"]: r["event"] for r in rows}
-    got = scores(scorer, gold, {r["id"]: r["lang"] for r in rows}, dict(filed))
-    assert got["P"] >= 0.9 and got["F1"] >= 0.88 and got["xF1"] >= 0.88, got
 
 
 def test_entries_without_titles_file_as_the_parser_stores_them(dev) -> None:

@@ -3,7 +3,6 @@ near their anchors, posting lists as arrays, stories pruned by a score bound."""
 
 from __future__ import annotations
 
-import math
 import random
 import unicodedata
 from datetime import datetime
@@ -99,29 +98,11 @@ def test_postings_jaccard_is_the_exact_jaccard(rebuild: bool) -> None:
             assert got[n] == (shared / union if shared else 0.0)
 
 
-@pytest.mark.parametrize(
-    ("stories", "common", "shared"),
-    [
-        # rows 0-5 hold shingle 1 (each its own story), rows 0-1 shingle 2; the query has 1 and 2
-        ([0, 1, 2, 3, 4, 5], 5, [1, 1, 0, 0, 0, 0]),  # 1 is held by 6 stories > 5: not shared
-        ([0, 1, 2, 3, 4, 5], 6, [2, 2, 1, 1, 1, 1]),  # 6 stories, not more than 6: shared
-        ([0, 0, 0, 0, 0, 0], 5, [2, 2, 1, 1, 1, 1]),  # one big story's own word: shared
-        ([0, 1, 2, -1, -1, -1], 5, [2, 2, 1, 1, 1, 1]),  # rows that cannot pair do not count
-        ([0, 1, 2, 3, 4, 5], math.inf, [2, 2, 1, 1, 1, 1]),  # no bar: plain Jaccard
-    ],
-)
-def test_a_word_most_of_the_weeks_stories_use_is_not_shared(
-    stories: list[int], common: float, shared: list[int]
-) -> None:
-    held = [[1, 2, 10 + n] if n < 2 else [1, 10 + n] for n in range(6)]
+def test_postings_rebuilt_from_rows_without_words_hold_nothing() -> None:
     postings = Postings()
-    for n, row in enumerate(held):
-        postings.add(n, np.array(row, dtype=np.uint32))
-    query = np.array([1, 2, 99], dtype=np.uint32)
-    got = postings.jaccard(query, 6, np.array(stories, dtype=np.intp), common)
-    # The sizes stay whole: only what is shared shrinks.
-    want = [k / (len(row) + 3 - k) if k else 0.0 for k, row in zip(shared, held, strict=True)]
-    assert got.tolist() == pytest.approx(want)
+    postings.add(0, np.array([3], dtype=np.uint32))
+    postings.rebuild([np.zeros(0, dtype=np.uint32)] * 3)  # compacted: the kept rows are empty
+    assert postings.jaccard(np.array([3], dtype=np.uint32), 3).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_a_story_that_cannot_beat_the_bar_is_not_scored_but_one_that_can_is() -> None:
