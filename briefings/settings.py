@@ -257,12 +257,36 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError("; ".join(unknown))
     # Each layer set apart on its own, so an empty line in .env leaves the file's value.
     given = {**_set(from_file), **_set(_named(dotenv)), **_set(_named(os.environ)), **overrides}
+    plain = _plain(given)
+    problems = [_describe(name, message, given.get(name), dotenv, from_file, config)
+                for name, message in _bad_values(plain)]  # fmt: skip
+    if problems:
+        raise SettingsError("; ".join(problems))
     try:
-        return msgspec.convert(_plain(given), Settings, strict=False, dec_hook=_decode)
-    except msgspec.ValidationError as exc:
+        return msgspec.convert(plain, Settings, strict=False, dec_hook=_decode)
+    except msgspec.ValidationError as exc:  # not seen value by value: say it all the same
         name, message = _where_and_what(exc)
         raise SettingsError(_describe(name, message, given.get(name), dotenv, from_file,
                                       config)) from None  # fmt: skip
+
+
+def _bad_values(given: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, what is wrong) for every given value its field's type, bounds or format rejects,
+    so that one run names every mistake (converting the whole stops at the first)."""
+    found = []
+    for one in msgspec.structs.fields(Settings):
+        if one.name not in given:
+            continue
+        try:
+            value = msgspec.convert(given[one.name], one.type, strict=False,
+                                    dec_hook=_decode)  # fmt: skip
+            if one.name in _CHECKS:
+                _CHECKS[one.name](value)
+        except msgspec.ValidationError as exc:
+            found.append(_where_and_what(exc, one.name))
+        except ValueError as exc:
+            found.append((one.name, str(exc)))
+    return found
 
 
 def _named(environ: Mapping[str, str | None]) -> dict[str, str | None]:
@@ -322,14 +346,16 @@ _KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
 _BOUNDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
 
 
-def _where_and_what(exc: msgspec.ValidationError) -> tuple[str, str]:
-    """The setting an error is about, and what is wrong, in this module's words."""
+def _where_and_what(exc: msgspec.ValidationError, name: str = "") -> tuple[str, str]:
+    """The setting an error is about (``name`` unless the error says), and what is wrong, in
+    this module's words."""
     cause = exc.__cause__
     if isinstance(cause, _Invalid):
         return cause.name, str(cause)
-    text = str(exc)
-    found = re.match(r"(?s)(.*) - at `\$\.(\w+)(?:\[\d+\])?`$", text)
-    message, name = (found.group(1), found.group(2)) if found else (text, "")
+    message = str(exc)
+    found = re.match(r"(?s)(.*) - at `\$(?:\.(\w+))?(?:\[\d+\])?`$", message)
+    if found:
+        message, name = found.group(1), found.group(2) or name
     bound = re.match(r"Expected `(\w+)(?: \| null)?` (>=|<=|>|<) (\S+)$", message)
     if bound:
         return name, f"must be {_BOUNDS[bound.group(2)]} {bound.group(3).removesuffix('.0')}"

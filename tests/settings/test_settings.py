@@ -250,3 +250,16 @@ def test_an_empty_cache_folder_switches_the_cache_off_wherever_it_is_set(monkeyp
 
     (tmp_path / ".env").write_text("BORDERBRIEF_CACHE_DIR=\n")
     assert cache_dir(load_settings().cache_dir) is None
+
+
+def test_every_bad_value_is_named_in_one_line(monkeypatch):
+    monkeypatch.setenv("BORDERBRIEF_POLL_INTERVAL", "5")
+    monkeypatch.setenv("BORDERBRIEF_LOG_LEVEL", "loud")
+    monkeypatch.setenv("BORDERBRIEF_DATABASE_URL", "mysql://bob:hunter2secret@db/x")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    said = str(caught.value)
+    assert said.count("; ") == 2 and "\n" not in said
+    for name in ("DATABASE_URL", "POLL_INTERVAL", "LOG_LEVEL"):
+        assert f"BORDERBRIEF_{name}: must" in said
+    assert "hunter2secret" not in said
