@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store.tables import chats, item_themes, items, sent_stories, stories
@@ -39,11 +39,8 @@ async def old_story_ids(conn: AsyncConnection, *, before: datetime, after: int |
     """Up to ``limit`` stories last seen before ``before``, by id from after ``after``; never
     the newest."""
     newest = select(func.max(stories.c.id)).scalar_subquery()
-    stmt = (select(stories.c.id).where(stories.c.last_seen_at < before, stories.c.id < newest)
-            .order_by(stories.c.id).limit(limit))  # fmt: skip
-    if after is not None:
-        stmt = stmt.where(stories.c.id > after)
-    return [int(v) for v in (await conn.execute(stmt)).scalars()]
+    return await _ids_after(conn, stories.c.id, after, limit,
+                            stories.c.last_seen_at < before, stories.c.id < newest)  # fmt: skip
 
 
 async def forget_stories(conn: AsyncConnection, story_ids: list[int], before: datetime) -> int:
@@ -63,13 +60,9 @@ async def old_item_ids(conn: AsyncConnection, *, before: datetime, after: int | 
     """Up to ``limit`` items published and first fetched before ``before`` that still keep a
     text or a theme match, by id from after ``after``."""
     matched = select(item_themes.c.item_id).where(item_themes.c.item_id == items.c.id).exists()
-    stmt = (select(items.c.id)
-            .where(items.c.published_at < before, items.c.fetched_at < before,
-                   or_(items.c.title != "", items.c.summary != "", matched))
-            .order_by(items.c.id).limit(limit))  # fmt: skip
-    if after is not None:
-        stmt = stmt.where(items.c.id > after)
-    return [int(v) for v in (await conn.execute(stmt)).scalars()]
+    return await _ids_after(conn, items.c.id, after, limit,
+                            items.c.published_at < before, items.c.fetched_at < before,
+                            or_(items.c.title != "", items.c.summary != "", matched))  # fmt: skip
 
 
 async def empty_items(conn: AsyncConnection, item_ids: list[int], before: datetime) -> int:
@@ -87,10 +80,7 @@ async def empty_items(conn: AsyncConnection, item_ids: list[int], before: dateti
 async def chat_ids(conn: AsyncConnection, *, before: datetime, after: int | None = None,
                    limit: int = CHAT_CHUNK) -> list[int]:  # fmt: skip
     """The next ``limit`` chats by id after ``after`` (any chat may have sent rows)."""
-    stmt = select(chats.c.id).order_by(chats.c.id).limit(limit)
-    if after is not None:
-        stmt = stmt.where(chats.c.id > after)
-    return [int(v) for v in (await conn.execute(stmt)).scalars()]
+    return await _ids_after(conn, chats.c.id, after, limit)
 
 
 async def forget_sent(conn: AsyncConnection, chat_ids: list[int], before: datetime) -> int:
@@ -100,3 +90,13 @@ async def forget_sent(conn: AsyncConnection, chat_ids: list[int], before: dateti
     result = await conn.execute(delete(sent_stories).where(
         sent_stories.c.chat_id.in_(chat_ids), sent_stories.c.sent_at < before))
     return int(result.rowcount or 0)
+
+
+async def _ids_after(conn: AsyncConnection, key: ColumnElement[int], after: int | None,
+                     limit: int, *where: ColumnElement[bool]) -> list[int]:  # fmt: skip
+    """The next ``limit`` values of the id column ``key`` after ``after``, in order, of the rows
+    ``where`` selects: one chunk of a purge."""
+    stmt = select(key).where(*where).order_by(key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(key > after)
+    return [int(v) for v in (await conn.execute(stmt)).scalars()]
