@@ -140,11 +140,7 @@ def encoder_flops(embedder: UseEmbedder, texts: list[str]) -> float:
     embedder.load()
     ids = embedder._pieces.encode(list(dict.fromkeys(texts)))  # the model's own pieces
     positions = sum(len(t) + use_model._GAP for t in ids)
-    distinct, seen = 0, set[int]()
-    for i, t in enumerate(ids):
-        seen.update(t)
-        if len(seen) >= use_model.CHUNK_DISTINCT or i == len(ids) - 1:
-            distinct, seen = distinct + len(seen), set()
+    distinct = sum(count for _, _, count in use_model.chunks(ids))
     width, orders = use_model._WIDTH, [n for n, _ in use_model._ORDERS]
     per_token = use_model.DIM * width * len(orders) + sum(orders) * width * width
     per_position = sum((use_model.TILE + n - 1) / use_model.TILE for n in orders) * width * width

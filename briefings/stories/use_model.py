@@ -22,7 +22,7 @@ compares both in one run (``UseEmbedder(direct=True)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from fractions import Fraction
 from itertools import chain
 from typing import Any
@@ -72,12 +72,8 @@ class UseModel:
     def encode(self, texts: Sequence[Sequence[int]]) -> Floats:
         """One unit row per text (each a list of piece ids with its start and end marks)."""
         out = np.empty((len(texts), DIM), dtype=np.float32)
-        start, seen = 0, set[int]()
-        for i, ids in enumerate(texts):
-            seen.update(ids)
-            if len(seen) >= CHUNK_DISTINCT or i == len(texts) - 1:
-                self._chunk(texts[start : i + 1], out[start : i + 1])
-                start, seen = i + 1, set[int]()
+        for start, end, _ in chunks(texts):
+            self._chunk(texts[start:end], out[start:end])
         return out
 
     def _chunk(self, texts: Sequence[Sequence[int]], out: Floats) -> None:
@@ -190,6 +186,17 @@ class UseModel:
         z /= norms[:, None]
         out: Floats = z
         return out
+
+
+def chunks(texts: Sequence[Sequence[int]]) -> Iterator[tuple[int, int, int]]:
+    """How ``UseModel.encode`` splits texts: (start, end, distinct tokens) of each run of
+    texts whose distinct tokens reach ``CHUNK_DISTINCT`` (the last run, fewer)."""
+    start, seen = 0, set[int]()
+    for i, ids in enumerate(texts):
+        seen.update(ids)
+        if len(seen) >= CHUNK_DISTINCT or i == len(texts) - 1:
+            yield start, i + 1, len(seen)
+            start, seen = i + 1, set[int]()
 
 
 class _Direct:
