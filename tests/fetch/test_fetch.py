@@ -56,6 +56,19 @@ async def test_no_conditional_headers_without_validators(feed_server: FeedServer
     assert "gzip" in sent["accept-encoding"]
 
 
+async def test_a_feed_s_cookies_are_never_sent_back(feed_server: FeedServer) -> None:
+    # A poller has no session: a cookie one outlet sets must not follow later requests.
+    body = b"<rss version='2.0'><channel/></rss>"
+    url = feed_server.add("/feed.xml", body, {"Content-Type": "application/rss+xml",
+                                              "Set-Cookie": "visitor=abc123; Path=/"})  # fmt: skip
+    async with Fetcher(CONFIG) as fetcher:
+        first = await fetcher.fetch(url)
+        again = await fetcher.fetch(url)
+    assert first.outcome == again.outcome == "ok"
+    assert feed_server.requests["/feed.xml"] == 2
+    assert "cookie" not in feed_server.last_headers["/feed.xml"]
+
+
 async def test_changed_feed_is_fetched_again(feed_server: FeedServer) -> None:
     url = feed_server.add("/feed.xml", b"<rss version='2.0'><channel/></rss>")
     first = await fetch(url)

@@ -35,6 +35,6 @@ async def test_the_shards_are_released_when_responses_close(feed_server: FeedSer
     urls = [feed_server.add(f"/f{n}.xml", rss([("g", "Tariffs", "")])) for n in range(30)]
     async with Fetcher(FetchConfig(allow_private=True, per_host=20)) as fetcher:
         await asyncio.gather(*(fetcher.fetch(url) for url in urls))
-        transport = fetcher._client._transport  # noqa: SLF001 - the pool is what is tested
+        transport = fetcher._transport  # noqa: SLF001 - the pool is what is tested
         assert isinstance(transport, ShardedTransport)
         assert transport._busy == [0] * len(transport._busy)  # noqa: SLF001
