@@ -61,6 +61,9 @@ class Route:
     delay: float = 0.0  # seconds to wait before answering (interrupted by stop())
     stream: Callable[[], Iterator[bytes]] | None = None
     length: int | None = None  # Content-Length to announce for ``stream``; None = close-delimited
+    # (header, value, status, headers): a request whose header lacks the value gets the status
+    # and headers instead of the body (a login or a cookie wall).
+    gate: tuple[str, str, int, dict[str, str]] | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -86,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         owner._count(path.split("?", 1)[0], self.headers, conditional)
         if route is None:
             self._send(404, b"not found", {"Content-Type": "text/plain"})
+            return
+        if route.gate and route.gate[1] not in (self.headers.get(route.gate[0]) or ""):
+            self._send(route.gate[2], b"", route.gate[3])
             return
         if route.delay and owner._stopping.wait(route.delay):
             self.close_connection = True
@@ -312,6 +318,16 @@ class FeedServer:
             etag=False,
             last_modified=False,
         )
+
+    def add_gated(
+        self, path: str, body: bytes, *, header: str, value: str, status: int,
+        headers: Mapping[str, str],
+    ) -> str:  # fmt: skip
+        """Serve ``body`` only to requests whose ``header`` holds ``value``; answer the others
+        ``status`` with ``headers`` (401 for a login, a redirect with Set-Cookie for a wall)."""
+        url = self.add(path, body)
+        self.routes[path].gate = (header, value, status, dict(headers))
+        return url
 
     def add_redirect(self, path: str, target: str, status: int = 301) -> str:
         """Redirect ``path`` to ``target`` (a path on this server or a full URL)."""

@@ -1,9 +1,10 @@
 """Fetch feeds politely and safely: shared httpx connection pools, bounded in time, size and number.
 
-The Fetcher sends each request to its transport itself. httpx's client would add only what a
-feed poller must not have or does not use: a cookie jar shared by every outlet, its own
-redirect following (ours checks every hop), auth and event hooks. Skipping it costs a
-quarter less CPU a request: 0.40 s instead of 0.55 s for 1,000 conditional GETs.
+The Fetcher sends each request to its transport itself, which takes a quarter less CPU a
+request than httpx's client (0.40 s instead of 0.55 s for 1,000 conditional GETs). The client's
+other work is either done here as a feed needs it (a URL's ``user:password@`` sent as HTTP
+Basic; cookies kept along one fetch's redirects, for cookie walls) or not wanted: a cookie jar
+shared by every outlet, and its own redirect following (ours checks every hop).
 
 ``Fetcher.fetch`` never raises for network, HTTP or size problems; it returns a FetchResult
 whose ``kind`` says what went wrong and whose ``error`` is a short sentence a user can read.
@@ -12,6 +13,7 @@ whose ``kind`` says what went wrong and whose ``error`` is a short sentence a us
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
 import time
 from types import TracebackType
@@ -129,22 +131,33 @@ class Fetcher:
         headers = {**self._headers, **conditional_headers(etag, last_modified)}
         current = url
         all_permanent = True
+        cookies: httpx.Cookies | None = None  # kept along one chain of redirects (a cookie wall)
         for hop in range(MAX_REDIRECTS + 1):
             if not self.config.allow_private:
                 await check_url(current, self._public)
-            request = httpx.Request("GET", current, headers=headers, extensions=self._timeouts)
+            request = self._request(current, headers, cookies)
             response = await self._transport.handle_async_request(request)
             response.request = request  # its url and the redirects' base
             try:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
                     all_permanent = all_permanent and response.status_code in (301, 308)
-                    current = str(response.url.join(location.strip()))
+                    try:
+                        current = str(response.url.join(location.strip()))
+                    except httpx.InvalidURL:
+                        return FetchResult(
+                            "error", current, status=response.status_code,
+                            error=f"redirected to an invalid URL: {location.strip()[:100]!r}",
+                            kind=ErrorKind.REDIRECT,
+                        )  # fmt: skip
                     if not current.startswith(("http://", "https://")):
                         return FetchResult(
                             "error", current, status=response.status_code,
                             error="redirected to a non-http(s) URL", kind=ErrorKind.REDIRECT,
                         )  # fmt: skip
+                    if "set-cookie" in response.headers:
+                        cookies = cookies if cookies is not None else httpx.Cookies()
+                        cookies.extract_cookies(response)
                     continue
                 permanent = current if hop > 0 and all_permanent else None
                 return await self._result(response, current, permanent, etag, last_modified)
@@ -153,6 +166,19 @@ class Fetcher:
                 await response.aclose()
         error = f"more than {MAX_REDIRECTS} redirects"
         return FetchResult("error", current, error=error, kind=ErrorKind.REDIRECT)
+
+    def _request(
+        self, url: str, headers: dict[str, str], cookies: httpx.Cookies | None
+    ) -> httpx.Request:
+        """One hop's GET, with what httpx's client would add that a feed may need: the URL's
+        own ``user:password@`` as HTTP Basic, and the cookies set earlier in this fetch."""
+        request = httpx.Request("GET", url, headers=headers, extensions=self._timeouts)
+        if request.url.userinfo:
+            credentials = f"{request.url.username}:{request.url.password}".encode()
+            request.headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        if cookies:
+            cookies.set_cookie_header(request)
+        return request
 
     async def _result(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -67,6 +68,37 @@ async def test_a_feed_s_cookies_are_never_sent_back(feed_server: FeedServer) -> 
     assert first.outcome == again.outcome == "ok"
     assert feed_server.requests["/feed.xml"] == 2
     assert "cookie" not in feed_server.last_headers["/feed.xml"]
+
+
+async def test_credentials_in_the_url_are_sent_as_basic_auth(feed_server: FeedServer) -> None:
+    token = base64.b64encode(b"reader:pa@ss").decode()
+    url = feed_server.add_gated("/private.xml", b"<rss version='2.0'><channel/></rss>",
+                                header="Authorization", value=f"Basic {token}", status=401,
+                                headers={"WWW-Authenticate": 'Basic realm="feeds"'})  # fmt: skip
+    with_them = await fetch(url.replace("http://", "http://reader:pa%40ss@"))
+    without = await fetch(url)
+    assert with_them.outcome == "ok"
+    assert without.outcome == "error" and without.status == 401
+
+
+async def test_a_cookie_wall_is_passed_within_one_fetch(feed_server: FeedServer) -> None:
+    # The wall sets a cookie and redirects to itself; the feed comes once the cookie is back.
+    url = feed_server.add_gated("/wall.xml", b"<rss version='2.0'><channel/></rss>",
+                                header="Cookie", value="consent=yes", status=302,
+                                headers={"Set-Cookie": "consent=yes; Path=/",
+                                         "Location": "/wall.xml"})  # fmt: skip
+    async with Fetcher(CONFIG) as fetcher:
+        first = await fetcher.fetch(url)
+        second = await fetcher.fetch(url)
+    assert first.outcome == second.outcome == "ok"
+    assert feed_server.requests["/wall.xml"] == 4  # the cookie lasted one fetch: walled twice
+
+
+async def test_a_redirect_to_an_invalid_url_says_so(feed_server: FeedServer) -> None:
+    url = feed_server.add_redirect("/moved.xml", "http://example.com:port/feed", status=302)
+    result = await fetch(url)
+    assert result.outcome == "error" and result.kind == ErrorKind.REDIRECT
+    assert result.error == "redirected to an invalid URL: 'http://example.com:port/feed'"
 
 
 async def test_changed_feed_is_fetched_again(feed_server: FeedServer) -> None:
