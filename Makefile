@@ -35,16 +35,20 @@ run: install
 test: install browser
 	$(BIN)/python -m pytest
 
-## Benchmarks (minutes; not part of the test suite). Each prints its figures and a baseline.
+## Benchmarks (about half an hour; not part of the test suite). Each prints its figures and a
+## baseline measured in the same run.
 bench: install
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/poll.py
-	$(BIN)/python bench/match_quality.py
-	$(BIN)/python bench/match_speed.py
-	$(BIN)/python bench/story_filing.py
-	$(BIN)/python bench/fanout.py --chats 1000 --rate 30 --max-in-flight 1
+	$(BIN)/python bench/poll_timing.py
+	$(BIN)/python bench/brief_timing.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/scale.py
-	$(BIN)/python bench/brief_timing.py
+	$(BIN)/python bench/parse_memory.py
+	$(BIN)/python bench/match_quality.py
+	$(BIN)/python bench/match_speed.py
+	$(BIN)/python bench/story_quality.py
+	$(BIN)/python bench/story_filing.py
 
 lint: install
 	$(BIN)/ruff check bot briefings tests bench
