@@ -7,6 +7,8 @@ skipped when missing, and each has a BORDERBRIEF_REQUIRE_* switch that .ci/run s
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +77,24 @@ def test_only_the_fixture_finds_the_shared_data_folder() -> None:
                 for line in path.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+def test_make_bench_runs_every_benchmark_with_options_it_takes() -> None:
+    """A bench renamed, added or given new options must not leave `make bench` failing."""
+    makefile = (REPO / "Makefile").read_text()
+    recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    lines = [line.split("$(BIN)/python ", 1)[1] for line in recipe.splitlines()
+             if "$(BIN)/python bench/" in line]
+    scripts = {line.split()[0] for line in lines}
+    # Every script in bench/ that is a benchmark: helpers are imported, never run.
+    benches = {f"bench/{path.name}" for path in (REPO / "bench").glob("*.py")
+               if "argparse" in path.read_text(encoding="utf-8")}
+    assert scripts == benches
+    for line in lines:
+        script, *options = line.split()
+        done = subprocess.run([sys.executable, script, "--help"], cwd=REPO, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, f"{script}: {done.stderr[-500:]}"
+        # argparse's --help exits before it would refuse an unknown option: look them up.
+        known = set(re.findall(r"--[a-z][a-z0-9-]*", done.stdout))
+        assert {o.split("=")[0] for o in options if o.startswith("--")} <= known, line
