@@ -20,8 +20,8 @@ from typing import IO, Any
 
 # Bot tokens appear in request URLs (httpx logs them) and in exception texts.
 _TOKEN = re.compile(r"(bot)?\d{5,}:[A-Za-z0-9_-]{20,}|(bot)\d+:[A-Za-z0-9_-]+")
-# The password part of a URL such as postgresql+asyncpg://user:secret@host/db.
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]+:)([^\s@/]+)(@)", re.IGNORECASE)
+# The password part of a URL such as postgresql+asyncpg://user:secret@host/db (or ://:secret@).
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)(@)", re.IGNORECASE)
 REDACTED = "<redacted>"
 
 # Literal secret values registered at start-up (the configured token, webhook secret, ...).

@@ -48,10 +48,13 @@ class CycleReport:
         elif outcome.outcome == "unchanged":
             self.unchanged += 1
         else:
+            from briefings.text.urls import without_password  # failures only: 12 ms of imports
+
             self.failed += 1
             self.failures.append(outcome)
             self.errors.append(
-                {"source": outcome.source, "url": outcome.url, "error": outcome.error or "?"}
+                {"source": outcome.source, "url": without_password(outcome.url),
+                 "error": outcome.error or "?"}  # fmt: skip
             )
         self.new_items += outcome.new_items
         if outcome.first_poll:

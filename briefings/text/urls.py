@@ -31,8 +31,22 @@ def _without_trackers(query: str) -> str:
     return query if len(kept) == len(segments) else "&".join(kept)
 
 
+def without_password(url: str) -> str:
+    """``url`` with the password of a ``user:password@`` part masked, for what is printed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}"))
+
+
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Resolve ``url`` against ``base``; lower-case scheme and host, drop fragment and trackers.
+    """Resolve ``url`` against ``base``; lower-case scheme and host, drop fragment and trackers,
+    and any ``user:password@``: a link readers are given never carries the feed's login (a
+    relative link resolved against a feed URL that has one would).
 
     Other query parameters keep their order (it can matter to the site). Non-http(s)
     values come back stripped but otherwise as given; an empty ``url`` gives "".
@@ -55,9 +69,6 @@ def canonical_url(url: str, base: str | None = None) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host
-    if parts.username:
-        userinfo = parts.username + (f":{parts.password}" if parts.password else "")
-        netloc = f"{userinfo}@{host}"
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
     query = _without_trackers(parts.query) if parts.query else ""

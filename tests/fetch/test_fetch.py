@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from briefings.fetch import ErrorKind, FetchConfig, Fetcher, FetchResult
+from briefings.fetch.client import login_for
 from briefings.fetch.headers import ACCEPT
 from briefings.settings import load_settings
 from tests.feedserver import FeedServer
@@ -94,11 +96,56 @@ async def test_a_cookie_wall_is_passed_within_one_fetch(feed_server: FeedServer)
     assert feed_server.requests["/wall.xml"] == 4  # the cookie lasted one fetch: walled twice
 
 
-async def test_a_redirect_to_an_invalid_url_says_so(feed_server: FeedServer) -> None:
-    url = feed_server.add_redirect("/moved.xml", "http://example.com:port/feed", status=302)
+@pytest.mark.parametrize("location", ["http://example.com:port/feed", "http://xn--/feed"])
+async def test_a_redirect_to_an_invalid_url_says_so(feed_server: FeedServer, location: str) -> None:
+    url = feed_server.add_redirect("/moved.xml", location, status=302)
     result = await fetch(url)
     assert result.outcome == "error" and result.kind == ErrorKind.REDIRECT
-    assert result.error == "redirected to an invalid URL: 'http://example.com:port/feed'"
+    assert result.error == f"redirected to an invalid URL: {location!r}"
+
+
+@pytest.mark.parametrize(
+    ("redirect_to", "status"),
+    [
+        ("/private.xml", 200),  # relative: same site
+        ("{base}/private.xml", 200),  # absolute, same site
+        ("http://localhost:{port}/private.xml", 401),  # another host: the login stays behind
+    ],
+)
+async def test_a_login_follows_redirects_on_its_own_site_only(
+    feed_server: FeedServer, redirect_to: str, status: int
+) -> None:
+    token = base64.b64encode(b"reader:s3cret").decode()
+    feed_server.add_gated("/private.xml", b"<rss version='2.0'><channel/></rss>",
+                          header="Authorization", value=f"Basic {token}", status=401,
+                          headers={})  # fmt: skip
+    target = redirect_to.format(base=feed_server.base_url, port=feed_server.port)
+    url = feed_server.add_redirect("/old.xml", target)
+    result = await fetch(url.replace("http://", "http://reader:s3cret@"))
+    assert result.status == status
+
+
+@pytest.mark.parametrize(
+    ("url", "earlier", "sent"),
+    [
+        ("https://a:b@x.example/f", None, "https://a:b@x.example/f"),
+        ("https://x.example/f", None, None),
+        ("https://x.example/g", "https://a:b@x.example/f", "https://a:b@x.example/f"),
+        ("https://x.example/g", "http://a:b@x.example/f", "http://a:b@x.example/f"),  # to https
+        ("http://x.example/g", "https://a:b@x.example/f", None),  # never down to http
+        ("https://x.example:8443/g", "https://a:b@x.example/f", None),  # another port
+        ("https://y.example/g", "https://a:b@x.example/f", None),  # another host
+        ("https://c:d@y.example/g", "https://a:b@x.example/f", "https://c:d@y.example/g"),
+    ],
+)
+def test_login_for(url: str, earlier: str | None, sent: str | None) -> None:
+    def login(text: str) -> tuple[httpx.URL, str]:
+        given = httpx.URL(text)
+        pair = f"{given.username}:{given.password}".encode()
+        return given, "Basic " + base64.b64encode(pair).decode()
+
+    found = login_for(httpx.URL(url), login(earlier) if earlier else None)
+    assert found == (login(sent) if sent else None)
 
 
 async def test_changed_feed_is_fetched_again(feed_server: FeedServer) -> None:

@@ -96,8 +96,9 @@ def test_database_password_is_redacted_in_fields_and_text(captured: io.StringIO)
     url = f"postgresql+asyncpg://bb:{DB_PASSWORD}@db.internal:5432/borderbrief"
     logging.getLogger("x").error("cannot reach %s", url, extra={"database_url": url})
     logging.getLogger("x").error("other url redis://user:hunter22@cache/0")
+    logging.getLogger("x").error("feed https://:feedtoken9@news.example/rss failed")
     out = captured.getvalue()
-    assert DB_PASSWORD not in out and "hunter22" not in out
+    assert DB_PASSWORD not in out and "hunter22" not in out and "feedtoken9" not in out
     assert "bb:<redacted>@db.internal" in _lines(captured)[0]["event"]
 
 

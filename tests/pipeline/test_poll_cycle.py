@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -284,3 +285,22 @@ async def test_a_broken_parse_pool_falls_back_to_parsing_here(
             pool.submit(os._exit, 1).result()  # the worker process dies: the pool is broken
         report = await cycle(engine, parsers=lambda _feeds: pool)
     assert (report.fetched, report.failed, report.new_items) == (1, 0, 2)
+
+
+async def test_a_feed_s_login_is_sent_to_it_and_shown_nowhere(
+    engine: AsyncEngine, feed_server: FeedServer
+) -> None:
+    token = base64.b64encode(b"reader:s3cret").decode()
+    body = rss([SEIZURE]).replace(b"https://news.example/seizure-1", b"/news/seizure-1")
+    url = feed_server.add_gated("/private.xml", body, header="Authorization",
+                                value=f"Basic {token}", status=401, headers={})  # fmt: skip
+    login, wrong = (url.replace("http://", f"http://reader:{p}@") for p in ("s3cret", "guess"))
+    await configure(engine, [Source("private", login, "en"), Source("wrong", wrong, "en")])
+
+    report = await cycle(engine)
+
+    assert (report.fetched, report.failed) == (1, 1)
+    assert [e["url"] for e in report.errors] == [url.replace("http://", "http://reader:***@")]
+    async with engine.connect() as conn:
+        links = (await conn.execute(select(items.c.url))).scalars().all()
+    assert links == [feed_server.url("/news/seizure-1")]  # resolved, without the login

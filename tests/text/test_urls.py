@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from briefings.text import canonical_url
+from briefings.text.urls import without_password
 
 CASES = [
     # (url, base, expected)
@@ -38,6 +39,10 @@ CASES = [
     ("https://example.com./a", None, "https://example.com/a"),
     ("https://[2001:DB8::1]:8443/a", None, "https://[2001:db8::1]:8443/a"),
     ("https://example.com:99999/a", None, "https://example.com:99999/a"),  # bad port: as given
+    # A feed's login never reaches its items' links, resolved or given.
+    ("/news/1", "https://reader:s3cret@example.com/feed.xml", "https://example.com/news/1"),
+    ("https://reader:s3cret@example.com/a", None, "https://example.com/a"),
+    ("https://token@Example.com:8443/a", None, "https://example.com:8443/a"),
 ]
 
 
@@ -64,3 +69,19 @@ def test_canonical_url_is_idempotent() -> None:
 )
 def test_kept_parameters_are_not_reencoded(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://reader:pa%40ss@example.com/feed", "https://reader:***@example.com/feed"),
+        ("https://:token@example.com/feed", "https://:***@example.com/feed"),
+        ("https://example.com/feed?a=b@c", "https://example.com/feed?a=b@c"),
+        ("https://reader@example.com/feed", "https://reader@example.com/feed"),
+        ("https://example.com/@user:x", "https://example.com/@user:x"),
+        ("https://example.com?x=a:b@c", "https://example.com?x=a:b@c"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_without_password(url: str, expected: str) -> None:
+    assert without_password(url) == expected
