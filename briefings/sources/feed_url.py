@@ -63,10 +63,12 @@ def _host_problem(url: str, host: str, parts: SplitResult) -> str | None:
         return "url port is not a number from 1 to 65535"
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        # httpx shows an IDNA host decoded ("faß.de") and connects to its ASCII form: either
+        # matches. A malformed one ("xn--") fails when read, with one of IDNA's UnicodeErrors.
+        seen = {parsed.host.lower().rstrip("."),
+                parsed.raw_host.decode("ascii").lower().rstrip(".")}  # fmt: skip
+    except (httpx.InvalidURL, UnicodeError) as exc:
         return f"url cannot be read: {exc}"
-    # httpx shows an IDNA host decoded ("faß.de") and connects to its ASCII form: either matches.
-    seen = {parsed.host.lower().rstrip("."), parsed.raw_host.decode("ascii").lower().rstrip(".")}
     if host.lower().rstrip(".") not in seen:
         return f"url host reads as {parsed.host!r} to httpx but {host!r} to others"
     return None

@@ -18,6 +18,8 @@ AMBIGUOUS = [
     ("http://2130706433/f", "IPv4"),
     ("http://127%2e0%2e0%2e1/f", "host"),
     ("http://public.test:99999/f", "port"),
+    ("http://xn--/f", "cannot be read: Malformed A-label"),  # IDNA's errors, not a traceback
+    ("http://xn--zz-.example/f", "cannot be read"),
 ]
 
 
