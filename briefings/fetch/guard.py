@@ -124,11 +124,11 @@ async def check_url(url: str, public: PublicHosts | None = None) -> None:
     """
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+        host = parsed.host  # a malformed IDNA name fails here, with a UnicodeError
+    except (httpx.InvalidURL, TypeError, UnicodeError) as exc:
         raise BlockedAddress(f"not a valid URL: {exc}") from None
     if parsed.scheme not in ("http", "https"):
         raise BlockedAddress(f"only http and https URLs are fetched, not {parsed.scheme or '?'}")
-    host = parsed.host
     if not host:
         raise BlockedAddress("the URL has no host")
     literal = _parse_ip(host)

@@ -82,6 +82,7 @@ def test_check_ip_allows_public(address: str) -> None:
         ("file:///etc/passwd", "only http and https"),
         ("gopher://127.0.0.1:6379/", "only http and https"),
         ("http:///nohost", "no host"),
+        ("http://xn--/feed", "not a valid URL: Malformed A-label"),
     ],
 )
 async def test_check_url_refuses(url: str, reason: str) -> None:
