@@ -67,7 +67,8 @@ def parse_latest(args: Sequence[str]) -> tuple[int, bool]:
 
 
 def _count(text: str, command: str, maximum: int) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    # ASCII digits only: str.isdigit() is also true of "²" and "⑤", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:
         raise ArgError("err_count", command, value=text, max=maximum)
     return int(text)
 
@@ -76,7 +77,7 @@ def split_topic(args: Sequence[str]) -> tuple[str, int]:
     """``THEME [N]`` (the theme may be several words) → (theme text, N)."""
     words = list(args)
     count = DEFAULT_LATEST
-    if len(words) > 1 and words[-1].lstrip("-").isdigit():
+    if len(words) > 1 and words[-1].isascii() and words[-1].lstrip("-").isdigit():
         count = _count(words.pop(), "topic", MAX_LATEST)
     return " ".join(words), count
 
@@ -105,6 +106,8 @@ def resolve_themes(args: Sequence[str], themes: ThemeCatalogue | ThemeSet, comma
         if ref is None or ref.is_own:
             raise ArgError("err_unknown_theme", command, value=part, valid=valid)
         keys.append(ref.key)
+    if not keys:  # only commas: no theme named, never "no themes" (that would clear a list)
+        raise ArgError("err_no_theme", command, valid=valid)
     return list(dict.fromkeys(keys))
 
 

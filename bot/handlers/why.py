@@ -66,7 +66,7 @@ async def _find(turn: Turn, keys: list[str]) -> StoryView | None:
     reply = message.reply_to_message if message is not None else None
     ids = story_ids_in(reply) if reply is not None else []
     text = " ".join(turn.args)
-    if not ids and text.isdigit():
+    if not ids and text.isascii() and text.isdigit() and len(text) <= 18:  # a story id fits int64
         ids = [int(text)]
     async with turn.state.engine.connect() as conn:
         if ids:

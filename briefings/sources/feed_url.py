@@ -32,7 +32,10 @@ def check_feed_url(url: str, where: str = "source") -> None:
 
 
 def _problem(url: str) -> str | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)  # "[::1", a fullwidth "／" in the host: ValueError
+    except ValueError as exc:
+        return f"url cannot be read: {exc}"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "url must be an http:// or https:// address"
     if "\\" in url:

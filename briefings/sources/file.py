@@ -21,6 +21,7 @@ from briefings.sources.feed_url import check_feed_url
 
 KNOWN_KEYS = frozenset({"name", "url", "language", "country", "weight", "interval", "enabled"})
 MIN_INTERVAL = 60  # seconds: anything faster is impolite to a news site
+MAX_INTERVAL = 7 * 24 * 3600  # a week: a feed polled more rarely is as good as disabled
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
@@ -101,9 +102,11 @@ def source_from_entry(entry: Mapping[str, Any], where: str) -> Source:
         raise SourcesError(f"{where}: weight must be a number above 0 and at most 10")
     interval = entry.get("interval")
     if interval is not None and (
-        isinstance(interval, bool) or not isinstance(interval, int) or interval < MIN_INTERVAL
-    ):
-        raise SourcesError(f"{where}: interval must be whole seconds, at least {MIN_INTERVAL}")
+        isinstance(interval, bool) or not isinstance(interval, int)
+        or not MIN_INTERVAL <= interval <= MAX_INTERVAL
+    ):  # fmt: skip
+        raise SourcesError(f"{where}: interval must be whole seconds, from {MIN_INTERVAL} to "
+                           f"{MAX_INTERVAL} (a week)")  # fmt: skip
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise SourcesError(f"{where}: enabled must be true or false")

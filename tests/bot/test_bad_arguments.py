@@ -49,6 +49,11 @@ CASES = [
     ("/channel add not-a-channel", "Give the channel as @name", "/channel add @mychannel"),
     ("/channel themes @mychannel weather", "I don't know the theme “weather”",
      "/channel themes @mychannel"),
+    # Digits int() refuses, and lists of nothing (a channel's themes must never be cleared).
+    ("/latest ²", "“²” is not a number", "/latest 10"),
+    ("/topic tariffs ⑤", "I don't know the theme “tariffs ⑤”", "/topic tariffs 5"),
+    ("/subscribe ,", "Name at least one theme", "/subscribe fentanyl tariffs"),
+    ("/channel themes @mychannel ,", "Name at least one theme", "/channel themes @mychannel"),
 ]
 
 

@@ -91,6 +91,8 @@ async def test_headline_choice_latest_cap_reports_and_why(botapi, engine, tmp_pa
         assert "intervención" in by_link
         [lost] = await bot.say(USER, "/why weather in Oslo")
         assert lost == "I can't find that story among this week's stories on your themes."
+        for odd in ("99999999999999999999", "²"):  # no story id: read as words, found in none
+            assert await bot.say(USER, f"/why {odd}") == [lost]
         [how] = await bot.say(USER, "/why")
         assert "Reply <code>/why</code> to an alert" in how
 

@@ -20,6 +20,9 @@ AMBIGUOUS = [
     ("http://public.test:99999/f", "port"),
     ("http://xn--/f", "cannot be read: Malformed A-label"),  # IDNA's errors, not a traceback
     ("http://xn--zz-.example/f", "cannot be read"),
+    ("http://[::1/f", "cannot be read: Invalid IPv6 URL"),  # urllib's own ValueErrors
+    ("https://news.example.com\uff0frss", "cannot be read"),  # a fullwidth slash
+    ("http://[1.2.3.4]/f", "cannot be read"),
 ]
 
 
