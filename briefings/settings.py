@@ -192,7 +192,8 @@ def _public_url(value: str | None) -> str | None:
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # A folder of the zone database ("America") or a name too long for a file: OSError.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError("must be an IANA time zone like America/Mexico_City") from exc
     return value
 
@@ -247,7 +248,7 @@ def load_settings(**overrides: Any) -> Settings:
     """Build the settings; any problem becomes one SettingsError line naming where it came from."""
     config = config_file()
     from_file = read_config_file(config) if config else {}
-    dotenv = dict(dotenv_values(ENV_FILE)) if ENV_FILE.is_file() else {}
+    dotenv = read_env_file(ENV_FILE) if ENV_FILE.is_file() else {}
     unknown = [
         *unknown_names(os.environ, "in the environment"),
         *unknown_names(dotenv, f"in {ENV_FILE.resolve()}"),
@@ -296,11 +297,11 @@ def _named(environ: Mapping[str, str | None]) -> dict[str, str | None]:
             not in NOT_SETTINGS}  # fmt: skip
 
 
-# Settings whose default is "none" or worked out (the themes file): left empty, they are unset.
-# Not the cache folder: an empty one means "off", as "off" does (paths.cache_dir).
+# Settings whose default is "none" or worked out (the sources and themes files): left empty,
+# they are unset. Not the cache folder: an empty one means "off", as "off" does.
 _UNSET_WHEN_EMPTY = frozenset(
-    name for name, default in zip(Settings.__struct_fields__, Settings.__struct_defaults__,
-                                  strict=True) if default is None and name != "cache_dir"
+    f.name for f in msgspec.structs.fields(Settings)
+    if (f.default is None or f.default_factory is not msgspec.NODEFAULT) and f.name != "cache_dir"
 )  # fmt: skip
 _BOOLEAN = frozenset(("allow_private_sources", "container"))
 
@@ -380,14 +381,29 @@ def config_file() -> Path | None:
     return path
 
 
+def read_env_file(path: Path) -> dict[str, str | None]:
+    try:
+        return dict(dotenv_values(path, encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path.resolve()}: {_reason(exc)}; save it as UTF-8") from None
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise SettingsError(f"{path}: not valid TOML: {_reason(exc)}") from None
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
 
 
 def _nearest(name: str, known: Iterable[str]) -> str:

@@ -35,6 +35,10 @@ def load_sources(path: Path | str) -> list[Source]:
         raise SourcesError(f"{path}: file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SourcesError(f"{path}: not valid TOML: nested too deeply") from None
+    except OSError as exc:  # a folder, no permission
+        raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse_sources(data, origin=str(path))
 
 

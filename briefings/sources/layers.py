@@ -82,6 +82,8 @@ def read_text(path: Path) -> str:
         raise SourcesError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:  # a folder, no permission
+        raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def sources_from_text(text: str, origin: str, shipped: list[Source] | None) -> list[Source]:
@@ -90,6 +92,8 @@ def sources_from_text(text: str, origin: str, shipped: list[Source] | None) -> l
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SourcesError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SourcesError(f"{origin}: not valid TOML: nested too deeply") from None
     whole = data.get(WHOLE_LIST_KEY, True)
     if not isinstance(whole, bool):
         raise SourcesError(f"{origin}: {WHOLE_LIST_KEY} must be true or false")

@@ -71,12 +71,16 @@ def _read_root(document: Path | str | bytes) -> ET.Element:
             raw, origin = path.read_bytes(), str(path)
         except FileNotFoundError:
             raise SourcesError(f"{path}: file not found") from None
+        except OSError as exc:  # a folder, no permission
+            raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if _DTD.search(raw):
         raise SourcesError(f"{origin}: refusing OPML with a DOCTYPE or ENTITY declaration")
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
         raise SourcesError(f"{origin}: not valid XML: {exc}") from None
+    except (ValueError, LookupError) as exc:  # expat: a multi-byte (Shift_JIS) or unknown encoding
+        raise SourcesError(f"{origin}: cannot read its encoding: {exc}; save it as UTF-8") from None
     if root.tag.lower() != "opml":
         raise SourcesError(f"{origin}: the root element is <{root.tag}>, not <opml>")
     return root

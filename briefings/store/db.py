@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
@@ -41,6 +41,10 @@ def store_problem(exc: BaseException) -> str | None:
         return next((problem for problem in found if problem), None)
     if isinstance(exc, StoreUnavailable):
         return str(exc)
+    if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
+        # An option in the URL's query that asyncpg's connect() does not take.
+        option = str(exc).rsplit("argument", 1)[-1].strip()
+        return f"the URL's option {option} is not one asyncpg takes"
     # SQLite: unable to open, read-only, locked, not a database; any DBAPI connection failure.
     unusable = isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
     sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
@@ -56,7 +60,10 @@ def store_problem(exc: BaseException) -> str | None:
 
 def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the engine; for SQLite, make the file's folder and set the pragmas we rely on."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ValueError as exc:  # a port that is no number, an unclosed [
+        raise StoreUnavailable(f"the URL cannot be read: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _check_sqlite_file(Path(parsed.database).expanduser())
@@ -66,7 +73,25 @@ def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    return create_async_engine(_libpq_options(parsed, kwargs), **kwargs)
+
+
+def _libpq_options(url: URL, kwargs: dict[str, Any]) -> URL:
+    """libpq's ``sslmode`` and ``connect_timeout``, as managed PostgreSQL services write them in
+    their URLs, given to asyncpg as its ``ssl`` and ``timeout``."""
+    query = dict(url.query)
+    if "sslmode" not in query and "connect_timeout" not in query:
+        return url
+    connect_args = kwargs.setdefault("connect_args", {})
+    if "sslmode" in query:
+        connect_args["ssl"] = str(query.pop("sslmode"))  # disable, prefer, require, verify-full
+    if "connect_timeout" in query:
+        seconds = str(query.pop("connect_timeout"))
+        try:
+            connect_args["timeout"] = float(seconds)
+        except ValueError:
+            raise StoreUnavailable(f"connect_timeout must be seconds, not {seconds!r}") from None
+    return url.set(query=query)
 
 
 def _check_sqlite_file(path: Path) -> None:

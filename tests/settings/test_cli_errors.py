@@ -34,7 +34,7 @@ class Case:
     argv: list[str]
     says: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)
     never_says: tuple[str, ...] = ()
 
 
@@ -85,6 +85,27 @@ CASES = [
     Case("db upgrade to an unknown revision", ["db", "upgrade", "nope"],
          ("db upgrade nope", "Can't locate revision", "known: head"),
          env={"BORDERBRIEF_DATABASE_URL": SQLITE}),
+    Case("a time zone that is a folder of the zone database", ["db", "current"],
+         ("BORDERBRIEF_DEFAULT_TIMEZONE", "IANA time zone"),
+         env={"BORDERBRIEF_DEFAULT_TIMEZONE": "America"}),
+    Case(".env not in UTF-8", ["db", "current"],
+         ("{tmp}/.env", "not UTF-8 text (byte 0xe9", "save it as UTF-8"),
+         files={".env": b"# caf\xe9\nBORDERBRIEF_LOG_LEVEL=INFO\n"}),
+    Case("config file not in UTF-8", ["db", "current"],
+         ("{tmp}/borderbrief.toml", "not valid TOML", "not UTF-8 text"),
+         env=CONFIG, files={"borderbrief.toml": b"# caf\xe9\npoll_interval = 900\n"}),
+    Case("sources file is a folder", ["poll", "--once"], ("{tmp}/feeds", "cannot read"),
+         env={"BORDERBRIEF_SOURCES": "{tmp}/feeds", "BORDERBRIEF_DATABASE_URL": SQLITE},
+         files={"feeds/keep": ""}),
+    Case("database URL with a port that is no number", ["db", "current"],
+         ("cannot use the database", "the URL cannot be read"),
+         env={"BORDERBRIEF_DATABASE_URL": "postgresql+asyncpg://bob:hunter2pw@db:port/bb"},
+         never_says=("hunter2pw",)),
+    Case("database URL with an option asyncpg does not take", ["db", "current"],
+         ("cannot use the database", "option 'application_name' is not one asyncpg takes"),
+         env={"BORDERBRIEF_DATABASE_URL": os.environ.get(
+             "BORDERBRIEF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+         ) + "?application_name=bb"}),
     Case("run in the container without a token", ["run"],
          ("configuration error", "BORDERBRIEF_TELEGRAM_TOKEN is not set", "container"),
          env={"BORDERBRIEF_CONTAINER": "1", "BORDERBRIEF_DATABASE_URL": SQLITE}),
@@ -114,7 +135,10 @@ def test_each_problem_is_one_line_and_a_non_zero_exit(
     for name, text in case.files.items():
         path = workdir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
     for name, value in case.env.items():
         monkeypatch.setenv(name, value.format(tmp=workdir))
     status = main(case.argv)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.paths import defaults_dir
+from briefings.paths import default_config_file, defaults_dir
 from briefings.settings import SettingsError, load_settings
 
 
@@ -178,9 +178,10 @@ def test_yes_and_no_are_written_as_people_write_them(monkeypatch, value, allowed
 def test_an_empty_optional_value_is_unset(monkeypatch, tmp_path):
     # A .env file made from a template often leaves the optional lines empty.
     (tmp_path / ".env").write_text("BORDERBRIEF_TELEGRAM_TOKEN=\nBORDERBRIEF_HTTP_PORT=\n"
-                                   "BORDERBRIEF_PUBLIC_URL=\n")  # fmt: skip
+                                   "BORDERBRIEF_PUBLIC_URL=\nBORDERBRIEF_SOURCES=\n")  # fmt: skip
     settings = load_settings()
     assert (settings.token, settings.http_port, settings.public_url) == (None, None, None)
+    assert settings.sources == default_config_file("sources.toml")  # the default, not "."
 
 
 def test_a_wrong_type_in_the_config_file_names_the_file_and_key(monkeypatch, tmp_path):

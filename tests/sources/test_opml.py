@@ -79,6 +79,9 @@ def test_export_escapes_names() -> None:
         ),
         (b"<opml><body><outline", "not valid XML"),
         (b"<rss><channel/></rss>", "root element is <rss>"),
+        # expat cannot read multi-byte encodings, nor one it does not know.
+        (b'<?xml version="1.0" encoding="Shift_JIS"?><opml/>', "cannot read its encoding"),
+        (b'<?xml version="1.0" encoding="x-made-up"?><opml/>', "cannot read its encoding"),
     ],
 )
 def test_hostile_or_broken_opml_is_refused(document: bytes, expected: str) -> None:
@@ -89,6 +92,11 @@ def test_hostile_or_broken_opml_is_refused(document: bytes, expected: str) -> No
 def test_missing_opml_file(tmp_path: Path) -> None:
     with pytest.raises(SourcesError, match="file not found"):
         import_opml(tmp_path / "none.opml")
+
+
+def test_a_folder_given_as_the_opml_file(tmp_path: Path) -> None:
+    with pytest.raises(SourcesError, match="cannot read"):
+        import_opml(tmp_path)
 
 
 def test_round_trip_of_shipped_sources_is_lossless() -> None:
