@@ -16,16 +16,18 @@ from briefings.render.text import TextRenderer
 from briefings.settings import load_settings
 from briefings.themes import Theme, ThemesError, ThemeSet, load_themes
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([mhd])\s*$", re.IGNORECASE)
+_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+LONGEST = timedelta(days=36500)  # "everything" is asked as 1000000d: a century is all of it
 
 
 def parse_duration(text: str) -> timedelta:
-    """'30m', '24h', '7d' as a timedelta (argparse type)."""
+    """'30m', '24h', '7d' as a timedelta (argparse type); at most a century."""
     found = _DURATION.match(text)
     if not found or int(found.group(1)) == 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30m, 24h or 7d")
-    return timedelta(**{_UNITS[found.group(2).lower()]: int(found.group(1))})
+    seconds = int(found.group(1)) * _SECONDS[found.group(2).lower()]
+    return timedelta(seconds=min(seconds, int(LONGEST.total_seconds())))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

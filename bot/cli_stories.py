@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("en", "es")
 DEFAULT_LIMIT = 50
+MOST = 100_000  # a larger --limit is read as this: every story a store keeps, and then some
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +49,14 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _limit(text: str) -> int | None:
+    """``--limit``: ASCII digits, at least 1; a huge number is ``MOST``."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
+        return None
+    return MOST if len(digits.lstrip("0")) > 6 else min(int(digits), MOST)
+
+
 def _stories(args: argparse.Namespace) -> int:
     from bot.cli_brief import parse_duration, select_themes
     from bot.cli_store import EMPTY
@@ -60,7 +69,8 @@ def _stories(args: argparse.Namespace) -> int:
         return _fail(f"--since: {exc}")
     if args.lang is not None and args.lang not in LANGUAGES:
         return _fail(f"--lang: {args.lang!r} is not a language here; use en or es")
-    if not args.limit.isdigit() or int(args.limit) < 1:
+    limit = _limit(args.limit)
+    if limit is None:
         return _fail(f"--limit: {args.limit!r} is not a number of stories like 20")
     settings = load_settings()
     try:
@@ -68,7 +78,7 @@ def _stories(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     language = args.lang or settings.default_language
-    found = asyncio.run(_load(settings, themes, datetime.now(UTC) - since, int(args.limit)))
+    found = asyncio.run(_load(settings, themes, datetime.now(UTC) - since, limit))
     if found is None:
         print(EMPTY)
     elif args.json:

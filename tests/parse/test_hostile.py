@@ -119,3 +119,14 @@ def test_empty_valid_feed_is_not_an_error() -> None:
     body = b'<rss version="2.0"><channel><title>Quiet day</title></channel></rss>'
     parsed = parse_feed(body, source=SOURCE, fetched_at=FETCHED_AT)
     assert parsed.items == [] and parsed.error is None
+
+
+@pytest.mark.parametrize("reference", [b"&#99999999;", b"&#xD800;", b"&#x110000;"])
+def test_a_reference_to_no_character_costs_one_character_not_the_feed(reference: bytes) -> None:
+    body = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
+            b"<item><guid>a</guid><title>Tariffs " + reference + b" rise</title></item>"
+            b"<item><guid>b</guid><title>Fentanyl seized</title></item>"
+            b"</channel></rss>")  # fmt: skip
+    parsed = parse_feed(body, source=SOURCE, fetched_at=FETCHED_AT)
+    assert parsed.error is None
+    assert [item.title for item in parsed.items] == ["Tariffs \ufffd rise", "Fentanyl seized"]

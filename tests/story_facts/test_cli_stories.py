@@ -200,6 +200,10 @@ def test_stories_filters_by_theme_and_speaks_the_readers_language(
     table = capsys.readouterr().out
     assert "1 story in the last 24h" in table and "Coverage" in table
 
+    # "Everything": a span past a century and a limit past any store are read as the most.
+    everything = _stories(capsys, "--since", "99999999999d", "--limit", "9" * 30)
+    assert len(everything) >= len(_stories(capsys, "--since", "3650d"))
+
 
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -213,6 +217,7 @@ def test_stories_filters_by_theme_and_speaks_the_readers_language(
             "borderbrief stories: --lang: 'fr' is not a language here; use en or es",
         ),
         (["--limit", "0"], "borderbrief stories: --limit: '0' is not a number of stories like 20"),
+        (["--limit", "²"], "borderbrief stories: --limit: '²' is not a number of stories like 20"),
         (["--theme", "weather"], "borderbrief stories: unknown theme 'weather'"),
     ],
 )
