@@ -38,15 +38,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _cluster(args: argparse.Namespace) -> int:
     try:
         if args.file is None:
-            return cluster_lines(sys.stdin, sys.stdout, sys.stderr, args.progress)
-        with args.file.open(encoding="utf-8") as lines:
+            stdin = getattr(sys.stdin, "buffer", sys.stdin)  # bytes: decoded line by line
+            return cluster_lines(stdin, sys.stdout, sys.stderr, args.progress)
+        with args.file.open("rb") as lines:  # decoded line by line: one bad line is skipped
             return cluster_lines(lines, sys.stdout, sys.stderr, args.progress)
     except OSError as exc:
         print(f"borderbrief: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
 
-def cluster_lines(lines: Iterable[str], out: TextIO, err: TextIO, progress: bool = False) -> int:
+def cluster_lines(
+    lines: Iterable[str | bytes], out: TextIO, err: TextIO, progress: bool = False
+) -> int:
     """Cluster every good line; a bad one is named on ``err`` and left out (exit status 1)."""
     from briefings.stories.batch import cluster, embed_entries
 
@@ -63,8 +66,11 @@ def cluster_lines(lines: Iterable[str], out: TextIO, err: TextIO, progress: bool
     return 1 if bad else 0
 
 
-def read_entries(lines: Iterable[str], err: TextIO) -> tuple[list[Any], list[Entry], int]:
+def read_entries(
+    lines: Iterable[str | bytes], err: TextIO
+) -> tuple[list[Any], list[Entry], int]:
     """(ids as given, reports, bad lines): each bad line gets one line on ``err``."""
+    from bot.jsonlines import json_line
     from briefings.stories.batch import entry_from
 
     ids: list[Any] = []
@@ -75,7 +81,7 @@ def read_entries(lines: Iterable[str], err: TextIO) -> tuple[list[Any], list[Ent
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json_line(line)
             entry = entry_from(obj)
             if entry.id in seen:
                 raise ValueError(f"id {obj['id']!r} given twice")

@@ -133,9 +133,10 @@ def _match(args: argparse.Namespace) -> int:
         return 2
     matcher, embed = _matcher(themes, args.rules_only, settings)
     if args.file is None:
-        return match_lines(matcher, sys.stdin, sys.stdout, sys.stderr, embed)
+        stdin = getattr(sys.stdin, "buffer", sys.stdin)  # bytes: decoded line by line
+        return match_lines(matcher, stdin, sys.stdout, sys.stderr, embed)
     try:
-        with args.file.open(encoding="utf-8") as lines:
+        with args.file.open("rb") as lines:  # decoded line by line: one bad line is skipped
             return match_lines(matcher, lines, sys.stdout, sys.stderr, embed)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
@@ -145,8 +146,9 @@ def _match(args: argparse.Namespace) -> int:
 
 
 def match_lines(
-    matcher: Matcher, lines: Iterable[str], out: TextIO, err: TextIO, embed: Embed | None = None
-) -> int:
+    matcher: Matcher, lines: Iterable[str | bytes], out: TextIO, err: TextIO,
+    embed: Embed | None = None,
+) -> int:  # fmt: skip
     """Match each JSON line; a bad line is reported on ``err`` and skipped (exit code 1).
 
     With ``embed``, the items some theme's rules leave undecided are embedded (a chunk at a
@@ -171,8 +173,10 @@ def match_lines(
     return status
 
 
-def _read_item(line: str) -> tuple[Any, Fields]:
-    item = json.loads(line)
+def _read_item(line: str | bytes) -> tuple[Any, Fields]:
+    from bot.jsonlines import json_line
+
+    item = json_line(line)
     if not isinstance(item, dict):
         raise ValueError("expected a JSON object")
     summary = item.get("summary")

@@ -23,6 +23,7 @@ from briefings.stories.when import Span, parse_published
 
 ALL = [ThemeMatch("cluster", 1.0, ())]  # every report is filed, as if every one matched
 EMBED_CHUNK = 256
+EARLIEST, LATEST = 1900, 2999  # years of news: outside, a typo (and the calendar's ends overflow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +62,11 @@ def entry_from(obj: object) -> Entry:
         raise ValueError("'published' must be an ISO date or datetime string")
     try:
         span = parse_published(published)
-    except ValueError:
-        raise ValueError(f"'published' is not an ISO date or datetime: {published!r}") from None
+        if not (span.start.year >= EARLIEST and span.end.year <= LATEST):
+            raise ValueError
+    except (ValueError, OverflowError):  # the calendar's first and last days overflow
+        raise ValueError(f"'published' is not an ISO date or datetime from year {EARLIEST} to "
+                         f"{LATEST}: {published!r}") from None  # fmt: skip
     end = span.end.replace(tzinfo=UTC) if span.whole_days else None
     lang = str(obj.get("lang") or "")
     outlet = str(obj.get("source") or obj.get("outlet") or "")

@@ -55,7 +55,8 @@ def test_bad_lines_are_named_and_the_rest_clustered() -> None:
     assert err.splitlines() == [
         "line 1: skipped: missing 'published'",
         "line 2: skipped: not JSON (Expecting value at column 1)",
-        "line 3: skipped: 'published' is not an ISO date or datetime: '2025-13-01'",
+        "line 3: skipped: 'published' is not an ISO date or datetime from year 1900 to 2999: "
+        "'2025-13-01'",
         "line 6: skipped: id 7 given twice",
         "line 7: skipped: expected a JSON object",
         "line 8: skipped: needs a 'title' or a 'summary' (text)",
@@ -76,3 +77,25 @@ def test_the_progress_bar_goes_to_stderr() -> None:
     status, rows, err = _run(CASES.read_text(encoding="utf-8"), progress=True)
     assert status == 0 and len(rows) == N
     assert "embedding [" in err and err.rstrip().endswith(f"{N}/{N}")
+
+
+def test_lines_no_reader_could_use_are_named_and_skipped(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    good = b'{"id": 7, "lang": "en", "title": "Mexico tariffs", "published": "2025-03-01"}'
+    path = tmp_path / "reports.jsonl"
+    path.write_bytes(b"\n".join([
+        b'{"id": 1, "title": "caf\xe9", "published": "2025-03-01"}',  # Latin-1, not UTF-8
+        b'{"id": 2, "title": "Tariffs \\ud83d", "published": "2025-03-01"}',  # half an emoji
+        b"[" * 100_000,
+        b'{"id": 3, "title": "x", "published": "9999-12-31"}',  # the calendar's last day
+        good,
+    ]))  # fmt: skip
+    assert main(["cluster", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(line) for line in captured.out.splitlines()] == [{"id": 7, "story": 1}]
+    assert captured.err.splitlines() == [
+        "line 1: skipped: not UTF-8 text (byte 0xe9 at column 24)",
+        "line 2: skipped: a string holds a lone surrogate escape (half a character)",
+        "line 3: skipped: nested too deeply",
+        "line 4: skipped: 'published' is not an ISO date or datetime from year 1900 to 2999: "
+        "'9999-12-31'",
+    ]

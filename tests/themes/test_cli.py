@@ -61,6 +61,26 @@ def test_match_stdin_reports_bad_lines_and_goes_on(
     assert "line 2:" in err and "line 4:" in err and "line 3" not in err
 
 
+def test_match_names_lines_no_reader_could_use_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b"\n".join([
+        b'{"id": "x", "title": "Aranceles al acero en M\xe9xico"}',  # Latin-1, not UTF-8
+        b'{"id": "y", "title": "Tariffs \\ud83d"}',  # half an emoji
+        b"[" * 100_000,
+        json.dumps(LINES[0]).encode(),
+    ]))  # fmt: skip
+    code, out, err = run(capsys, "match", "--rules-only", str(path))
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["a"]
+    assert err.splitlines() == [
+        "line 1: skipped: not UTF-8 text (byte 0xe9 at column 46)",
+        "line 2: skipped: a string holds a lone surrogate escape (half a character)",
+        "line 3: skipped: nested too deeply",
+    ]
+
+
 def test_match_bad_themes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "themes.toml"
     bad.write_text("[themes.x\n", "utf-8")
