@@ -30,7 +30,7 @@ from msgspec import Meta, Struct, field
 from briefings.paths import default_config_file, user_or_default
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
 PREFIX = "BORDERBRIEF_"
 ENV_FILE = Path(".env")  # relative: read from the working directory (/data in the container)
 # BORDERBRIEF_* names that are not settings: the config file's own name and the test switches.

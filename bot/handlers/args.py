@@ -21,8 +21,8 @@ from briefings.themes import ThemeCatalogue, ThemeSet
 
 MAX_LATEST = 20
 DEFAULT_LATEST = 5
-_NAME = re.compile(r"^[\w-]{1,32}$")
-_CHANNEL_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{5,20})$")
+_NAME = re.compile(r"^[\w-]{1,32}\Z")
+_CHANNEL_REF = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d{5,20})\Z")
 
 
 def _true() -> frozenset[str]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, available_timezones
 _CLOCK = re.compile(
     r"^(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*(?:(h|hrs?)|([ap])\.?\s*m\.?)?$", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+\-−])\s*(\d{1,2})(?:[:.]?(\d{2}))?$", re.IGNORECASE)
-_FIXED = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
+_FIXED = re.compile(r"^UTC([+-])(\d{2}):(\d{2})\Z")
 _UTC_NAMES = frozenset({"utc", "gmt", "z", "zulu", "utc+0", "utc-0", "gmt+0", "gmt-0"})
 _AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
                     "Australia", "Europe", "Indian", "Pacific"})

@@ -17,9 +17,9 @@ import httpx
 from briefings.sources.errors import SourcesError
 
 # RFC 3986 userinfo: unreserved, percent-encoded, sub-delims and ":"; anything else is ambiguous.
-_USERINFO = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*$")
+_USERINFO = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*\Z")
 # WHATWG: a host whose last label is a number is an IPv4 address, in any of its old spellings.
-_NUMERIC_LABEL = re.compile(r"^(?:0[xX][0-9A-Fa-f]*|[0-9]+)$")
+_NUMERIC_LABEL = re.compile(r"^(?:0[xX][0-9A-Fa-f]*|[0-9]+)\Z")
 # Whitespace (str.isspace's, as \s is for str patterns) and the C0 controls and DEL.
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -61,8 +61,10 @@ def _host_problem(url: str, host: str, parts: SplitResult) -> str | None:
             except ValueError:
                 return "url host is an IPv4 address in a shorthand form; write it as a.b.c.d"
     try:
-        parts.port  # noqa: B018 - reading it checks it (ValueError when out of range)
+        port = parts.port  # reading it checks it (ValueError when out of range)
     except ValueError:
+        port = 0
+    if port == 0:
         return "url port is not a number from 1 to 65535"
     try:
         parsed = httpx.URL(url)

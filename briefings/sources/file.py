@@ -22,8 +22,9 @@ from briefings.sources.feed_url import check_feed_url
 KNOWN_KEYS = frozenset({"name", "url", "language", "country", "weight", "interval", "enabled"})
 MIN_INTERVAL = 60  # seconds: anything faster is impolite to a news site
 MAX_INTERVAL = 7 * 24 * 3600  # a week: a feed polled more rarely is as good as disabled
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}\Z")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def load_sources(path: Path | str) -> list[Source]:
@@ -93,6 +94,8 @@ def source_from_entry(entry: Mapping[str, Any], where: str) -> Source:
             f"{where}: unknown key {', '.join(unknown)} (known: {', '.join(sorted(KNOWN_KEYS))})"
         )
     name = _required_text(entry, "name", where)
+    if _CONTROL.search(name):  # no XML could carry it: `sources export` would write bad OPML
+        raise SourcesError(f"{where}: name has a control character in it")
     url = _required_text(entry, "url", where)
     check_feed_url(url, where)
     language = _required_text(entry, "language", where).lower()

@@ -14,7 +14,7 @@ from briefings.model import Source
 from briefings.sources.errors import SourcesError
 from briefings.sources.file import source_entry, source_from_entry, unique_name
 
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}\Z")
 # Entity declarations are how XML bombs and external-entity reads start; OPML never needs them.
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 

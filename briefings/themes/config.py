@@ -6,6 +6,7 @@ matching itself lives in ``briefings.themes.matcher``.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterator
@@ -21,9 +22,9 @@ WEAK_WEIGHT = 0.5
 MAX_WITHIN = 50
 _THEME_KEYS = {"name", "description", "terms", "weak", "exclude", "veto", "near", "threshold"}
 _NEAR_KEYS = {"a", "b", "within", "weight"}
-_THEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_LANG = re.compile(r"^([a-z]{2}|any)$")
-_CUSTOM_NAME = re.compile(r"^[\w][\w ._-]{0,31}$")
+_THEME_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}\Z")
+_LANG = re.compile(r"^([a-z]{2}|any)\Z")
+_CUSTOM_NAME = re.compile(r"^[\w][\w ._-]{0,31}\Z")
 # A /track message's terms: -"a phrase", "a phrase", or a bare word (phone keyboards' curly
 # quotes are straightened first).
 _TOKEN = re.compile(r'-?"[^"]*"|\S+')
@@ -110,6 +111,8 @@ def load_themes(path: Path) -> ThemeSet:
         line = _toml_error_line(str(exc))
         where = f"{path}:{line}" if line else str(path)
         raise ThemesError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ThemesError(f"{path}: invalid TOML: nested too deeply") from None
     return _build_set(data, path, text)
 
 
@@ -167,7 +170,8 @@ def _examples(name: Any, path: Path, known: set[str], text: str) -> ThemeExample
         return None
     line = next((i + 1 for i, ln in enumerate(text.splitlines()) if
                  re.match(r"^\s*semantic\s*=", ln)), None)  # fmt: skip
-    if not isinstance(name, str) or not name.strip() or Path(name).name != name:
+    if (not isinstance(name, str) or not name.strip() or Path(name).name != name
+            or "\0" in name or len(name) > 200):  # fmt: skip
         raise ThemesError(f"{path}:{line}: semantic must name a file beside the themes file, "
                           'e.g. "themes-semantic.toml"')  # fmt: skip
     where = path.parent / name
@@ -199,7 +203,9 @@ def _build_theme(name: str, body: Any, fail: Any) -> Theme:
     if not any(t.weight >= 1.0 for t in terms) and not near:
         raise fail("no terms: give at least one strong term or near rule", name, "terms")
     threshold = body.get("threshold", 1.0)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+    # nan compares false with everything: "not 0 < x < inf" refuses it, and inf, too.
+    if (isinstance(threshold, bool) or not isinstance(threshold, int | float)
+            or not 0 < threshold < math.inf):  # fmt: skip
         raise fail("must be a positive number", name, "threshold")
     return Theme(
         name=name,
@@ -273,7 +279,7 @@ def _near_rule(value: Any, theme: str, fail: Any) -> NearRule:
     if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= MAX_WITHIN:
         raise fail(f"within must be a whole number of words from 1 to {MAX_WITHIN}", theme, "near")
     weight = value.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight < math.inf:
         raise fail("weight must be a positive number", theme, "near")
     return NearRule(a=sides[0], b=sides[1], within=within, weight=float(weight))
 

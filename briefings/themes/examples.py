@@ -56,6 +56,8 @@ def load_examples(path: Path, known: Collection[str]) -> ThemeExamples:
         raise ExamplesError(f"not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExamplesError(f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ExamplesError("invalid TOML: nested too deeply") from None
     unknown = set(data) - {"themes", "background", "anchors"}
     if unknown:
         raise ExamplesError(f"unknown top-level key(s) {sorted(unknown)}")

@@ -18,6 +18,7 @@ AMBIGUOUS = [
     ("http://2130706433/f", "IPv4"),
     ("http://127%2e0%2e0%2e1/f", "host"),
     ("http://public.test:99999/f", "port"),
+    ("http://public.test:0/f", "port"),
     ("http://xn--/f", "cannot be read: Malformed A-label"),  # IDNA's errors, not a traceback
     ("http://xn--zz-.example/f", "cannot be read"),
     ("http://[::1/f", "cannot be read: Invalid IPv6 URL"),  # urllib's own ValueErrors

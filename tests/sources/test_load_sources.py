@@ -85,6 +85,8 @@ def entry(**fields: object) -> str:
         (entry(interval=10**12), "interval must be whole seconds, from 60 to 604800"),
         (entry(enabled='"yes"'.strip('"')), "enabled must be true or false"),
         (entry(country="Mexico"), "bad country 'Mexico'"),
+        (entry(country="US\\n"), "bad country 'US\\n'"),
+        (entry(name="Bell\\u0007"), "name has a control character"),
         (entry(colour="red"), "unknown key colour"),
         (entry() + entry(url="https://example.com/other"), "source #2 ('Feed'): duplicate name"),
         (entry() + entry(name="Other"), "source #2 ('Other'): duplicate url, as source #1"),

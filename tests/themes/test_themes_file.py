@@ -65,6 +65,10 @@ def test_bad_toml_names_the_line(tmp_path: Path) -> None:
         ("terms.es = ['aran(cel)']\n", 5, ["'terms.es'", "characters"]),
         ("terms.xx1 = ['a']\n", 5, ["'terms.xx1'", "language"]),
         ("threshold = 0\n", 5, ["'threshold'", "positive"]),
+        ("threshold = nan\n", 5, ["'threshold'", "positive"]),  # would never match
+        ("threshold = inf\n", 5, ["'threshold'", "positive"]),
+        ("[[themes.tariffs.near]]\na = ['drone*']\nb = ['cartel']\nwithin = 3\nweight = nan\n",
+         5, ["'near'", "weight must be a positive number"]),
         ("exclude = 'tarifa'\n", 5, ["'exclude'", "list"]),
         ("[[themes.tariffs.near]]\na = ['drone*']\nb = []\nwithin = 3\n", 5,
          ["'near'", "non-empty"]),
@@ -101,6 +105,14 @@ def test_no_themes_and_unknown_top_level(tmp_path: Path) -> None:
         load_themes(write(tmp_path, "# nothing\n"))
     with pytest.raises(ThemesError, match="unknown top-level"):
         load_themes(write(tmp_path, GOOD + "[other]\nx = 1\n"))
+
+
+def test_nested_too_deeply_and_odd_example_file_names(tmp_path: Path) -> None:
+    with pytest.raises(ThemesError, match="nested too deeply"):
+        load_themes(write(tmp_path, "x = " + "[" * 100_000))
+    for name in ("a\\u0000b", "x" * 5000):
+        with pytest.raises(ThemesError, match="semantic must name a file beside"):
+            load_themes(write(tmp_path, f'semantic = "{name}"\n' + GOOD))
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
