@@ -24,10 +24,13 @@ LONGEST = timedelta(days=36500)  # "everything" is asked as 1000000d: a century 
 def parse_duration(text: str) -> timedelta:
     """'30m', '24h', '7d' as a timedelta (argparse type); at most a century."""
     found = _DURATION.match(text)
-    if not found or int(found.group(1)) == 0:
+    digits = found.group(1).lstrip("0") if found else ""
+    if not digits:  # no match, or zero
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30m, 24h or 7d")
-    seconds = int(found.group(1)) * _SECONDS[found.group(2).lower()]
-    return timedelta(seconds=min(seconds, int(LONGEST.total_seconds())))
+    longest = int(LONGEST.total_seconds())
+    if len(digits) > 12:  # beyond a century in any unit (and int() refuses 4,300 digits)
+        return LONGEST
+    return timedelta(seconds=min(int(digits) * _SECONDS[found.group(2).lower()], longest))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

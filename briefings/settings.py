@@ -236,7 +236,14 @@ def _log_level(value: str) -> str:
     return value.upper()
 
 
+def _file_path(value: Path | None) -> Path | None:
+    if value is not None and "\0" in str(value):
+        raise ValueError("must be a file's path (this one holds a NUL character)")
+    return value
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
+    "sources": _file_path, "themes": _file_path,
     "database_url": _known_database, "telegram_api_url": _api_url,
     "default_timezone": _timezone, "default_brief_time": _brief_time,
     "default_language": _language, "public_url": _public_url, "log_format": _log_format,

@@ -34,7 +34,10 @@ _NUMERIC_REFERENCE = re.compile(rb"&(?:amp;)?#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 
 def _valid_reference(found: re.Match[bytes]) -> bytes:
-    code = int(found.group(1), 16) if found.group(1) else int(found.group(2))
+    digits = (found.group(1) or found.group(2)).lstrip(b"0")
+    if len(digits) > 8:  # past U+10FFFF either way (and int() refuses 4,300 digits)
+        return b"&#xFFFD;"
+    code = int(digits or b"0", 16 if found.group(1) else 10)
     no_character = code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF
     return b"&#xFFFD;" if no_character else found.group(0)
 

@@ -24,7 +24,7 @@ MIN_INTERVAL = 60  # seconds: anything faster is impolite to a news site
 MAX_INTERVAL = 7 * 24 * 3600  # a week: a feed polled more rarely is as good as disabled
 _LANGUAGE = re.compile(r"^[a-z]{2}\Z")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")  # none is allowed in XML
 
 
 def load_sources(path: Path | str) -> list[Source]:

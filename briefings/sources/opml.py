@@ -122,7 +122,10 @@ def _outline_name(outline: ET.Element, url: str) -> str:
         value = " ".join((outline.get(attribute) or "").split())
         if value:
             return value[:200]
-    return urlsplit(url).netloc
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # an unreadable URL: check_feed_url names the problem next
+        return url[:200]
 
 
 def _opml_language(value: str | None, default: str) -> str:

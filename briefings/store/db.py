@@ -6,6 +6,7 @@ than a warm `borderbrief poll --once` of a thousand feeds spends on anything els
 
 from __future__ import annotations
 
+import math
 import re
 import socket
 import sqlite3
@@ -50,9 +51,11 @@ def store_problem(exc: BaseException) -> str | None:
     sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
     if unusable or (isinstance(exc, DBAPIError) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)):
         reason = str(getattr(exc, "orig", None) or exc)
-    elif isinstance(exc, ConnectionError | socket.gaierror | TimeoutError):
+    elif isinstance(exc, TimeoutError):
+        reason = "cannot connect: timed out"
+    elif isinstance(exc, ConnectionError | socket.gaierror):
         # asyncpg raises the socket's own error when the server cannot be reached.
-        reason = f"cannot connect: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        reason = f"cannot connect: {exc.strerror or exc}"
     else:
         return None
     return reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
@@ -64,6 +67,8 @@ def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
         parsed = make_url(url)
     except ValueError as exc:  # a port that is no number, an unclosed [
         raise StoreUnavailable(f"the URL cannot be read: {exc}") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise StoreUnavailable(f"the URL's port must be from 1 to 65535, not {parsed.port}")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _check_sqlite_file(Path(parsed.database).expanduser())
@@ -73,24 +78,30 @@ def open_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(_libpq_options(parsed, kwargs), **kwargs)
+    return create_async_engine(_connect_options(parsed, kwargs), **kwargs)
 
 
-def _libpq_options(url: URL, kwargs: dict[str, Any]) -> URL:
-    """libpq's ``sslmode`` and ``connect_timeout``, as managed PostgreSQL services write them in
-    their URLs, given to asyncpg as its ``ssl`` and ``timeout``."""
+def _connect_options(url: URL, kwargs: dict[str, Any]) -> URL:
+    """The URL's options in asyncpg's terms. libpq's ``sslmode`` and ``connect_timeout``, as
+    managed PostgreSQL services write them, become asyncpg's ``ssl`` and ``timeout``; asyncpg's
+    own seconds (``timeout``, ``command_timeout``) are numbers, not the URL's text."""
     query = dict(url.query)
-    if "sslmode" not in query and "connect_timeout" not in query:
+    seconds = {name: query.pop(name) for name in ("connect_timeout", "timeout", "command_timeout")
+               if name in query}  # fmt: skip
+    if "sslmode" not in query and not seconds:
         return url
     connect_args = kwargs.setdefault("connect_args", {})
     if "sslmode" in query:
         connect_args["ssl"] = str(query.pop("sslmode"))  # disable, prefer, require, verify-full
-    if "connect_timeout" in query:
-        seconds = str(query.pop("connect_timeout"))
+    for name, given in seconds.items():
         try:
-            connect_args["timeout"] = float(seconds)
+            value = float(str(given))
         except ValueError:
-            raise StoreUnavailable(f"connect_timeout must be seconds, not {seconds!r}") from None
+            value = -1.0
+        if not 0 <= value < math.inf:  # nan too
+            raise StoreUnavailable(f"{name} must be seconds, not {str(given)!r}")
+        if value > 0:  # 0 is libpq's "wait as long as it takes": asyncpg's default, then
+            connect_args["timeout" if name == "connect_timeout" else name] = value
     return url.set(query=query)
 
 

@@ -170,8 +170,9 @@ def _examples(name: Any, path: Path, known: set[str], text: str) -> ThemeExample
         return None
     line = next((i + 1 for i, ln in enumerate(text.splitlines()) if
                  re.match(r"^\s*semantic\s*=", ln)), None)  # fmt: skip
+    # A file name: no folder, no NUL, and short enough for any file system (255 bytes).
     if (not isinstance(name, str) or not name.strip() or Path(name).name != name
-            or "\0" in name or len(name) > 200):  # fmt: skip
+            or "\0" in name or len(name.encode()) > 200):  # fmt: skip
         raise ThemesError(f"{path}:{line}: semantic must name a file beside the themes file, "
                           'e.g. "themes-semantic.toml"')  # fmt: skip
     where = path.parent / name

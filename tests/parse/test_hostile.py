@@ -121,7 +121,8 @@ def test_empty_valid_feed_is_not_an_error() -> None:
     assert parsed.items == [] and parsed.error is None
 
 
-@pytest.mark.parametrize("reference", [b"&#99999999;", b"&#xD800;", b"&#x110000;"])
+@pytest.mark.parametrize("reference", [b"&#99999999;", b"&#xD800;", b"&#x110000;",
+                                       b"&#" + b"9" * 5000 + b";"])  # fmt: skip
 def test_a_reference_to_no_character_costs_one_character_not_the_feed(reference: bytes) -> None:
     body = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
             b"<item><guid>a</guid><title>Tariffs " + reference + b" rise</title></item>"

@@ -56,6 +56,7 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
         ("BORDERBRIEF_DATABASE_URL", "mysql://x", "sqlite+aiosqlite://"),
         ("BORDERBRIEF_TELEGRAM_API_URL", "api.telegram.org", "http(s) URL"),
         ("BORDERBRIEF_DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+        ("BORDERBRIEF_DEFAULT_TIMEZONE", "America", "IANA time zone"),  # a folder of zones
         ("BORDERBRIEF_DEFAULT_BRIEF_TIME", "25:00", "HH:MM"),
         ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
         ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be Telegram user ids (whole numbers)"),
@@ -264,3 +265,12 @@ def test_every_bad_value_is_named_in_one_line(monkeypatch):
     for name in ("DATABASE_URL", "POLL_INTERVAL", "LOG_LEVEL"):
         assert f"BORDERBRIEF_{name}: must" in said
     assert "hunter2secret" not in said
+
+
+def test_a_file_path_holding_a_nul_names_the_key(monkeypatch, tmp_path):
+    config = tmp_path / "borderbrief.toml"
+    config.write_text('sources = "feeds\\u0000.toml"\n')
+    monkeypatch.setenv("BORDERBRIEF_CONFIG", str(config))
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"{config}: sources: must be a file's path")

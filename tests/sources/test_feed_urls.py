@@ -59,3 +59,11 @@ async def test_addsource_refuses_before_fetching() -> None:
     with pytest.raises(AdminError, match="backslash"):
         await check_new_source(NoFetch(), "http://127.0.0.1:8090\\@public.test/f",  # type: ignore[arg-type]
                                now=NOW)
+
+
+def test_an_unreadable_url_in_an_untitled_outline_is_skipped_with_the_reason() -> None:
+    document = b'<opml><body><outline xmlUrl="http://[::1/f"/><outline text="Ok" ' \
+               b'xmlUrl="https://ok.example/rss"/></body></opml>'  # fmt: skip
+    result = read_opml(document)
+    assert [s.name for s in result.sources] == ["Ok"]
+    assert "cannot be read" in result.skipped[0][1]

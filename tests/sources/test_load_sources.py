@@ -87,6 +87,7 @@ def entry(**fields: object) -> str:
         (entry(country="Mexico"), "bad country 'Mexico'"),
         (entry(country="US\\n"), "bad country 'US\\n'"),
         (entry(name="Bell\\u0007"), "name has a control character"),
+        (entry(name="Not\\uFFFE XML"), "name has a control character"),
         (entry(colour="red"), "unknown key colour"),
         (entry() + entry(url="https://example.com/other"), "source #2 ('Feed'): duplicate name"),
         (entry() + entry(name="Other"), "source #2 ('Other'): duplicate url, as source #1"),
