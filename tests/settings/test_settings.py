@@ -60,6 +60,7 @@ def test_toml_file_and_environment_precedence(monkeypatch, tmp_path):
         ("BORDERBRIEF_DEFAULT_BRIEF_TIME", "25:00", "HH:MM"),
         ("BORDERBRIEF_DEFAULT_LANGUAGE", "fr", "en or es"),
         ("BORDERBRIEF_OWNER_IDS", "11, alice", "must be Telegram user ids (whole numbers)"),
+        ("BORDERBRIEF_OWNER_IDS", "9" * 5000, "must be Telegram user ids (whole numbers)"),
         ("BORDERBRIEF_LOG_LEVEL", "loud", "DEBUG, INFO, WARNING"),
         ("BORDERBRIEF_KEEP_DAYS", "7", "0 (keep everything) or at least 30 days"),
         ("BORDERBRIEF_KEEP_DAYS", "-1", "must be at least 0 (got"),
