@@ -30,17 +30,29 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")  # none is allowed in
 def load_sources(path: Path | str) -> list[Source]:
     """Read and check a sources file; raise SourcesError on the first problem found."""
     path = Path(path)
+    return parse_sources(read_toml(read_text(path), str(path)), origin=str(path))
+
+
+def read_text(path: Path) -> str:
+    """A sources file's text; SourcesError says why it cannot be read."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SourcesError(f"{path}: file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise SourcesError(f"{path}: not valid TOML: nested too deeply") from None
     except OSError as exc:  # a folder, no permission
         raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_sources(data, origin=str(path))
+
+
+def read_toml(text: str, origin: str) -> dict[str, Any]:
+    """A sources file's TOML; SourcesError says why it is not TOML."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SourcesError(f"{origin}: not valid TOML: nested too deeply") from None
 
 
 def parse_sources(data: Mapping[str, Any], *, origin: str = "sources") -> list[Source]:

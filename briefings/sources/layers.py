@@ -11,7 +11,6 @@ are written to it.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,8 @@ from briefings.sources.file import (
     entry_label,
     load_sources,
     parse_sources,
+    read_text,
+    read_toml,
     source_entry,
     source_from_entry,
 )
@@ -75,25 +76,9 @@ def load_files(files: SourceFiles) -> list[Source]:
     return sources_from_text(read_text(files.user), str(files.user), shipped)
 
 
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourcesError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise SourcesError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:  # a folder, no permission
-        raise SourcesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
 def sources_from_text(text: str, origin: str, shipped: list[Source] | None) -> list[Source]:
     """The sources a user file's ``text`` gives, over ``shipped`` (None: the file stands alone)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SourcesError(f"{origin}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise SourcesError(f"{origin}: not valid TOML: nested too deeply") from None
+    data = read_toml(text, origin)
     whole = data.get(WHOLE_LIST_KEY, True)
     if not isinstance(whole, bool):
         raise SourcesError(f"{origin}: {WHOLE_LIST_KEY} must be true or false")
