@@ -14,6 +14,8 @@ from typing import Any
 
 def json_line(line: str | bytes) -> Any:
     """The line's JSON value; ``ValueError`` (``JSONDecodeError`` for bad JSON) says why not."""
+    # Strictly decoded bytes hold no surrogate: only a "\u" escape can make one.
+    may_hold_surrogates = not isinstance(line, bytes)
     if isinstance(line, bytes):
         try:
             line = line.decode("utf-8")
@@ -22,7 +24,8 @@ def json_line(line: str | bytes) -> Any:
                              f"{exc.start + 1})") from None  # fmt: skip
     try:
         value = json.loads(line)
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        if may_hold_surrogates or "\\u" in line:  # else no second pass over the value
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise ValueError("nested too deeply") from None
     except UnicodeEncodeError:
